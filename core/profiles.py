@@ -1,0 +1,144 @@
+"""Profiles: one customer system each, stored as a readable JSON file.
+
+The file lives in the platform's config folder (platformdirs), or in ``$STATUSDESK_HOME``
+when that is set. It never holds a secret: those go to the keyring (core.secrets).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "StatusDesk"
+PROFILES_FILE = "profiles.json"
+DEFAULT_TIMEOUT = 30.0
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be stored or found; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    system: str
+    base_url: str
+    options: dict[str, str] = field(default_factory=dict)
+    presets: dict[str, int] = field(default_factory=dict)
+    production: bool = False
+    ca_bundle: str | None = None
+    proxy: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+    def option(self, key: str, default: str = "") -> str:
+        return self.options.get(key, default)
+
+    def with_changes(self, **changes: Any) -> Profile:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "system": self.system,
+            "base_url": self.base_url,
+            "options": dict(self.options),
+            "presets": dict(self.presets),
+            "production": self.production,
+            "ca_bundle": self.ca_bundle,
+            "proxy": self.proxy,
+            "timeout": self.timeout,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
+        return cls(
+            name=str(data["name"]),
+            system=str(data["system"]),
+            base_url=str(data["base_url"]),
+            options={str(k): str(v) for k, v in (data.get("options") or {}).items()},
+            presets={str(k): int(v) for k, v in (data.get("presets") or {}).items()},
+            production=bool(data.get("production", False)),
+            ca_bundle=data.get("ca_bundle") or None,
+            proxy=data.get("proxy") or None,
+            timeout=float(data.get("timeout") or DEFAULT_TIMEOUT),
+        )
+
+
+def check_profile_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ProfileError(
+            f"Profile name {name!r} is not allowed: use 1-64 letters, digits, spaces, "
+            "dots, dashes or underscores, starting with a letter or digit."
+        )
+    return name
+
+
+def config_dir() -> Path:
+    home = os.environ.get("STATUSDESK_HOME")
+    if home:
+        return Path(home)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+class ProfileStore:
+    """Reads and writes the profiles file; every write is atomic (temp file + rename)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or config_dir()
+        self.path = self.folder / PROFILES_FILE
+
+    def load(self) -> list[Profile]:
+        if not self.path.exists():
+            return []
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return [Profile.from_dict(item) for item in data.get("profiles", [])]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ProfileError(
+                f"The profiles file {self.path} cannot be read ({exc}). Fix or move it away; "
+                "StatusDesk will not overwrite it."
+            ) from exc
+
+    def get(self, name: str) -> Profile:
+        for profile in self.load():
+            if profile.name == name:
+                return profile
+        known = ", ".join(p.name for p in self.load()) or "none yet"
+        raise ProfileError(f"No profile named {name!r} (profiles: {known}).")
+
+    def add(self, profile: Profile, *, replace_existing: bool = False) -> None:
+        check_profile_name(profile.name)
+        profiles = self.load()
+        if not replace_existing and any(p.name == profile.name for p in profiles):
+            raise ProfileError(f"A profile named {profile.name!r} exists already.")
+        profiles = [p for p in profiles if p.name != profile.name] + [profile]
+        self._write(profiles)
+
+    def remove(self, name: str) -> Profile:
+        profile = self.get(name)
+        self._write([p for p in self.load() if p.name != name])
+        return profile
+
+    def _write(self, profiles: list[Profile]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(
+            {"version": 1, "profiles": [p.to_dict() for p in profiles]},
+            indent=2,
+            ensure_ascii=False,
+        )
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".profiles.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

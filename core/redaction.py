@@ -1,0 +1,202 @@
+"""The one place that knows every secret and masks it, in requests, responses and text.
+
+Two nets, so nothing slips through:
+- by value: every stored secret of the profile (and its XML-, JSON- and URL-escaped forms)
+  is replaced wherever it appears;
+- by position: values in places that always hold secrets (Authorization headers, the
+  ``auth`` parameter, ``<Ticket>``, ``access_token`` in JSON, the secret part of a webhook
+  path, ...) are masked even when the value is unknown, e.g. a token a server sends back.
+A masked value reads ``***field***``: valid inside XML text, JSON strings and URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from urllib.parse import quote, quote_plus
+from xml.sax.saxutils import escape
+
+from core.exchange import Exchange, Headers, OutgoingRequest, ReceivedResponse
+
+SECRET_FIELDS = (
+    "ticket",
+    "app-token",
+    "access-token",
+    "refresh-token",
+    "password",
+    "webhook-url",
+    "client-secret",
+)
+WEBHOOK_SECRET = "webhook-secret"
+MIN_SECRET_LENGTH = 4  # shorter values are masked by position only, not everywhere
+
+
+def placeholder(field: str) -> str:
+    return f"***{field}***"
+
+
+_HEADER_FIELDS = {
+    "authorization": None,  # keep the scheme word, mask the rest
+    "proxy-authorization": None,
+    "so-apptoken": "app-token",
+    "cookie": "cookie",
+    "set-cookie": "cookie",
+}
+_PARAM_FIELDS = {
+    "auth": "access-token",
+    "access_token": "access-token",
+    "refresh_token": "refresh-token",
+    "client_secret": "client-secret",
+    "password": "password",
+}
+_XML_FIELDS = {
+    "Ticket": "ticket",
+    "ApplicationToken": "app-token",
+    "Password": "password",
+    "AccessToken": "access-token",
+    "Token": "access-token",
+    "SignedSystemToken": "app-token",
+}
+_JSON_FIELDS = {
+    **_PARAM_FIELDS,
+    "ticket": "ticket",
+    "applicationtoken": "app-token",
+    "token": "access-token",
+    "signedsystemtoken": "app-token",
+}
+
+_WEBHOOK_PATH = re.compile(r"(/rest/\d+/)([^/?#\s\"'<>]+)")
+_QUERY = re.compile(
+    r"(?i)([?&](?:" + "|".join(_PARAM_FIELDS) + r")=)([^&#\s\"'<>]*)"
+)
+_FORM = re.compile(r"(?i)(^|&)(" + "|".join(_PARAM_FIELDS) + r")=([^&]*)")
+_XML = re.compile(
+    r"(<(?:[\w.-]+:)?(" + "|".join(_XML_FIELDS) + r")(?:\s[^>]*)?(?<!/)>)([^<]+)(</)"
+)
+_JSON = re.compile(
+    r'(?i)("(' + "|".join(_JSON_FIELDS) + r')"\s*:\s*")((?:[^"\\]|\\.)*)(")'
+)
+
+
+def _variants(value: str) -> set[str]:
+    forms = {
+        value,
+        escape(value),
+        escape(value, {'"': "&quot;", "'": "&apos;"}),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value),
+    }
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
+def _known_values(secrets: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(text to find, placeholder), longest first so a URL is masked before its parts.
+
+    A key may carry a suffix after '#' ("access-token#renewed") to mask several values of
+    one field under the field's name.
+    """
+    pairs: dict[str, str] = {}
+    for key, value in secrets.items():
+        field = key.split("#", 1)[0]
+        if not value:
+            continue
+        match = _WEBHOOK_PATH.search(value) if field == "webhook-url" else None
+        if match:  # the portal and user id may show; the secret path segment never
+            value, field = match.group(2), WEBHOOK_SECRET
+        for form in _variants(value):
+            pairs[form] = placeholder(field)
+    return sorted(pairs.items(), key=lambda item: len(item[0]), reverse=True)
+
+
+def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
+    """Mask secrets in any text: a URL, a header value, a body, an error message."""
+    for found, mask in _known_values(secrets or {}):
+        text = text.replace(found, mask)
+    text = _WEBHOOK_PATH.sub(lambda m: m.group(1) + _mask(m.group(2), WEBHOOK_SECRET), text)
+    text = _QUERY.sub(lambda m: m.group(1) + _mask(m.group(2), _param(m.group(1))), text)
+    text = _FORM.sub(
+        lambda m: f"{m.group(1)}{m.group(2)}=" + _mask(m.group(3), _param(f"&{m.group(2)}=")),
+        text,
+    )
+    text = _XML.sub(
+        lambda m: m.group(1) + _mask(m.group(3), _XML_FIELDS[m.group(2)]) + m.group(4), text
+    )
+    text = _JSON.sub(
+        lambda m: m.group(1) + _mask(m.group(3), _JSON_FIELDS[m.group(2).lower()]) + m.group(4),
+        text,
+    )
+    return text
+
+
+def redact_bytes(data: bytes, secrets: Mapping[str, str] | None = None) -> bytes:
+    text = data.decode("utf-8", errors="surrogateescape")
+    return redact_text(text, secrets).encode("utf-8", errors="surrogateescape")
+
+
+def redact_headers(headers: Headers, secrets: Mapping[str, str] | None = None) -> Headers:
+    masked = []
+    for name, value in headers:
+        kind = _HEADER_FIELDS.get(name.lower(), "")
+        if kind is None:
+            scheme, _, rest = value.partition(" ")
+            field = "ticket" if scheme.lower() == "soticket" else "access-token"
+            value = f"{scheme} {_mask(rest, field)}" if rest else _mask(value, field)
+        elif kind:
+            value = _mask(value, kind)
+        else:
+            value = redact_text(value, secrets)
+        masked.append((name, value))
+    return tuple(masked)
+
+
+def redact_request(
+    request: OutgoingRequest, secrets: Mapping[str, str] | None = None
+) -> OutgoingRequest:
+    return replace(
+        request,
+        url=redact_text(request.url, secrets),
+        headers=redact_headers(request.headers, secrets),
+        body=redact_bytes(request.body, secrets),
+    )
+
+
+def redact_response(
+    response: ReceivedResponse, secrets: Mapping[str, str] | None = None
+) -> ReceivedResponse:
+    return replace(
+        response,
+        headers=redact_headers(response.headers, secrets),
+        body=redact_bytes(response.body, secrets),
+    )
+
+
+def redact_exchange(exchange: Exchange, secrets: Mapping[str, str] | None = None) -> Exchange:
+    outcome = exchange.outcome
+    return replace(
+        exchange,
+        request=redact_request(exchange.request, secrets),
+        response=None if exchange.response is None
+        else redact_response(exchange.response, secrets),
+        outcome=replace(
+            outcome,
+            summary=redact_text(outcome.summary, secrets),
+            detail=redact_text(outcome.detail, secrets),
+            advice=redact_text(outcome.advice, secrets),
+        ),
+        error=None if exchange.error is None else redact_text(exchange.error, secrets),
+        notes=tuple(redact_text(note, secrets) for note in exchange.notes),
+    )
+
+
+def _mask(value: str, field: str) -> str:
+    if not value or value.startswith("***"):
+        return value
+    return placeholder(field)
+
+
+def _param(prefix: str) -> str:
+    return _PARAM_FIELDS[prefix[1:-1].lower()]

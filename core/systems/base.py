@@ -1,0 +1,174 @@
+"""The one small interface every target system implements.
+
+A system declares what a profile and the status form need (options, secret fields, form
+fields), turns a status update plus a profile plus secrets into an HTTP request, and an
+HTTP response into an outcome. It never touches the network itself: core.sending does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.profiles import Profile
+
+
+class InvalidInput(ValueError):
+    """Input rejected before anything was sent. ``field`` names the form field."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+class MissingSecret(LookupError):
+    """A credential the request needs is not in the keyring."""
+
+    def __init__(self, profile: str, field_name: str, label: str) -> None:
+        super().__init__(
+            f"No {label} is stored for profile {profile!r}. Store it with: "
+            f"statusdesk-cli secret set {profile!r} {field_name}"
+        )
+        self.profile = profile
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A per-profile setting of a system (plugin name, transport, provider code, auth)."""
+
+    key: str
+    label: str
+    cli_flag: str
+    help: str
+    choices: tuple[Choice, ...] = ()
+    default: str = ""
+    required: bool = False
+    advanced: bool = False
+
+
+@dataclass(frozen=True)
+class SecretSpec:
+    """A credential kept in the keyring. ``key`` is the FIELD name users type."""
+
+    key: str
+    label: str
+    help: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of the status form.
+
+    kind: "text" (free text), "choice" (one of ``choices``), or "int_or_preset" (a 32-bit
+    integer typed by the user, or one of ``choices`` naming an integer).
+    """
+
+    key: str  # "message_id", "status" or "description": the StatusUpdate attribute
+    label: str
+    kind: str
+    help: str = ""
+    required: bool = True
+    max_length: int | None = None
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+
+
+class TargetSystem(Protocol):
+    key: str
+    title: str
+    options: tuple[OptionSpec, ...]
+
+    def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
+        """The credentials this profile needs, in the order a person enters them."""
+
+    def form_fields(self, profile: Profile) -> tuple[FormField, ...]:
+        """The status form for this profile (status choices depend on its presets)."""
+
+    def normalize_base_url(self, url: str) -> str:
+        """The base address to store, trimmed of any service path the user pasted."""
+
+    def validate_profile(self, profile: Profile) -> None:
+        """Raise InvalidInput naming the option that is wrong."""
+
+    def validate(self, update: StatusUpdate, profile: Profile) -> None:
+        """Raise InvalidInput naming the field that is wrong; never touches the network."""
+
+    def warnings(self, profile: Profile) -> tuple[str, ...]:
+        """Things to tell the user before sending (e.g. a webhook that will be refused)."""
+
+    def tenant(self, profile: Profile) -> str:
+        """The customer's system in words, for confirmations: host and tenant id."""
+
+    def build_request(
+        self, update: StatusUpdate, profile: Profile, secrets: dict[str, str]
+    ) -> OutgoingRequest:
+        """The exact request for this update. Secrets come in clear; masking is later."""
+
+    def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
+        """What the answer means, in plain words."""
+
+    def connection_test_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest:
+        """A harmless call that proves address and credentials work."""
+
+    def read_connection_test(
+        self, profile: Profile, response: ReceivedResponse
+    ) -> tuple[Outcome, tuple[str, ...]]:
+        """The outcome of the harmless call and what it listed (plugins, provider codes)."""
+
+
+def require_http_url(field_name: str, url: str) -> str:
+    """An http(s) address with a host, stripped of surrounding blanks and trailing slash."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(
+            field_name, f"{field_name}: {url!r} is not an http:// or https:// address."
+        )
+    return url.rstrip("/")
+
+
+def require_secret(
+    profile: Profile, secrets: dict[str, str], spec: SecretSpec
+) -> str:
+    value = secrets.get(spec.key, "")
+    if not value:
+        raise MissingSecret(profile.name, spec.key, spec.label)
+    return value
+
+
+def http_outcome(
+    response: ReceivedResponse, who: str, *, credentials_advice: str, address_advice: str
+) -> Outcome:
+    """Plain words for an HTTP error whose body says nothing more readable."""
+    status = response.status_code
+    if status in (401, 403):
+        return Outcome(OutcomeKind.CREDENTIALS, f"{who} refused the credentials (HTTP {status}).",
+                       code=f"HTTP {status}", advice=credentials_advice)
+    if status == 404:
+        return Outcome(OutcomeKind.REFUSED,
+                       f"{who} has no such service at this address (HTTP 404).",
+                       code="HTTP 404", advice=address_advice)
+    if 300 <= status < 400:
+        location = response.header("location") or "(no Location given)"
+        return Outcome(
+            OutcomeKind.REFUSED,
+            f"{who} redirected the call to {location} (HTTP {status}); it was not followed.",
+            code=f"HTTP {status}",
+            advice="Update the profile's address to the new one and send again.",
+        )
+    return Outcome(
+        OutcomeKind.REFUSED,
+        f"{who} answered HTTP {status} {response.reason}.",
+        code=f"HTTP {status}",
+        advice="Try again later; if it persists, send the raw exchange to the customer's admin.",
+    )

@@ -1,0 +1,287 @@
+"""Bitrix24: messageservice.message.status.update(CODE, MESSAGE_ID, STATUS).
+
+The caller is the SMS provider's application, with its OAuth access token in ``auth``.
+Inbound webhooks are refused by Bitrix24 for this method (403, application context
+required): such a profile is allowed, but the user is warned before sending.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode, urlsplit
+
+from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.profiles import Profile
+from core.systems.base import (
+    Choice,
+    FormField,
+    InvalidInput,
+    OptionSpec,
+    SecretSpec,
+    http_outcome,
+    require_http_url,
+    require_secret,
+)
+from core.systems.bitrix24_errors import known_error
+
+METHOD = "messageservice.message.status.update"
+LIST_METHOD = "messageservice.sender.list"
+STATUSES = ("queued", "sent", "delivered", "undelivered", "failed")
+MAX_MESSAGE_ID = 128
+DEFAULT_OAUTH_SERVER = "https://oauth.bitrix.info"
+_CODE = re.compile(r"^[a-z0-9.\-_]+$", re.IGNORECASE)
+_WEBHOOK = re.compile(r"^https?://[^/]+(/.*)?/rest/\d+/[^/]+/?$")
+_REST_TAIL = re.compile(r"/rest(/.*)?$")
+
+ACCESS_TOKEN = SecretSpec("access-token", "access token",
+                          "The OAuth access token of the app that registered the provider.")
+REFRESH_TOKEN = SecretSpec("refresh-token", "refresh token",
+                           "Lets StatusDesk renew an expired access token (optional).",
+                           required=False)
+CLIENT_SECRET = SecretSpec("client-secret", "client secret",
+                           "The app's client secret, sent only to the OAuth server (optional).",
+                           required=False)
+WEBHOOK_URL = SecretSpec("webhook-url", "webhook address",
+                         "The whole inbound webhook address, https://portal/rest/1/xxxx/.")
+
+WEBHOOK_WARNING = (
+    "This profile uses an inbound webhook. Bitrix24 refuses webhooks for "
+    "messageservice.message.status.update and will answer 403 'Application context "
+    "required'. Use an OAuth application's access token instead."
+)
+
+
+class Bitrix24:
+    key = "bitrix24"
+    title = "Bitrix24"
+    options = (
+        OptionSpec("code", "Provider code", "--code",
+                   "The SMS provider's CODE as registered with messageservice.sender.add.",
+                   required=True),
+        OptionSpec("auth", "Authorisation", "--auth",
+                   "oauth = an application's access token (works); webhook = an inbound "
+                   "webhook (Bitrix24 refuses it for this method).",
+                   choices=(Choice("oauth", "OAuth application"),
+                            Choice("webhook", "Inbound webhook (refused by Bitrix24)")),
+                   default="oauth"),
+        OptionSpec("client_id", "OAuth client id", "--client-id",
+                   "The app's client_id, needed to renew expired access tokens.",
+                   advanced=True),
+        OptionSpec("oauth_server", "OAuth server", "--oauth-server",
+                   "Where tokens are renewed.", default=DEFAULT_OAUTH_SERVER, advanced=True),
+    )
+
+    def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
+        if profile.option("auth") == "webhook":
+            return (WEBHOOK_URL,)
+        return (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET)
+
+    def form_fields(self, profile: Profile) -> tuple[FormField, ...]:
+        return (
+            FormField("message_id", "Message id", "text", max_length=MAX_MESSAGE_ID,
+                      help="The message_id Bitrix24 sent the provider (often 32 hex "
+                      "characters); a string, not a number."),
+            FormField("status", "Status", "choice",
+                      choices=tuple(Choice(s, s) for s in STATUSES)),
+        )
+
+    def normalize_base_url(self, url: str) -> str:
+        url = require_http_url("url", url)
+        return _REST_TAIL.sub("", url).rstrip("/")
+
+    def validate_profile(self, profile: Profile) -> None:
+        require_http_url("url", profile.base_url)
+        code = profile.option("code").strip()
+        if not code:
+            raise InvalidInput("code", "code: the provider CODE is required.")
+        if not _CODE.match(code):
+            raise InvalidInput(
+                "code", f"code: {code!r} is not a provider CODE (letters, digits, '.', '-', '_')."
+            )
+        auth = profile.option("auth", "oauth")
+        if auth not in ("oauth", "webhook"):
+            raise InvalidInput("auth", f"auth: {auth!r} is not one of oauth, webhook.")
+        if profile.option("oauth_server"):
+            require_http_url("oauth_server", profile.option("oauth_server"))
+
+    def validate(self, update: StatusUpdate, profile: Profile) -> None:
+        self.validate_profile(profile)
+        message_id = update.message_id.strip()
+        if not message_id:
+            raise InvalidInput("message_id", "Message id is empty.")
+        if len(message_id) > MAX_MESSAGE_ID:
+            raise InvalidInput(
+                "message_id",
+                f"Message id is {len(message_id)} characters long; Bitrix24 ids have at most "
+                f"{MAX_MESSAGE_ID}.",
+            )
+        if update.status not in STATUSES:
+            hint = ""
+            if update.status.strip().lower() in STATUSES:
+                hint = f" Bitrix24 is case-sensitive: use {update.status.strip().lower()!r}."
+            raise InvalidInput(
+                "status",
+                f"Status {update.status!r} is not allowed; use one of {', '.join(STATUSES)}."
+                + hint,
+            )
+
+    def warnings(self, profile: Profile) -> tuple[str, ...]:
+        return (WEBHOOK_WARNING,) if profile.option("auth") == "webhook" else ()
+
+    def tenant(self, profile: Profile) -> str:
+        return urlsplit(profile.base_url).netloc
+
+    def build_request(
+        self, update: StatusUpdate, profile: Profile, secrets: dict[str, str]
+    ) -> OutgoingRequest:
+        self.validate(update, profile)
+        params = {
+            "CODE": profile.option("code").strip(),
+            "MESSAGE_ID": update.message_id.strip(),
+            "STATUS": update.status,
+        }
+        return self._call(profile, secrets, METHOD, params)
+
+    def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
+        outcome, data = _read(response)
+        if outcome is not None:
+            return outcome
+        if data.get("result") is True:
+            return Outcome(OutcomeKind.DONE, "Bitrix24 accepted the new status.")
+        return Outcome(
+            OutcomeKind.REFUSED,
+            f"Bitrix24 answered result={json.dumps(data.get('result'))} instead of true.",
+            code="unexpected result",
+            advice="Check the message in Bitrix24; a repeated status update is harmless.",
+        )
+
+    def connection_test_request(
+        self, profile: Profile, secrets: dict[str, str]
+    ) -> OutgoingRequest:
+        self.validate_profile(profile)
+        return self._call(profile, secrets, LIST_METHOD, {})
+
+    def read_connection_test(
+        self, profile: Profile, response: ReceivedResponse
+    ) -> tuple[Outcome, tuple[str, ...]]:
+        outcome, data = _read(response)
+        if outcome is not None:
+            return outcome, ()
+        codes = tuple(str(c) for c in data.get("result") or () if isinstance(c, str))
+        code = profile.option("code")
+        listed = ", ".join(codes) or "none"
+        summary = f"Connected. Provider codes of this app: {listed}."
+        if code and codes and code not in codes:
+            summary += f" The profile's code {code!r} is not among them."
+        return Outcome(OutcomeKind.DONE, summary), codes
+
+    # -- renewing an expired access token ----------------------------------------------
+
+    def needs_renewal(self, outcome: Outcome) -> bool:
+        return outcome.code == "expired_token"
+
+    def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
+        """The OAuth refresh call, or None when the profile cannot renew tokens."""
+        refresh, secret = secrets.get(REFRESH_TOKEN.key), secrets.get(CLIENT_SECRET.key)
+        client_id = profile.option("client_id")
+        if profile.option("auth") == "webhook" or not (refresh and secret and client_id):
+            return None
+        server = profile.option("oauth_server") or DEFAULT_OAUTH_SERVER
+        query = urlencode({
+            "grant_type": "refresh_token",
+            "client_id": client_id,
+            "client_secret": secret,
+            "refresh_token": refresh,
+        })
+        url = f"{server.rstrip('/')}/oauth/token/?{query}"
+        return OutgoingRequest("GET", url, (("Accept", "application/json"),), b"")
+
+    def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
+        """The new secrets to store (both tokens at once: the old refresh token is spent)."""
+        try:
+            data = json.loads(response.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            data = {}
+        if not response.is_success or not isinstance(data, dict) or "access_token" not in data:
+            error = data.get("error", f"HTTP {response.status_code}") if isinstance(data, dict) \
+                else f"HTTP {response.status_code}"
+            raise PermissionError(
+                f"Renewing the access token failed ({error}). Store a new access token and "
+                "refresh token from the app."
+            )
+        return {
+            ACCESS_TOKEN.key: str(data["access_token"]),
+            REFRESH_TOKEN.key: str(data.get("refresh_token", "")),
+        }
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _call(
+        self, profile: Profile, secrets: dict[str, str], method: str, params: dict[str, str]
+    ) -> OutgoingRequest:
+        body: dict[str, str] = dict(params)
+        if profile.option("auth") == "webhook":
+            hook = require_secret(profile, secrets, WEBHOOK_URL).strip()
+            if not _WEBHOOK.match(hook):
+                raise InvalidInput(
+                    "webhook-url",
+                    "webhook-url: expected the whole inbound webhook address, like "
+                    "https://portal.bitrix24.com/rest/1/abcdef123456/",
+                )
+            url = f"{hook.rstrip('/')}/{method}"
+        else:
+            body["auth"] = require_secret(profile, secrets, ACCESS_TOKEN)
+            url = f"{self.normalize_base_url(profile.base_url)}/rest/{method}"
+        headers = (("Content-Type", "application/json"), ("Accept", "application/json"))
+        return OutgoingRequest(
+            "POST", url, headers, json.dumps(body, ensure_ascii=False).encode("utf-8")
+        )
+
+
+def _read(response: ReceivedResponse) -> tuple[Outcome | None, dict]:
+    """(failure outcome, None) or (None, the decoded JSON object of a good answer)."""
+    if 300 <= response.status_code < 400:
+        location = response.header("location") or "(no Location given)"
+        return Outcome(
+            OutcomeKind.REFUSED,
+            f"The portal has moved (HTTP {response.status_code}) to {location}; "
+            "the call was not repeated there.",
+            code=f"HTTP {response.status_code}",
+            advice="Update the profile's portal address to the new one and send again.",
+        ), {}
+    try:
+        data = json.loads(response.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        if not response.is_success:
+            return _http(response), {}
+        return Outcome(
+            OutcomeKind.TRANSPORT,
+            f"The answer (HTTP {response.status_code}) is not Bitrix24 JSON.",
+            code="unreadable answer",
+            advice="A proxy or login page may stand in the way: check the portal address.",
+        ), {}
+    if "error" in data:
+        code = str(data.get("error"))
+        description = str(data.get("error_description") or "")
+        known = known_error(code, description)
+        if known is None:
+            kind = OutcomeKind.CREDENTIALS if response.status_code == 401 else OutcomeKind.REFUSED
+            return Outcome(kind, f"Bitrix24 refused the call: {description or code}", code=code,
+                           advice="Look up this error code in Bitrix24's REST documentation."), {}
+        return Outcome(known.kind, known.summary, code=code, advice=known.advice,
+                       detail=f"HTTP {response.status_code}: {description}"), {}
+    if not response.is_success:
+        return _http(response), {}
+    return None, data
+
+
+def _http(response: ReceivedResponse) -> Outcome:
+    return http_outcome(
+        response,
+        "Bitrix24",
+        credentials_advice="Store a current access token of the app.",
+        address_advice="Check the portal address, e.g. https://example.bitrix24.com",
+    )

@@ -1,0 +1,231 @@
+"""SuperOffice NetServer Services86 over SOAP: envelopes out, outcomes in.
+
+The default is what the WSDL says (SOAP 1.1, ``text/xml``, quoted SOAPAction, headers in
+``<s:Header>``, every element in the Services86 namespace, body children in WSDL order).
+"SOAP 1.2 as documented" reproduces the documentation page's example for users who need
+it byte for byte; WCF's BasicHttpBinding answers it with HTTP 415.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from core import xml
+from core.exchange import Outcome, OutcomeKind, ReceivedResponse
+from core.systems.base import http_outcome
+
+NS = "http://www.superoffice.net/ws/crm/NetServer/Services86"
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+XSD = "http://www.w3.org/2001/XMLSchema"
+SERVICE_PATH = "/Remote/Services86/Messaging.svc"
+
+# The order of SetDeliveryStatus's children in the WSDL's xs:sequence.
+SET_DELIVERY_STATUS_FIELDS = ("Plugin", "ExternalMessageId", "Status", "StatusDescription")
+
+
+def soap_action(operation: str) -> str:
+    return f"{NS}/Messaging/{operation}"
+
+
+def _q(name: str) -> str:
+    return f"{{{NS}}}{name}"
+
+
+def envelope_11(
+    operation: str, params: list[tuple[str, str]], ticket: str, app_token: str | None
+) -> bytes:
+    """A SOAP 1.1 envelope as the WSDL's BasicHttpBinding expects it."""
+    envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
+    header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
+    if app_token:
+        etree.SubElement(header, _q("ApplicationToken")).text = app_token
+    credentials = etree.SubElement(header, _q("Credentials"))
+    etree.SubElement(credentials, _q("Ticket")).text = ticket
+    body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
+    call = etree.SubElement(body, _q(operation))
+    for name, value in params:
+        etree.SubElement(call, _q(name)).text = value
+    return xml.serialize(envelope)
+
+
+def envelope_12_as_documented(
+    operation: str, params: list[tuple[str, str, str]], ticket: str, app_token: str | None
+) -> bytes:
+    """The documentation page's example: SOAP 1.2, tokens directly under Envelope, xsi:type.
+
+    ``params`` are (name, xsd type, value).
+    """
+    envelope = etree.Element(
+        f"{{{SOAP12}}}Envelope",
+        nsmap={
+            "SOAP-ENV": SOAP12,
+            "SOAP-ENC": "http://www.w3.org/2003/05/soap-encoding",
+            "xsi": XSI,
+            "xsd": XSD,
+            "NetServerServices862": "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
+            "NetServerServices861": "http://schemas.microsoft.com/2003/10/Serialization/",
+            "Messaging": NS,
+        },
+    )
+    etree.SubElement(envelope, _q("ApplicationToken")).text = app_token or ""
+    credentials = etree.SubElement(envelope, _q("Credentials"))
+    etree.SubElement(credentials, _q("Ticket")).text = ticket
+    body = etree.SubElement(envelope, f"{{{SOAP12}}}Body")
+    call = etree.SubElement(body, _q(operation))
+    for name, xsd_type, value in params:
+        item = etree.SubElement(call, _q(name))
+        item.set(f"{{{XSI}}}type", f"xsd:{xsd_type}")
+        item.text = value
+    return xml.serialize(envelope)
+
+
+def read_soap_response(response: ReceivedResponse, operation: str) -> Outcome:
+    """Failure = non-2xx, SOAP Fault, Succeeded false, or an ExceptionInfo with a Message."""
+    if response.status_code == 415:
+        return Outcome(
+            OutcomeKind.REFUSED,
+            "NetServer refused the message format (HTTP 415 Unsupported Media Type).",
+            code="HTTP 415",
+            advice="This server speaks SOAP 1.1 (text/xml), as its WSDL says. Set the "
+            "profile's transport to 'soap' instead of 'soap12'.",
+        )
+    try:
+        root = xml.parse(response.body) if response.body.strip() else None
+    except xml.XMLError as exc:
+        root = None
+        if response.is_success:
+            return _unreadable(response, f"the answer is not XML ({exc})")
+    if root is None:
+        return _http_failure(response) if not response.is_success else _unreadable(
+            response, "the answer is empty"
+        )
+    if xml.local(root.tag) != "Envelope":
+        return _unreadable(response, f"the answer's root element is <{xml.local(root.tag)}>")
+
+    header = xml.child(root, "Header")
+    body = xml.child(root, "Body")
+    fault = xml.child(body, "Fault")
+    if fault is not None:
+        return _fault_outcome(fault, response.status_code)
+    exception = xml.child(header, "ExceptionInfo")
+    if exception is not None and _exception_text(exception):
+        return _exception_outcome(exception)
+    succeeded = xml.text_of(header, "Succeeded").lower()
+    if succeeded == "false":
+        return Outcome(
+            OutcomeKind.REFUSED,
+            "SuperOffice answered Succeeded=false without saying why.",
+            code="Succeeded=false",
+            advice="Check the NetServer log for this call, or try again.",
+        )
+    if not response.is_success:
+        return _http_failure(response)
+    if xml.child(body, f"{operation}Response") is None:
+        return _unreadable(response, f"the answer has no <{operation}Response>")
+    return Outcome(OutcomeKind.DONE, f"SuperOffice accepted the call ({operation}).")
+
+
+def plugin_names(response: ReceivedResponse) -> tuple[str, ...]:
+    """The plugin names listed by a GetPlugins answer (empty when unreadable)."""
+    try:
+        root = xml.parse(response.body)
+    except xml.XMLError:
+        return ()
+    names = []
+    for element in root.iter(_q("ProviderInfo")):
+        name = xml.text_of(element, "Name")
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _exception_text(exception: etree._Element) -> str:
+    return xml.text_of(exception, "FriendlyText") or xml.text_of(exception, "Message")
+
+
+def _exception_detail(exception: etree._Element, depth: int = 0) -> str:
+    lines = []
+    for name in ("ExceptionType", "Message", "FriendlyText", "Source", "StackTrace"):
+        value = xml.text_of(exception, name)
+        if value:
+            lines.append(f"{'  ' * depth}{name}: {value}")
+    inner = xml.child(exception, "InnerException")
+    if inner is not None and len(inner) and depth < 10:
+        lines.append(f"{'  ' * depth}InnerException:")
+        lines.append(_exception_detail(inner, depth + 1))
+    return "\n".join(lines)
+
+
+_CREDENTIAL_WORDS = ("ticket", "authenticat", "credential", "application token", "apptoken",
+                     "security", "not logged", "unauthori")
+_RESTRICTED_WORDS = ("restricted", "not available in online", "agent is not available")
+
+
+def _kind_and_advice(text: str) -> tuple[OutcomeKind, str]:
+    lowered = text.lower()
+    if any(word in lowered for word in _RESTRICTED_WORDS):
+        return OutcomeKind.REFUSED, (
+            "The Messaging agent is 'Online Restricted': the Online app must have asked for "
+            "it when it was registered. Ask the app's owner to request Messaging access."
+        )
+    if any(word in lowered for word in _CREDENTIAL_WORDS):
+        return OutcomeKind.CREDENTIALS, (
+            "Store a fresh ticket (tickets live 6 hours) and check the application token: "
+            "statusdesk-cli secret set PROFILE ticket"
+        )
+    return OutcomeKind.REFUSED, "Check the plugin name and the external message id."
+
+
+def _exception_outcome(exception: etree._Element) -> Outcome:
+    text = _exception_text(exception)
+    exception_type = xml.text_of(exception, "ExceptionType")
+    kind, advice = _kind_and_advice(f"{text} {exception_type}")
+    return Outcome(
+        kind,
+        f"SuperOffice refused the call: {text}",
+        code=exception_type or "ExceptionInfo",
+        advice=advice,
+        detail=_exception_detail(exception),
+    )
+
+
+def _fault_outcome(fault: etree._Element, status_code: int) -> Outcome:
+    # SOAP 1.1: faultcode/faultstring/detail; SOAP 1.2: Code/Value, Reason/Text.
+    code = xml.text_of(fault, "faultcode") or xml.text_of(xml.child(fault, "Code"), "Value")
+    reason = xml.text_of(fault, "faultstring") or xml.text_of(xml.child(fault, "Reason"), "Text")
+    detail_element = xml.child(fault, "detail") or xml.child(fault, "Detail")
+    detail = ""
+    if detail_element is not None:
+        detail = " ".join(t.strip() for t in detail_element.itertext() if t.strip())
+    kind, advice = _kind_and_advice(f"{code} {reason}")
+    if "deserializ" in f"{code} {reason}".lower():
+        advice = "NetServer could not read the request. Report this with the raw request."
+    if "actionnotsupported" in code.lower():
+        advice = "NetServer does not know this operation at this address: check the base URL."
+    return Outcome(
+        kind,
+        f"SuperOffice answered with a SOAP Fault (HTTP {status_code}): {reason or code}",
+        code=code or "Fault",
+        advice=advice,
+        detail=detail,
+    )
+
+
+def _http_failure(response: ReceivedResponse) -> Outcome:
+    return http_outcome(
+        response,
+        "NetServer",
+        credentials_advice="Store a fresh ticket and check the application token.",
+        address_advice="Check the profile's base URL, e.g. https://sod.superoffice.com/Cust12345",
+    )
+
+
+def _unreadable(response: ReceivedResponse, why: str) -> Outcome:
+    return Outcome(
+        OutcomeKind.TRANSPORT,
+        f"The answer (HTTP {response.status_code}) could not be read: {why}.",
+        code="unreadable answer",
+        advice="A proxy or login page may stand in the way: check the base URL and proxy.",
+    )

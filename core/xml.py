@@ -1,0 +1,65 @@
+"""Safe XML reading and readable XML writing.
+
+Everything read from the network goes through ``parse``: no entity expansion, no DTD,
+no network access, no huge trees. A hostile or broken answer becomes an ``XMLError``.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+XMLError = etree.XMLSyntaxError
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+def parse(data: bytes) -> etree._Element:
+    """Parse bytes into an element; raises XMLError with lxml's reason."""
+    root = etree.fromstring(data, parser=_parser())
+    if root is None:  # lxml returns None for some recovered empty documents
+        raise etree.XMLSyntaxError("empty document", 0, 0, 0)  # type: ignore[call-arg]
+    return root
+
+
+def serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def pretty(data: bytes) -> str:
+    """Indented text of an XML document, or raises XMLError."""
+    root = parse(data)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, encoding="unicode")
+
+
+def local(tag: object) -> str:
+    """The local name of an element tag ('{ns}Name' -> 'Name'); '' for comments etc."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def child(element: etree._Element | None, name: str) -> etree._Element | None:
+    """The first child with this local name, whatever its namespace."""
+    if element is None:
+        return None
+    for item in element:
+        if local(item.tag) == name:
+            return item
+    return None
+
+
+def text_of(element: etree._Element | None, name: str) -> str:
+    found = child(element, name)
+    if found is None or found.text is None:
+        return ""
+    return found.text.strip()
