@@ -1,0 +1,62 @@
+"""Bad input is refused before sending, with a message that names the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.exchange import StatusUpdate
+from core.profiles import Profile
+from core.systems import get_system
+from core.systems.base import InvalidInput
+
+SO = Profile("so", "superoffice", "https://sod.superoffice.com/Cust1",
+             {"plugin": "sms"}, presets={"Delivered": 3})
+B24 = Profile("b24", "bitrix24", "https://acme.bitrix24.com", {"code": "sms_gw"})
+
+
+@pytest.mark.parametrize(
+    ("profile", "update", "field", "words"),
+    [
+        (SO, StatusUpdate("  ", "3"), "message_id", "empty"),
+        (SO, StatusUpdate("m1", "2147483648"), "status", "out of range"),
+        (SO, StatusUpdate("m1", "-2147483649"), "status", "out of range"),
+        (SO, StatusUpdate("m1", "delivered-ish"), "status", "preset"),
+        (SO.with_changes(base_url="ftp://x/y"), StatusUpdate("m1", "3"), "url", "http"),
+        (SO.with_changes(options={}), StatusUpdate("m1", "3"), "plugin", "plugin"),
+        (SO.with_changes(options={"plugin": "p", "transport": "carrier-pigeon"}),
+         StatusUpdate("m1", "3"), "transport", "soap"),
+        (B24, StatusUpdate("", "delivered"), "message_id", "empty"),
+        (B24, StatusUpdate("x" * 129, "delivered"), "message_id", "128"),
+        (B24, StatusUpdate("abc", "Delivered"), "status", "case-sensitive"),
+        (B24, StatusUpdate("abc", "read"), "status", "queued, sent, delivered"),
+        (B24.with_changes(options={"code": "bad code!"}), StatusUpdate("a", "sent"), "code",
+         "CODE"),
+        (B24.with_changes(options={}), StatusUpdate("a", "sent"), "code", "required"),
+        (B24.with_changes(base_url="acme.bitrix24.com"), StatusUpdate("a", "sent"), "url",
+         "http"),
+    ],
+)
+def test_rejected_with_field_named(profile, update, field, words) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        get_system(profile.system).validate(update, profile)
+    assert caught.value.field == field
+    assert words.lower() in caught.value.message.lower()
+
+
+def test_limits_themselves_are_accepted() -> None:
+    get_system("superoffice").validate(StatusUpdate("m", "2147483647"), SO)
+    get_system("superoffice").validate(StatusUpdate("m", "-2147483648"), SO)
+    get_system("superoffice").validate(StatusUpdate("m", "delivered"), SO)  # preset, any case
+    get_system("bitrix24").validate(StatusUpdate("x" * 128, "undelivered"), B24)
+
+
+def test_pasted_service_urls_are_trimmed_to_the_base() -> None:
+    so, b24 = get_system("superoffice"), get_system("bitrix24")
+    base = "https://sod.superoffice.com/Cust12345"
+    assert so.normalize_base_url(base + "/Remote/Services86/Messaging.svc") == base
+    assert so.normalize_base_url(base + "/api/v1/Agents/Messaging/SetDeliveryStatus") == base
+    assert so.normalize_base_url(base + "/") == base
+    assert b24.normalize_base_url("https://acme.bitrix24.com/rest/") == "https://acme.bitrix24.com"
+    assert b24.normalize_base_url("https://acme.bitrix24.com/rest/1/abc/") == (
+        "https://acme.bitrix24.com"
+    )
