@@ -25,9 +25,11 @@ B24_PROFILE = Profile("b24", "bitrix24", "https://acme.bitrix24.com", {"code": "
 HOOK_PROFILE = Profile("hook", "bitrix24", "https://acme.bitrix24.com",
                        {"code": "sms_gw", "auth": "webhook"})
 
+# A fixed prefix keeps generated secrets from being words the exchange contains anyway
+# ("vers" in "http_version"), which would make the assertions below fail for no reason.
 secret_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=4, max_size=40
-).filter(lambda s: s.strip() == s and s)
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
+).map(lambda s: "Zq7" + s.strip()).filter(lambda s: len(s) > 3)
 
 
 def _everything(exchange: Exchange) -> str:

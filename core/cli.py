@@ -1,0 +1,324 @@
+"""statusdesk-cli: the command line other tools script against.
+
+Exit codes: 0 done, 1 the remote system refused, 2 bad input or usage, 3 network or
+transport failure, 4 missing or rejected credentials. Secrets are never arguments:
+``secret set`` reads the value from standard input (or a hidden prompt on a terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any, NoReturn, TextIO
+
+from core import rendering
+from core.exchange import Exchange, OutcomeKind, StatusUpdate
+from core.profiles import Profile, ProfileError, ProfileStore
+from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
+from core.sending import check_connection, preview, send_status
+from core.systems import SYSTEMS, get_system
+from core.systems.base import InvalidInput, MissingSecret
+
+EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
+EXIT_CREDENTIALS = OutcomeKind.CREDENTIALS.exit_code
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its usage line
+        self.print_usage(sys.stderr)
+        raise CliError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="statusdesk-cli", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    profile = commands.add_parser("profile", help="add, list, show or remove profiles")
+    actions = profile.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = actions.add_parser("add", help="add a profile (secrets come separately)")
+    add.add_argument("name")
+    add.add_argument("--system", required=True, choices=sorted(SYSTEMS))
+    add.add_argument("--url", required=True, help="SuperOffice NetServer base or Bitrix24 portal")
+    seen: set[str] = set()
+    for system in SYSTEMS.values():
+        for option in system.options:
+            if option.cli_flag not in seen:
+                seen.add(option.cli_flag)
+                choices = [c.value for c in option.choices] or None
+                add.add_argument(option.cli_flag, dest=option.key, choices=choices,
+                                 help=f"{system.title}: {option.help}")
+    add.add_argument("--preset", action="append", default=[], metavar="LABEL=INT",
+                     help="SuperOffice: name a status number, e.g. Delivered=3 (repeatable)")
+    add.add_argument("--ca-bundle", help="PEM file of CAs to trust for this profile")
+    add.add_argument("--proxy", help="proxy URL, e.g. http://proxy.example:3128")
+    add.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    add.add_argument("--production", action="store_true", help="ask before every send")
+    add.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
+    add.add_argument("--json", action="store_true")
+    for action in ("list", "show", "remove"):
+        sub = actions.add_parser(action)
+        if action != "list":
+            sub.add_argument("name")
+        sub.add_argument("--json", action="store_true")
+
+    secret = commands.add_parser("secret", help="store or forget credentials (keyring)")
+    secret_actions = secret.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    set_ = secret_actions.add_parser("set", help="value is read from stdin, never from argv")
+    set_.add_argument("name")
+    set_.add_argument("field")
+    clear = secret_actions.add_parser("clear", help="forget every credential of a profile")
+    clear.add_argument("name")
+
+    send = commands.add_parser("send", help="send a delivery status")
+    send.add_argument("name")
+    send.add_argument("--message-id", required=True)
+    send.add_argument("--status", required=True)
+    send.add_argument("--description", default="")
+    send.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
+    send.add_argument("--yes", action="store_true", help="no confirmation for production")
+    send.add_argument("--json", action="store_true")
+
+    test = commands.add_parser("test", help="harmless call that checks address and credentials")
+    test.add_argument("name")
+    test.add_argument("--json", action="store_true")
+
+    sandbox = commands.add_parser("sandbox", help="run the built-in simulators on 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    wants_json = "--json" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        return _run(args)
+    except CliError as exc:
+        return _fail(str(exc), exc.code, wants_json, OutcomeKind.BAD_INPUT)
+    except InvalidInput as exc:
+        return _fail(exc.message, EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT, exc.field)
+    except ProfileError as exc:
+        return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT)
+    except (MissingSecret, SecretStoreError) as exc:
+        return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    store = ProfileStore()
+    if args.command == "profile":
+        return _profile(args, store)
+    if args.command == "secret":
+        return _secret(args, store.get(args.name))
+    if args.command == "send":
+        return _send(args, store.get(args.name))
+    if args.command == "test":
+        exchange, listed = check_connection(store.get(args.name), SecretStore())
+        _print_exchange(exchange, args.json, extra={"listed": list(listed)})
+        return exchange.outcome.kind.exit_code
+    if args.command == "sandbox":
+        from core.sandbox import serve_forever
+
+        serve_forever(args.port)
+        return 0
+    raise CliError(f"unknown command {args.command}")
+
+
+def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
+    if args.action == "add":
+        profile = _profile_from_args(args)
+        store.add(profile, replace_existing=args.replace)
+        _emit(args.json, profile.to_dict(), f"Profile {profile.name!r} saved in {store.path}.\n"
+              f"Next: store its credentials, e.g. statusdesk-cli secret set "
+              f"{_quote(profile.name)} {_secret_names(profile)[0]}")
+    elif args.action == "list":
+        profiles = store.load()
+        lines = ["\t".join([p.name, p.system, p.base_url, "PRODUCTION" if p.production else ""])
+                 .rstrip() for p in profiles]
+        _emit(args.json, [p.to_dict() for p in profiles], "\n".join(lines) or "No profiles yet.")
+    elif args.action == "show":
+        profile = store.get(args.name)
+        data = profile.to_dict() | {"secrets": _secret_status(profile)}
+        _emit(args.json, data, json.dumps(data, indent=2, ensure_ascii=False))
+    elif args.action == "remove":
+        profile = store.remove(args.name)
+        removed = _try_clear(profile)
+        _emit(args.json, {"removed": profile.name, "secrets_forgotten": removed},
+              f"Profile {profile.name!r} removed; forgotten credentials: "
+              f"{', '.join(removed) or 'none'}.")
+    return 0
+
+
+def _profile_from_args(args: argparse.Namespace) -> Profile:
+    system = get_system(args.system)
+    options = {}
+    for option in system.options:
+        value = getattr(args, option.key, None) or option.default
+        if value:
+            options[option.key] = value
+    foreign = [o.cli_flag for s in SYSTEMS.values() if s is not system for o in s.options
+               if getattr(args, o.key, None) and o.key not in options]
+    if foreign:
+        raise CliError(f"{', '.join(foreign)} does not apply to {system.title} profiles.")
+    presets = {}
+    for item in args.preset:
+        label, sep, value = item.partition("=")
+        try:
+            presets[label.strip()] = int(value)
+        except ValueError:
+            sep = ""
+        if not sep or not label.strip():
+            raise CliError(f"--preset {item!r}: write it as LABEL=NUMBER, e.g. Delivered=3")
+    if presets and system.key != "superoffice":
+        raise CliError("--preset applies to SuperOffice profiles only.")
+    if args.timeout <= 0:
+        raise CliError("--timeout must be a positive number of seconds.")
+    profile = Profile(
+        name=args.name, system=system.key, base_url=system.normalize_base_url(args.url),
+        options=options, presets=presets, production=args.production,
+        ca_bundle=args.ca_bundle, proxy=args.proxy, timeout=args.timeout,
+    )
+    system.validate_profile(profile)
+    return profile
+
+
+def _secret(args: argparse.Namespace, profile: Profile) -> int:
+    secrets = SecretStore()
+    if args.action == "clear":
+        removed = secrets.clear(profile.name, _all_secret_names(profile))
+        print(f"Forgot {', '.join(removed) or 'nothing (none stored)'} for {profile.name!r}.")
+        return 0
+    allowed = _secret_names(profile)
+    if args.field not in allowed:
+        raise CliError(f"{args.field!r} is not a credential of this profile; "
+                       f"use one of: {', '.join(allowed)}.")
+    secrets.check()
+    value = _read_secret(args.field, sys.stdin)
+    if not value:
+        raise CliError(f"No value given for {args.field}: pipe it on standard input.")
+    secrets.set(profile.name, args.field, value)
+    print(f"Stored {args.field} for {profile.name!r} in the keyring ({secrets.check()}).")
+    return 0
+
+
+def _read_secret(field: str, stream: TextIO) -> str:
+    if stream.isatty():
+        return getpass.getpass(f"{field} (input hidden): ").strip()
+    return stream.read().strip("\r\n")
+
+
+def _send(args: argparse.Namespace, profile: Profile) -> int:
+    system = get_system(profile.system)
+    update = StatusUpdate(args.message_id, args.status, args.description)
+    system.validate(update, profile)
+    if args.dry_run:
+        request = preview(profile, update, _stored_or_empty(profile))
+        if args.json:
+            print(json.dumps({"ok": True, "dry_run": True, "outcome": None,
+                              "request": request.to_dict(), "response": None, "elapsed": None},
+                             ensure_ascii=False))
+        else:
+            print("Dry run: nothing was sent. This request would go out:\n")
+            print(rendering.raw_request(request))
+        return 0
+    for warning in system.warnings(profile):
+        print(f"Warning: {warning}", file=sys.stderr)
+    if profile.production and not args.yes:
+        _confirm(f"Production: set message {update.message_id!r} to status {update.status!r} "
+                 f"on {system.title} {system.tenant(profile)} (profile {profile.name!r})?")
+    exchange = send_status(profile, update, SecretStore())
+    _print_exchange(exchange, args.json)
+    return exchange.outcome.kind.exit_code
+
+
+def _confirm(question: str) -> None:
+    if not sys.stdin.isatty():
+        raise CliError(f"{question}\nThis is a production profile: add --yes to send "
+                       "without a terminal to confirm on.")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise CliError("Not sent.")
+
+
+def _print_exchange(exchange: Exchange, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    if as_json:
+        print(json.dumps(exchange.to_dict() | (extra or {}), ensure_ascii=False))
+        return
+    stream = sys.stdout if exchange.ok else sys.stderr
+    print(rendering.outcome_text(exchange), file=stream)
+    if exchange.outcome.detail:
+        print("\n--- detail ---\n" + exchange.outcome.detail)
+    print("\n--- request ---\n" + rendering.raw_request(exchange.request))
+    if exchange.response is not None:
+        print("\n--- response ---\n" + rendering.raw_response(exchange.response))
+    elif exchange.error:
+        print(f"\n--- no response ---\n{exchange.error}")
+
+
+def _emit(as_json: bool, data: Any, text: str) -> None:
+    print(json.dumps(data, ensure_ascii=False) if as_json else text)
+
+
+def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str = "") -> int:
+    if as_json:
+        outcome = {"ok": False, "kind": kind.value, "summary": message, "field": field}
+        print(json.dumps({"ok": False, "outcome": outcome, "request": None, "response": None,
+                          "elapsed": None}, ensure_ascii=False))
+    else:
+        print(f"statusdesk-cli: {message}", file=sys.stderr)
+    return code
+
+
+def _secret_names(profile: Profile) -> list[str]:
+    return [spec.key for spec in get_system(profile.system).secret_fields(profile)]
+
+
+def _all_secret_names(profile: Profile) -> list[str]:
+    """Every field the profile could have stored, whatever auth mode it had then."""
+    system = get_system(profile.system)
+    names: dict[str, None] = {}
+    for variant in ({}, {"auth": "webhook"}, {"auth": "oauth"}):
+        changed = profile.with_changes(options=profile.options | variant)
+        names.update({spec.key: None for spec in system.secret_fields(changed)})
+    return list(names)
+
+
+def _secret_status(profile: Profile) -> dict[str, str]:
+    try:
+        secrets = SecretStore()
+        return {name: "stored" if secrets.has(profile.name, name) else "missing"
+                for name in _secret_names(profile)}
+    except KeyringUnavailable:
+        return {name: "unknown (no keyring)" for name in _secret_names(profile)}
+
+
+def _stored_or_empty(profile: Profile) -> dict[str, str]:
+    try:
+        return SecretStore().read_all(profile.name, _secret_names(profile))
+    except KeyringUnavailable:
+        return {}
+
+
+def _try_clear(profile: Profile) -> list[str]:
+    try:
+        return SecretStore().clear(profile.name, _all_secret_names(profile))
+    except KeyringUnavailable:
+        return []
+
+
+def _quote(text: str) -> str:
+    return f"'{text}'" if " " in text else text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Small test helpers shared by several test modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DictSecrets:
+    """Secrets held in memory, for protocol tests whose subject is not the keyring.
+
+    The keyring itself is tested for real (tests/test_secrets.py, tests/test_cli.py).
+    """
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = dict(values)
+
+    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]:
+        return {field: self.values[field] for field in fields if self.values.get(field)}
+
+    def set(self, profile: str, field: str, value: str) -> None:
+        self.values[field] = value
