@@ -195,7 +195,9 @@ def _fault_outcome(fault: etree._Element, status_code: int) -> Outcome:
     # SOAP 1.1: faultcode/faultstring/detail; SOAP 1.2: Code/Value, Reason/Text.
     code = xml.text_of(fault, "faultcode") or xml.text_of(xml.child(fault, "Code"), "Value")
     reason = xml.text_of(fault, "faultstring") or xml.text_of(xml.child(fault, "Reason"), "Text")
-    detail_element = xml.child(fault, "detail") or xml.child(fault, "Detail")
+    detail_element = xml.child(fault, "detail")
+    if detail_element is None:
+        detail_element = xml.child(fault, "Detail")
     detail = ""
     if detail_element is not None:
         detail = " ".join(t.strip() for t in detail_element.itertext() if t.strip())
