@@ -1,6 +1,7 @@
 # Sourced by scripts/app, scripts/cli and scripts/test (needs $repo set).
 # shellcheck shell=bash
-: "${repo:?scripts/lib/venv.sh needs $repo}"
+# shellcheck disable=SC2154 # set by the sourcing script
+: "${repo:?scripts/lib/venv.sh needs \$repo}"
 
 # --- the virtual environment: .venv, reinstalled only when pyproject.toml changes ---------
 find_python() {
