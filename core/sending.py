@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from core.exchange import Exchange, OutgoingRequest, StatusUpdate
+from core.exchange import Exchange, Outcome, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.profiles import Profile
 from core.redaction import placeholder, redact_exchange, redact_request
 from core.systems import get_system
-from core.systems.base import TargetSystem
-from core.transport import Connection, Delivery
+from core.systems.base import RenewalFailed, TargetSystem
+from core.transport import Connection
 
 RENEWED_NOTE = (
     "The access token had expired: StatusDesk renewed it with the refresh token, stored "
@@ -62,14 +62,11 @@ def send_status(
 ) -> Exchange:
     system = get_system(profile.system)
     system.validate(update, profile)
-    secrets = store.read_all(profile.name, secret_keys(profile))
-    request = system.build_request(update, profile, secrets)
-    with _connection(profile, connection) as conn:
-        return _exchange(
-            system, profile, update, "SetDeliveryStatus", store, secrets, conn,
-            build=lambda s: system.build_request(update, profile, s),
-            first=conn.perform(request),
-        )
+    return _call(
+        system, profile, store, connection, "SetDeliveryStatus", update,
+        build=lambda secrets: system.build_request(update, profile, secrets),
+        read=lambda response: system.read_response(profile, response),
+    )
 
 
 def check_connection(
@@ -77,51 +74,38 @@ def check_connection(
 ) -> tuple[Exchange, tuple[str, ...]]:
     """A harmless call (SuperOffice GetPlugins, Bitrix24 sender.list) and what it listed."""
     system = get_system(profile.system)
-    secrets = store.read_all(profile.name, secret_keys(profile))
-    request = system.connection_test_request(profile, secrets)
-    listed: tuple[str, ...] = ()
-    with _connection(profile, connection) as conn:
-        delivery = conn.perform(request)
-        if delivery.response is not None:
-            _, listed = system.read_connection_test(profile, delivery.response)
-        exchange = _exchange(
-            system, profile, None, "connection test", store, secrets, conn,
-            build=lambda s: system.connection_test_request(profile, s),
-            first=delivery,
-            read=lambda response: system.read_connection_test(profile, response)[0],
-        )
-    return exchange, listed if exchange.ok else ()
+    exchange = _call(
+        system, profile, store, connection, "connection test", None,
+        build=lambda secrets: system.connection_test_request(profile, secrets),
+        read=lambda response: system.read_connection_test(profile, response)[0],
+    )
+    if not exchange.ok or exchange.response is None:
+        return exchange, ()
+    return exchange, system.read_connection_test(profile, exchange.response)[1]
 
 
-def _exchange(
+def _call(
     system: TargetSystem,
     profile: Profile,
-    update: StatusUpdate | None,
-    operation: str,
     store: Secrets,
-    secrets: dict[str, str],
-    conn: Connection,
+    connection: Connection | None,
+    operation: str,
+    update: StatusUpdate | None,
     *,
     build: Callable[[dict[str, str]], OutgoingRequest],
-    first: Delivery,
-    read: Callable | None = None,
+    read: Callable[[ReceivedResponse], Outcome],
 ) -> Exchange:
-    read = read or (lambda response: system.read_response(profile, response))
-    delivery = first
-    outcome = delivery.failure or read(delivery.response)
+    secrets = store.read_all(profile.name, secret_keys(profile))
+    request = build(secrets)  # a missing credential raises here, before anything is sent
     notes = list(system.warnings(profile))
-    known_secrets = dict(secrets)
-    renew = getattr(system, "renewal_request", None)
-    if renew and system.needs_renewal(outcome):  # type: ignore[attr-defined]
-        renewal = renew(profile, secrets)
-        if renewal is None:
-            notes.append("The access token has expired and this profile cannot renew it "
-                         "(it needs client-id, client-secret and refresh-token).")
-        else:
-            fresh = _renew(system, profile, store, conn, renewal, notes)
+    fresh: dict[str, str] = {}
+    with _connection(profile, connection) as conn:
+        delivery = conn.perform(request)
+        outcome = delivery.failure or read(delivery.response)
+        if system.needs_renewal(outcome):
+            fresh = _renew(system, profile, store, secrets, conn, notes)
             if fresh:
-                known_secrets.update(fresh)
-                delivery = conn.perform(build(known_secrets))
+                delivery = conn.perform(build({**secrets, **fresh}))
                 outcome = delivery.failure or read(delivery.response)
                 notes.append(RENEWED_NOTE)
     exchange = Exchange(
@@ -137,25 +121,30 @@ def _exchange(
         notes=tuple(notes),
     )
     # Old and renewed values of a field are both masked, under the field's one name.
-    masked_with = {**secrets, **{f"{k}#renewed": v for k, v in known_secrets.items()}}
-    return redact_exchange(exchange, masked_with)
+    return redact_exchange(exchange, {**secrets, **{f"{k}#renewed": v for k, v in fresh.items()}})
 
 
 def _renew(
     system: TargetSystem,
     profile: Profile,
     store: Secrets,
+    secrets: dict[str, str],
     conn: Connection,
-    renewal: OutgoingRequest,
     notes: list[str],
 ) -> dict[str, str]:
+    """Renew expired credentials and store them; {} (with a note saying why) if not."""
+    renewal = system.renewal_request(profile, secrets)
+    if renewal is None:
+        notes.append("The access token has expired and this profile cannot renew it by itself.")
+        return {}
     delivery = conn.perform(renewal)
     if delivery.response is None:
-        notes.append(f"Renewing the access token failed: {delivery.failure.summary}")  # type: ignore[union-attr]
+        reason = delivery.failure.summary if delivery.failure else delivery.error
+        notes.append(f"Renewing the access token failed: {reason}")
         return {}
     try:
-        fresh = system.read_renewal(delivery.response)  # type: ignore[attr-defined]
-    except PermissionError as exc:
+        fresh = system.read_renewal(delivery.response)
+    except RenewalFailed as exc:
         notes.append(str(exc))
         return {}
     for field, value in fresh.items():
@@ -179,4 +168,3 @@ class _Borrowed:
 
 def _connection(profile: Profile, connection: Connection | None) -> Connection | _Borrowed:
     return _Borrowed(connection) if connection is not None else Connection(profile)
-

@@ -187,3 +187,19 @@ def test_connection_test_lists_provider_codes(sandbox, profile, secrets) -> None
     exchange, codes = check_connection(profile, secrets)
     assert exchange.ok, exchange.outcome
     assert profile.option("code") in codes
+
+
+def test_failed_renewal_is_explained_and_leaks_nothing(sandbox, profile) -> None:
+    creds = sandbox.credentials
+    renewing = profile.with_changes(options={**profile.options, "client_id": creds.b24_client_id,
+                                             "oauth_server": sandbox.bitrix24_oauth_url})
+    store = DictSecrets({"access-token": creds.b24_access_token,
+                         "refresh-token": creds.b24_refresh_token,
+                         "client-secret": "WrongClientSecret-000"})
+    sandbox.bitrix24.expire_access_token()
+    exchange = _send(renewing, store, sandbox.bitrix24_messages[1])
+    assert exchange.outcome.code == "expired_token"
+    assert any("Renewing the access token failed (invalid_client)" in n for n in exchange.notes)
+    assert store.values["access-token"] == creds.b24_access_token  # nothing overwritten
+    recorded = json.dumps(exchange.to_dict())
+    assert "WrongClientSecret-000" not in recorded and creds.b24_refresh_token not in recorded

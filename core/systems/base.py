@@ -36,6 +36,10 @@ class MissingSecret(LookupError):
         self.field = field_name
 
 
+class RenewalFailed(Exception):
+    """Expired credentials could not be renewed; the message says what to do instead."""
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
@@ -124,6 +128,15 @@ class TargetSystem(Protocol):
         self, profile: Profile, response: ReceivedResponse
     ) -> tuple[Outcome, tuple[str, ...]]:
         """The outcome of the harmless call and what it listed (plugins, provider codes)."""
+
+    def needs_renewal(self, outcome: Outcome) -> bool:
+        """Whether this outcome means expired credentials that renewal_request can renew."""
+
+    def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
+        """The call that renews expired credentials, or None when the profile cannot."""
+
+    def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
+        """The renewed secrets to store, by field; raises RenewalFailed."""
 
 
 def require_http_url(field_name: str, url: str) -> str:

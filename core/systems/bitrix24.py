@@ -18,6 +18,7 @@ from core.systems.base import (
     FormField,
     InvalidInput,
     OptionSpec,
+    RenewalFailed,
     SecretSpec,
     http_outcome,
     require_http_url,
@@ -206,7 +207,7 @@ class Bitrix24:
         if not response.is_success or not isinstance(data, dict) or "access_token" not in data:
             error = data.get("error", f"HTTP {response.status_code}") if isinstance(data, dict) \
                 else f"HTTP {response.status_code}"
-            raise PermissionError(
+            raise RenewalFailed(
                 f"Renewing the access token failed ({error}). Store a new access token and "
                 "refresh token from the app."
             )

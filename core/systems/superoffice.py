@@ -183,6 +183,17 @@ class SuperOffice:
             outcome = Outcome(OutcomeKind.DONE, f"Connected. Plugins on this tenant: {listed}.")
         return outcome, names
 
+    # -- tickets are replaced by the user, not renewed here -----------------------------
+
+    def needs_renewal(self, outcome: Outcome) -> bool:
+        return False
+
+    def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
+        return None
+
+    def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
+        return {}
+
     # -- internals --------------------------------------------------------------------
 
     def _request(
