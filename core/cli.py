@@ -129,7 +129,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "sandbox":
         from core.sandbox import serve_forever
 
-        serve_forever(args.port)
+        try:
+            serve_forever(args.port)
+        except OSError as exc:
+            raise CliError(f"The sandbox cannot listen on 127.0.0.1:{args.port} ({exc.strerror}); "
+                           "choose another --port, or 0 for any free one.") from None
         return 0
     raise CliError(f"unknown command {args.command}")
 

@@ -74,8 +74,9 @@ def test_bitrix24_token_never_survives(token: str) -> None:
     assert "***access-token***" in masked
 
 
-@given(code=st.text(alphabet=string.ascii_letters + string.digits, min_size=6, max_size=24))
+@given(code=st.text(alphabet=string.ascii_letters + string.digits, min_size=3, max_size=24))
 def test_webhook_secret_path_masked_but_portal_kept(code: str) -> None:
+    code = "Zq7" + code  # never a word the URL holds anyway ("status")
     hook = f"https://acme.bitrix24.com/rest/7/{code}/"
     request = get_system("bitrix24").build_request(
         StatusUpdate("abc", "delivered"), HOOK_PROFILE, {"webhook-url": hook}

@@ -1,0 +1,330 @@
+"""Simulated Bitrix24 portal: REST ``messageservice.*`` methods in the spec's check order.
+
+Order for every REST call (/work/shared/spec/bitrix24.md): moved-portal redirect, an
+injected error, the leaky bucket (before anything else the portal does), authentication,
+method lookup, application context, then the method's own checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+from core.sandbox.bitrix24_oauth import AccessToken, Endpoints, OAuthServer
+from core.sandbox.wire import Incoming, Reply, SandboxClock
+
+ADMIN_USER_ID = 1
+OTHER_USER_ID = 7
+STATUSES = ("queued", "sent", "delivered", "undelivered", "failed")
+CODE_PATTERN = re.compile(r"^[a-z0-9.\-_]+$", re.IGNORECASE)
+STATUS_UPDATE = "messageservice.message.status.update"
+SENDER_LIST = "messageservice.sender.list"
+METHODS = (STATUS_UPDATE, SENDER_LIST)
+
+# error code -> (HTTP status, error_description), as the spec's tables give them.
+ERRORS: dict[str, tuple[int, str]] = {
+    "QUERY_LIMIT_EXCEEDED": (503, "Too many requests"),
+    "OVERLOAD_LIMIT": (503, "REST API is blocked due to overload."),
+    "OPERATION_TIME_LIMIT": (429, "Method is blocked due to operation time limit."),
+    "INVALID_REQUEST": (400, "Https required."),
+    "INTERNAL_SERVER_ERROR": (500, "Internal server error"),
+    "PORTAL_DELETED": (500, "Portal was deleted"),
+    "INVALID_CREDENTIALS": (403, "Invalid request credentials"),
+    "user_access_error": (403, "The user does not have access to the application."),
+    "insufficient_scope": (401, "The request requires higher privileges than provided by "
+                                "the access token."),
+    "expired_token": (401, "The access token provided has expired."),
+    "invalid_token": (401, "The access token provided is invalid."),
+    "NO_AUTH_FOUND": (401, "Wrong authorization data"),
+    "ERROR_METHOD_NOT_FOUND": (404, "Method not found!"),
+    "ACCESS_DENIED": (403, "Access denied!"),
+    "ERROR_SENDER_VALIDATION_FAILURE": (400, "Wrong sender code!"),
+    "ERROR_MESSAGE_NOT_FOUND": (400, "Message not found!"),
+    "ERROR_MESSAGE_STATUS_INCORRECT": (400, "Message status incorrect!"),
+}
+APP_CONTEXT_REQUIRED = "Access denied! Application context required"
+
+
+def md5_id(seed: str) -> str:
+    return hashlib.md5(seed.encode("utf-8")).hexdigest()  # noqa: S324 - an id, not security
+
+
+SEEDED_MESSAGE_IDS = ("65575980fa531ac284c2ee68f81ebebd",
+                      *(md5_id(f"statusdesk-sandbox-message-{n}") for n in range(2, 6)))
+OTHER_USER_MESSAGE_ID = md5_id("statusdesk-sandbox-message-by-user-7")
+
+
+def error_reply(code: str, description: str | None = None) -> Reply:
+    status, default = ERRORS[code]
+    return Reply.json(status, {"error": code, "error_description": description or default})
+
+
+@dataclass
+class B24Message:
+    code: str
+    message_id: str
+    author_id: int
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class B24Setup:
+    """The fixed demo values the portal is seeded with."""
+
+    code: str
+    access_token: str
+    refresh_token: str
+    other_user_token: str
+    client_id: str
+    client_secret: str
+    webhook_code: str
+    member_id: str
+
+
+class Bitrix24Sandbox:
+    """State and request handling of the simulated portal. Thread-safe (one lock)."""
+
+    def __init__(self, clock: SandboxClock, setup: B24Setup, *, origin: str,
+                 portal_prefix: str, oauth_prefix: str) -> None:
+        self.clock = clock
+        self.setup = setup
+        self.origin = origin
+        self.portal_prefix = portal_prefix
+        self.oauth_prefix = oauth_prefix
+        self._lock = threading.RLock()
+        self.oauth = OAuthServer(clock, client_id=setup.client_id,
+                                 client_secret=setup.client_secret, member_id=setup.member_id,
+                                 endpoints=self._endpoints)
+        self.drain_per_second = 2.0
+        self.burst = 50
+        self.reset()
+
+    # ----------------------------------------------------------------- public controls
+    def reset(self) -> None:
+        """Seeded messages and tokens, empty buckets, no redirect, nothing injected."""
+        with self._lock:
+            self.messages: dict[tuple[str, str], B24Message] = {
+                (self.setup.code, mid): B24Message(self.setup.code, mid, ADMIN_USER_ID)
+                for mid in SEEDED_MESSAGE_IDS}
+            self.messages[(self.setup.code, OTHER_USER_MESSAGE_ID)] = B24Message(
+                self.setup.code, OTHER_USER_MESSAGE_ID, OTHER_USER_ID)
+            self.webhooks = {(ADMIN_USER_ID, self.setup.webhook_code)}
+            self.admins = {ADMIN_USER_ID}
+            self._buckets: dict[str, tuple[float, float]] = {}
+            self._injected: tuple[str, str | None] | None = None
+            self.moved_to: str | None = None
+            self.drain_per_second, self.burst = 2.0, 50
+            self.oauth.reset([(ADMIN_USER_ID, self.setup.access_token, self.setup.refresh_token),
+                              (OTHER_USER_ID, self.setup.other_user_token, None)])
+
+    def status_of(self, code: str, message_id: str) -> str | None:
+        """The STATUS last set through the REST method; None if never set or unknown."""
+        with self._lock:
+            message = self.messages.get((code, message_id))
+            return None if message is None else message.status
+
+    def inject_error(self, code: str, description: str | None = None) -> None:
+        """The next REST call to the portal answers this documented error instead."""
+        if code not in ERRORS:
+            by_upper = {known.upper(): known for known in ERRORS}
+            if code.upper() not in by_upper:
+                raise ValueError(f"unknown Bitrix24 error {code!r}; known: {', '.join(ERRORS)}")
+            code = by_upper[code.upper()]
+        with self._lock:
+            self._injected = (code, description)
+
+    def move_portal(self, new_url: str | None) -> None:
+        """REST calls to the old address answer 302 to ``new_url`` + path; None undoes it.
+
+        When ``new_url`` is on this sandbox (same origin), the portal is served there too.
+        """
+        with self._lock:
+            self.moved_to = new_url.rstrip("/") if new_url else None
+
+    def expire_access_token(self, token: str | None = None) -> None:
+        """Expire one access token, or by default every token of the main (admin) user."""
+        if token is None:
+            self.oauth.expire(user_id=ADMIN_USER_ID)
+        else:
+            self.oauth.expire(token)
+
+    def set_rate_limit(self, drain_per_second: float = 2.0, burst: int = 50) -> None:
+        """Change the leaky bucket (Enterprise portals: 5/s and 250)."""
+        with self._lock:
+            self.drain_per_second, self.burst = drain_per_second, burst
+
+    @property
+    def injected_error(self) -> str | None:
+        """The error code waiting for the next REST call, if any."""
+        with self._lock:
+            return self._injected[0] if self._injected else None
+
+    @property
+    def portal_url(self) -> str:
+        """Where the portal currently lives (changes with move_portal)."""
+        return self.moved_to or self.origin + self.portal_prefix
+
+    # ----------------------------------------------------------------- request handling
+    def handle_portal(self, req: Incoming) -> Reply | None:
+        """Answer a request under a portal prefix; None when the path is not the portal's."""
+        prefix = self._served_prefix(req.path)
+        if prefix is None:
+            return None
+        tail = req.path[len(prefix):]
+        if not tail.startswith("/rest/"):
+            return Reply.text(404, "The sandbox portal only simulates /rest/.")
+        with self._lock:
+            if self.moved_to and prefix == self.portal_prefix and self._moved_prefix() != prefix:
+                location = self.moved_to + tail + (f"?{req.query}" if req.query else "")
+                return Reply.text(302, f"The portal moved to {self.moved_to}",
+                                  [("Location", location)])
+            return self._rest(req, tail[len("/rest/"):])
+
+    def _moved_prefix(self) -> str | None:
+        if not self.moved_to:
+            return None
+        parts = urlsplit(self.moved_to)
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            return None
+        return parts.path.rstrip("/")
+
+    def _served_prefix(self, path: str) -> str | None:
+        with self._lock:
+            candidates = [p for p in (self._moved_prefix(), self.portal_prefix) if p]
+        for prefix in candidates:
+            if path == prefix or path.startswith(prefix + "/"):
+                return prefix
+        return None
+
+    def _endpoints(self) -> Endpoints:
+        portal = self.portal_url
+        return Endpoints(client_endpoint=f"{portal}/rest/",
+                         server_endpoint=f"{self.origin}{self.oauth_prefix}/rest/",
+                         domain=urlsplit(portal).netloc)
+
+    def _admit(self, key: str) -> bool:
+        """Leaky bucket: each call adds one, the level drains continuously."""
+        now = self.clock.now()
+        level, last = self._buckets.get(key, (0.0, now))
+        level = max(0.0, level - max(0.0, now - last) * self.drain_per_second)
+        if level + 1 > self.burst:
+            self._buckets[key] = (level, now)
+            return False
+        self._buckets[key] = (level + 1, now)
+        return True
+
+    def _rest(self, req: Incoming, tail: str) -> Reply:
+        start = self.clock.now()
+        if self._injected is not None:
+            (code, description), self._injected = self._injected, None
+            return error_reply(code, description)
+        if not self._admit(req.client_ip):
+            return error_reply("QUERY_LIMIT_EXCEEDED")
+
+        params, auth = _read_params(req)
+        parts = tail.rstrip("/").split("/")
+        webhook: tuple[int, str] | None = None
+        if len(parts) == 3 and parts[0].isdigit():
+            webhook = (int(parts[0]), parts[1])
+        method = parts[-1].lower()
+        method = method.removesuffix(".json")
+
+        if webhook is not None:
+            if webhook not in self.webhooks:
+                return error_reply("INVALID_CREDENTIALS")
+            user_id = webhook[0]
+        else:
+            if not auth:
+                return error_reply("NO_AUTH_FOUND")
+            token = self.oauth.check_access(auth)
+            if not isinstance(token, AccessToken):
+                return error_reply(token)
+            user_id = token.user_id
+        if len(parts) not in (1, 3) or method not in METHODS:
+            return error_reply("ERROR_METHOD_NOT_FOUND")
+        if webhook is not None:
+            return error_reply("ACCESS_DENIED", APP_CONTEXT_REQUIRED)
+        if method == SENDER_LIST:
+            if user_id not in self.admins:
+                return error_reply("ACCESS_DENIED")
+            return self._success([self.setup.code], start)
+        return self._status_update(params, user_id, start)
+
+    def _status_update(self, params: dict[str, object], user_id: int, start: float) -> Reply:
+        code = _as_text(params.get("CODE"))
+        if not code:
+            return error_reply("ERROR_SENDER_VALIDATION_FAILURE", "Empty sender code!")
+        if not CODE_PATTERN.match(code):
+            return error_reply("ERROR_SENDER_VALIDATION_FAILURE", "Wrong sender code!")
+        message_id = _as_text(params.get("MESSAGE_ID"))
+        message = self.messages.get((code, message_id)) if message_id else None
+        if message is None:
+            return error_reply("ERROR_MESSAGE_NOT_FOUND")
+        status = params.get("STATUS")
+        if not isinstance(status, str) or status not in STATUSES:
+            return error_reply("ERROR_MESSAGE_STATUS_INCORRECT")
+        if user_id != message.author_id and user_id not in self.admins:
+            return error_reply("ACCESS_DENIED")
+        message.status = status
+        return self._success(True, start)
+
+    def _success(self, result: object, start: float) -> Reply:
+        finish = max(self.clock.now(), start)
+        return Reply.json(200, {"result": result, "time": time_block(start, finish)})
+
+
+def time_block(start: float, finish: float) -> dict[str, object]:
+    """The ``time`` object Bitrix24 adds to every good answer."""
+    def stamp(value: float) -> str:
+        return datetime.fromtimestamp(value, tz=UTC).isoformat(timespec="seconds")
+
+    return {
+        "start": round(start, 6),
+        "finish": round(finish, 6),
+        "duration": round(finish - start, 6),
+        "processing": round(finish - start, 6),
+        "date_start": stamp(start),
+        "date_finish": stamp(finish),
+        "operating_reset_at": int(start) + 600,
+        "operating": 0,
+    }
+
+
+def _read_params(req: Incoming) -> tuple[dict[str, object], str | None]:
+    """Query plus body (JSON object or form), names upper-cased; ``auth`` kept apart.
+
+    A body in any other content type is ignored, as PHP ignores it.
+    """
+    raw: dict[str, object] = dict(req.query_params())
+    media_type, _ = req.media_type()
+    if media_type == "application/json":
+        try:
+            payload = json.loads(req.body.decode("utf-8")) if req.body.strip() else {}
+        except (UnicodeDecodeError, ValueError):
+            payload = {}
+        if isinstance(payload, dict):
+            raw.update(payload)
+    elif media_type == "application/x-www-form-urlencoded":
+        raw.update(parse_qsl(req.body.decode("utf-8", "replace"), keep_blank_values=True))
+    auth = raw.pop("auth", None)
+    if not isinstance(auth, str) or not auth:
+        auth = None
+        bearer = (req.header("Authorization") or "").strip()
+        scheme, _, value = bearer.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            auth = value.strip()
+    return {str(key).upper(): value for key, value in raw.items()}, auth
+
+
+def _as_text(value: object) -> str:
+    """Scalars as PHP would turn them into strings; anything else counts as empty."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float | str):
+        return str(value)
+    return ""

@@ -1,0 +1,158 @@
+"""Driving the sandbox from another process (CLI, GUI) and telling people where it is.
+
+``POST /_sandbox/control`` takes a JSON object; every key is checked before any is
+applied, so a typo changes nothing. It insists on ``Content-Type: application/json`` and
+a loopback ``Host`` so a web page in a browser cannot drive it (no simple CORS request,
+no DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from core.sandbox.bitrix24 import ERRORS
+from core.sandbox.wire import Incoming, Reply
+
+if TYPE_CHECKING:
+    from core.sandbox.server import Sandbox
+
+CONTROL_KEYS = {
+    "reset": "true: everything back to the initial state (applied first)",
+    "delay": "seconds every following answer waits first; 0 turns it off",
+    "advance_clock": "seconds to move the sandbox clock forward (token expiry, rate limit)",
+    "superoffice_bad_ticket_style": '"succeeded_false" or "fault"',
+    "superoffice_inject_fault": 'true, a message, or {"message": ..., "style": ...}',
+    "bitrix24_inject_error": "a documented error code for the next Bitrix24 REST call",
+    "bitrix24_move_portal": "new portal URL (REST calls answer 302), or null to undo",
+    "bitrix24_expire_access_token": "true: the main user's access tokens expire now",
+}
+
+
+def handle_control(sandbox: Sandbox, req: Incoming) -> Reply:
+    if req.method == "GET":
+        return Reply.json(200, {"ok": True, "state": sandbox.state(), "keys": CONTROL_KEYS})
+    if req.method != "POST":
+        return _refuse(405, "Use POST with a JSON object (GET shows the state).")
+    host = (req.header("Host") or "").lower()
+    if host not in (f"127.0.0.1:{sandbox.port}", f"localhost:{sandbox.port}"):
+        return _refuse(403, f"Host {host!r} is not this sandbox's loopback address.")
+    if req.media_type()[0] != "application/json":
+        return _refuse(415, "Send Content-Type: application/json.")
+    try:
+        payload = json.loads(req.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return _refuse(400, f"Not JSON: {exc}")
+    if not isinstance(payload, dict) or not payload:
+        return _refuse(400, "Send a non-empty JSON object.")
+    try:
+        actions = [_plan(sandbox, key, value) for key, value in payload.items()]
+    except ValueError as exc:
+        return _refuse(400, str(exc))
+    if payload.get("reset") is True:
+        sandbox.reset()
+    for action in actions:
+        action()
+    return Reply.json(200, {"ok": True, "state": sandbox.state()})
+
+
+def _refuse(status: int, message: str) -> Reply:
+    return Reply.json(status, {"ok": False, "error": message, "keys": CONTROL_KEYS})
+
+
+def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], None]:
+    """Check one key's value now; return what applying it does."""
+    if key not in CONTROL_KEYS:
+        raise ValueError(f"unknown control key {key!r}")
+    if key == "reset":
+        if value is not True:
+            raise ValueError("reset takes true")
+        return lambda: None
+    if key in ("delay", "advance_clock"):
+        limit = 600 if key == "delay" else 366 * 24 * 3600
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
+            raise ValueError(f"{key} takes a number of seconds between 0 and {limit}")
+        seconds = float(value)
+        if key == "delay":
+            return lambda: sandbox.set_delay(seconds)
+        return lambda: sandbox.clock.advance(seconds)
+    if key == "superoffice_bad_ticket_style":
+        if value not in ("succeeded_false", "fault"):
+            raise ValueError('superoffice_bad_ticket_style is "succeeded_false" or "fault"')
+        style = str(value)
+        return lambda: setattr(sandbox.superoffice, "bad_ticket_style", style)
+    if key == "superoffice_inject_fault":
+        return _plan_so_fault(sandbox, value)
+    if key == "bitrix24_inject_error":
+        if not isinstance(value, str) or value.upper() not in {c.upper() for c in ERRORS}:
+            raise ValueError(f"bitrix24_inject_error takes one of: {', '.join(ERRORS)}")
+        code = value
+        return lambda: sandbox.bitrix24.inject_error(code)
+    if key == "bitrix24_move_portal":
+        if value is not None and not (isinstance(value, str)
+                                      and value.startswith(("http://", "https://"))):
+            raise ValueError("bitrix24_move_portal takes an http(s) URL or null")
+        url = value
+        return lambda: sandbox.bitrix24.move_portal(url)
+    if value is not True:  # bitrix24_expire_access_token
+        raise ValueError(f"{key} takes true")
+    return sandbox.bitrix24.expire_access_token
+
+
+def _plan_so_fault(sandbox: Sandbox, value: object) -> Callable[[], None]:
+    message, style = "Simulated NetServer failure", "fault"
+    if isinstance(value, str) and value:
+        message = value
+    elif isinstance(value, dict):
+        message = str(value.get("message", message))
+        style = str(value.get("style", style))
+        if style not in ("fault", "succeeded_false"):
+            raise ValueError('superoffice_inject_fault style is "fault" or "succeeded_false"')
+    elif value is not True:
+        raise ValueError("superoffice_inject_fault takes true, a message or an object")
+    return lambda: sandbox.superoffice.inject_fault(message, style)
+
+
+def index_page(sandbox: Sandbox) -> str:
+    """The plain-text page at ``GET /``."""
+    c = sandbox.credentials
+    return "\n".join([
+        banner(sandbox),
+        "",
+        "Seeded SuperOffice external message ids: " + ", ".join(sandbox.superoffice_messages),
+        "Seeded Bitrix24 MESSAGE_IDs: " + ", ".join(sandbox.bitrix24_messages),
+        "",
+        "Other values for trying errors:",
+        f"  Bitrix24 inbound webhook (gets 403, no app context): {c.b24_webhook_url}",
+        f"  Bitrix24 token of a non-admin user:  {c.b24_other_user_token}",
+        "",
+        f"Control: POST {sandbox.control_url} with JSON, keys:",
+        *(f"  {key}: {text}" for key, text in CONTROL_KEYS.items()),
+        "",
+    ])
+
+
+def banner(sandbox: Sandbox) -> str:
+    """URLs and demo credentials, said plainly to be sandbox-only."""
+    c = sandbox.credentials
+    return "\n".join([
+        f"StatusDesk sandbox running on {sandbox.origin} (loopback only).",
+        "These are SANDBOX-ONLY demo values; they work against this simulator and nowhere else.",
+        "",
+        "SuperOffice (NetServer, Online tenant Cust12345)",
+        f"  Base URL:          {sandbox.superoffice_url}",
+        f"  Ticket:            {c.so_ticket}",
+        f"  Application token: {c.so_app_token}",
+        f"  Username/password: {c.so_username} / {c.so_password}",
+        f"  Plugin:            {c.so_plugin}",
+        "",
+        "Bitrix24",
+        f"  Portal URL:        {sandbox.bitrix24_url}",
+        f"  OAuth server:      {sandbox.bitrix24_oauth_url}",
+        f"  Provider CODE:     {c.b24_code}",
+        f"  Access token:      {c.b24_access_token}",
+        f"  Refresh token:     {c.b24_refresh_token}",
+        f"  Client id:         {c.b24_client_id}",
+        f"  Client secret:     {c.b24_client_secret}",
+    ])

@@ -1,0 +1,318 @@
+"""Simulated SuperOffice NetServer (Online tenant Cust12345): Messaging over SOAP and REST.
+
+Behaviour follows /work/shared/spec/superoffice.md and the Services86 WSDL: SOAP 1.1
+only, headers and body validated against the WSDL's schema, authentication by ticket plus
+application token, results and failures in the WSDL's response headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+from dataclasses import dataclass
+
+from lxml import etree
+
+from core.sandbox import soap
+from core.sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
+from core.sandbox.superoffice_login import handle_principal
+from core.sandbox.superoffice_rest import handle_rest_set_status
+from core.sandbox.wire import Incoming, Reply
+from core.sandbox.wsdl_schema import DEFAULT_WSDL, default_schema, validate_element
+
+MESSAGING_PATH = "/remote/services86/messaging.svc"
+PRINCIPAL_PATH = "/remote/services86/soprincipal.svc"
+REST_SET_STATUS_PATH = "/api/v1/agents/messaging/setdeliverystatus"
+
+ACTION_BASE = "http://www.superoffice.net/ws/crm/NetServer/Services86/Messaging/"
+MESSAGING_ACTIONS = {ACTION_BASE + op: op
+                     for op in ("SetDeliveryStatus", "GetDeliveryStatus", "GetPlugins")}
+KNOWN_REQUEST_HEADERS = {s86("ApplicationToken"), s86("Credentials"), s86("TimeZone")}
+
+BAD_TICKET_STYLES = ("succeeded_false", "fault")
+
+SANDBOX_STACK = ("   at SuperOffice.CRM.Services.Implementation.MessagingAgent.{op}(...)\n"
+                 "   at StatusDesk.Sandbox (simulated stack trace)")
+
+
+@dataclass
+class SoMessage:
+    """An outgoing message as the Messaging plugin knows it."""
+
+    plugin: str
+    external_id: str
+    messaging_id: int
+    status: int = 0
+    description: str = ""
+    stored: bool = False
+
+
+@dataclass(frozen=True)
+class SoPlugin:
+    name: str
+    formats: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InjectedFault:
+    message: str
+    style: str
+
+
+class SuperOfficeSandbox:
+    """State and request handling of the simulated tenant. Thread-safe (one lock)."""
+
+    def __init__(self, *, ticket: str, app_token: str, username: str, password: str,
+                 plugin: str, external_ids: tuple[str, ...]) -> None:
+        self.ticket = ticket
+        self.app_token = app_token
+        self.username = username
+        self.password = password
+        self.plugin = plugin
+        self._seed_ids = external_ids
+        self._lock = threading.RLock()
+        self.bad_ticket_style = "succeeded_false"
+        self.reset()
+
+    # ----------------------------------------------------------------- public controls
+    @property
+    def bad_ticket_style(self) -> str:
+        """How a bad ticket is reported: "succeeded_false" (HTTP 200) or "fault" (HTTP 500)."""
+        return self._bad_ticket_style
+
+    @bad_ticket_style.setter
+    def bad_ticket_style(self, style: str) -> None:
+        if style not in BAD_TICKET_STYLES:
+            raise ValueError(f"bad_ticket_style must be one of {BAD_TICKET_STYLES}, not {style!r}")
+        self._bad_ticket_style = style
+
+    def reset(self) -> None:
+        """Back to the seeded messages, no issued tickets, no injected fault."""
+        with self._lock:
+            self.plugins = [SoPlugin(self.plugin, ("SMS",)), SoPlugin("sms-demo-gateway", ("SMS",))]
+            self.messages: dict[tuple[str, str], SoMessage] = {}
+            seeds = [(self.plugin, external_id, number)
+                     for number, external_id in enumerate(self._seed_ids, start=501)]
+            seeds.append(("sms-demo-gateway", "GW-2001", 601))
+            for plugin, external_id, number in seeds:
+                self.messages[(plugin, external_id)] = SoMessage(plugin, external_id, number)
+            self.issued_tickets: set[str] = set()
+            self._injected: InjectedFault | None = None
+            self._bad_ticket_style = "succeeded_false"
+
+    def status_of(self, plugin: str, external_id: str) -> tuple[int, str] | None:
+        """(Status, StatusDescription) last stored by SetDeliveryStatus; None if never set."""
+        with self._lock:
+            message = self.messages.get((plugin, external_id))
+            if message is None or not message.stored:
+                return None
+            return message.status, message.description
+
+    def messaging_id(self, plugin: str, external_id: str) -> int | None:
+        """SuperOffice's own numeric id of a seeded message, the key of GetDeliveryStatus."""
+        with self._lock:
+            message = self.messages.get((plugin, external_id))
+            return None if message is None else message.messaging_id
+
+    def inject_fault(self, message: str = "Simulated NetServer failure",
+                     style: str = "fault") -> None:
+        """The next well-formed Messaging call (SOAP or REST) fails on the server side.
+
+        style "fault": SOAP HTTP 500 Fault s:Server; "succeeded_false": HTTP 200 with an
+        ExceptionInfo header. REST answers HTTP 500 with the JSON error either way.
+        """
+        if style not in BAD_TICKET_STYLES:
+            raise ValueError(f"style must be one of {BAD_TICKET_STYLES}, not {style!r}")
+        with self._lock:
+            self._injected = InjectedFault(message, style)
+
+    def issue_ticket(self) -> str:
+        """A fresh ticket, as SoPrincipal hands out after a good login."""
+        ticket = "7T:" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
+        with self._lock:
+            self.issued_tickets.add(ticket)
+        return ticket
+
+    def ticket_is_valid(self, ticket: str | None) -> bool:
+        with self._lock:
+            return bool(ticket) and (ticket == self.ticket or ticket in self.issued_tickets)
+
+    def take_injected(self) -> InjectedFault | None:
+        with self._lock:
+            injected, self._injected = self._injected, None
+            return injected
+
+    # ----------------------------------------------------------------- request handling
+    def handle(self, req: Incoming) -> Reply:
+        """Route a request whose path is relative to the NetServer base."""
+        path = req.path.lower().rstrip("/")
+        if path == MESSAGING_PATH:
+            if req.method == "GET" and req.query.lower() in ("wsdl", "singlewsdl"):
+                return self._wsdl()
+            with self._lock:
+                return self._messaging(req)
+        if path == PRINCIPAL_PATH:
+            with self._lock:
+                return handle_principal(self, req)
+        if path == REST_SET_STATUS_PATH:
+            with self._lock:
+                return handle_rest_set_status(self, req)
+        return Reply.text(404, f"Not found in the SuperOffice sandbox: {req.path}")
+
+    def set_status(self, plugin: str | None, external_id: str | None, status: int,
+                   description: str | None) -> ExceptionInfo | None:
+        """Store a status; an ExceptionInfo when the plugin or message is unknown."""
+        if not plugin or plugin not in {p.name for p in self.plugins}:
+            return ExceptionInfo(
+                message=f"Messaging plugin '{plugin or ''}' is not installed.",
+                friendly_text=f"There is no messaging plugin named '{plugin or ''}'.",
+                exception_type="SoException",
+                stack_trace=SANDBOX_STACK.format(op="SetDeliveryStatus"),
+            )
+        message = self.messages.get((plugin, external_id or ""))
+        if message is None:
+            return ExceptionInfo(
+                message=f"No outgoing message with external id '{external_id or ''}' "
+                        f"for plugin '{plugin}'.",
+                friendly_text="The message was not found.",
+                exception_type="SoException",
+                stack_trace=SANDBOX_STACK.format(op="SetDeliveryStatus"),
+                inner=ExceptionInfo(
+                    message="Sequence contains no matching element",
+                    friendly_text="Sequence contains no matching element",
+                    exception_type="System.InvalidOperationException",
+                    source="System.Linq",
+                ),
+            )
+        message.status = status
+        message.description = description or ""
+        message.stored = True
+        return None
+
+    def _wsdl(self) -> Reply:
+        return Reply(200, DEFAULT_WSDL.read_bytes(), [("Content-Type", "text/xml; charset=utf-8")])
+
+    def _messaging(self, req: Incoming) -> Reply:
+        try:
+            request = soap.read_request(req, MESSAGING_ACTIONS)
+            header_values = self.validated_headers(request)
+            problems = validate_element(default_schema(), request.body)
+            if problems:
+                raise SoapRejected(
+                    soap.deserialization_failed(request.operation, "; ".join(problems)))
+        except SoapRejected as rejected:
+            return rejected.reply
+
+        auth_failure = self._check_auth(header_values, request.operation)
+        if auth_failure is not None:
+            return auth_failure
+        injected = self.take_injected()
+        if injected is not None:
+            return self._injected_reply(request.operation, injected)
+        return getattr(self, f"_op_{request.operation}")(request.body)
+
+    def validated_headers(self, request: soap.SoapRequest) -> dict[str, tuple[bool, str | None]]:
+        """Validate the known headers; refuse unknown ones marked mustUnderstand."""
+        values: dict[str, tuple[bool, str | None]] = {"ApplicationToken": (False, None),
+                                                       "Ticket": (False, None)}
+        for header in request.headers:
+            if header.tag not in KNOWN_REQUEST_HEADERS:
+                must = header.get(f"{{{soap.SOAP11_ENV_NS}}}mustUnderstand")
+                if must in ("1", "true"):
+                    raise SoapRejected(soap.fault(
+                        "MustUnderstand",
+                        f"The header '{etree.QName(header).localname}' from the namespace "
+                        f"'{etree.QName(header).namespace}' was not understood by the recipient "
+                        "of this message.",
+                    ))
+                continue
+            problems = validate_element(default_schema(), header)
+            name = etree.QName(header).localname
+            if problems:
+                raise SoapRejected(soap.deserialization_failed(name, "; ".join(problems)))
+            if name == "ApplicationToken":
+                nil = header.get(f"{{{soap.XSI_NS}}}nil") in ("true", "1")
+                values[name] = (True, None if nil else header.text or "")
+            elif name == "Credentials":
+                values["Ticket"] = soap.child_text(header, "Ticket")
+        return values
+
+    def _check_auth(self, values: dict[str, tuple[bool, str | None]],
+                    operation: str) -> Reply | None:
+        _, ticket = values["Ticket"]
+        if not self.ticket_is_valid(ticket):
+            info = ExceptionInfo(
+                message="Failed to authenticate: the ticket in the Credentials header is "
+                        "missing, unknown or expired.",
+                friendly_text="Your session is not valid. Get a new ticket and try again.",
+                exception_type="SoSecurityException",
+                source="SuperOffice.CRM.Security",
+            )
+            if self.bad_ticket_style == "fault":
+                return soap.fault("Client", info.message, detail=info.element("SoExceptionInfo"))
+            return self._result(None, info, operation)
+        _, token = values["ApplicationToken"]
+        if token != self.app_token:
+            state = "missing" if not token else "not valid for this tenant"
+            return self._result(None, ExceptionInfo(
+                message=f"The application token is {state}. Online tenants require the "
+                        "ApplicationToken header to hold the application's client secret.",
+                friendly_text="The application token was not accepted.",
+                exception_type="SecurityException",
+                source="SuperOffice.CRM.Security",
+            ), operation)
+        return None
+
+    def _injected_reply(self, operation: str, injected: InjectedFault) -> Reply:
+        info = ExceptionInfo(message=injected.message, friendly_text=injected.message,
+                             exception_type="SoServerException",
+                             stack_trace=SANDBOX_STACK.format(op=operation))
+        if injected.style == "fault":
+            return soap.fault("Server", injected.message, detail=info.element("SoExceptionInfo"))
+        return self._result(None, info, operation)
+
+    def _result(self, body: etree._Element | None, error: ExceptionInfo | None = None,
+                operation: str = "SetDeliveryStatus") -> Reply:
+        """HTTP 200 with the WSDL's response headers; an empty response element on error."""
+        if body is None:
+            body = etree.Element(s86(f"{operation}Response"), nsmap={None: S86_NS})
+        return Reply.xml(200, soap.envelope(soap.response_headers(error), body))
+
+    def _op_SetDeliveryStatus(self, body: etree._Element) -> Reply:  # noqa: N802 - WSDL name
+        _, plugin = soap.child_text(body, "Plugin")
+        _, external_id = soap.child_text(body, "ExternalMessageId")
+        present, status_text = soap.child_text(body, "Status")
+        status = int(status_text.strip()) if present and status_text else 0
+        _, description = soap.child_text(body, "StatusDescription")
+        return self._result(None, self.set_status(plugin, external_id, status, description))
+
+    def _op_GetDeliveryStatus(self, body: etree._Element) -> Reply:  # noqa: N802
+        wanted = [int((el.text or "0").strip())
+                  for el in body.iterfind(f"{s86('MessagingIds')}/{{{soap.ARRAYS_NS}}}int")]
+        by_id = {m.messaging_id: m for m in self.messages.values()}
+        response = etree.Element(s86("GetDeliveryStatusResponse"),
+                                 nsmap={None: S86_NS, "i": soap.XSI_NS})
+        items = etree.SubElement(response, s86("Response"))
+        for messaging_id in wanted:
+            message = by_id.get(messaging_id)
+            if message is None:
+                continue
+            item = etree.SubElement(items, s86("MessageDeliveryStatus"))
+            etree.SubElement(item, s86("Status")).text = str(message.status)
+            etree.SubElement(item, s86("StatusDescription")).text = message.description
+            etree.SubElement(item, s86("MessagingId")).text = str(message.messaging_id)
+        return self._result(response)
+
+    def _op_GetPlugins(self, body: etree._Element) -> Reply:  # noqa: N802
+        response = etree.Element(s86("GetPluginsResponse"),
+                                 nsmap={None: S86_NS, "i": soap.XSI_NS, "a": soap.ARRAYS_NS})
+        items = etree.SubElement(response, s86("Response"))
+        for plugin in self.plugins:
+            info = etree.SubElement(items, s86("ProviderInfo"))
+            etree.SubElement(info, s86("Name")).text = plugin.name
+            formats = etree.SubElement(info, s86("SupportedMessagingFormats"))
+            for fmt in plugin.formats:
+                etree.SubElement(formats, f"{{{soap.ARRAYS_NS}}}string").text = fmt
+            etree.SubElement(info, s86("SupportsConfig")).text = "false"
+        return self._result(response)
