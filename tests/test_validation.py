@@ -60,3 +60,29 @@ def test_pasted_service_urls_are_trimmed_to_the_base() -> None:
     assert b24.normalize_base_url("https://acme.bitrix24.com/rest/1/abc/") == (
         "https://acme.bitrix24.com"
     )
+
+
+@pytest.mark.parametrize(
+    ("system", "update", "field"),
+    [
+        ("superoffice", StatusUpdate("", "3"), "message_id"),
+        ("superoffice", StatusUpdate("SO-1001", "4294967296"), "status"),
+        ("bitrix24", StatusUpdate("x" * 129, "sent"), "message_id"),
+        ("bitrix24", StatusUpdate("65575980fa531ac284c2ee68f81ebebd", "SENT"), "status"),
+    ],
+)
+def test_nothing_reaches_the_server_when_input_is_bad(sandbox, system, update, field) -> None:
+    from core.sending import send_status
+    from tests.helpers import DictSecrets
+
+    creds = sandbox.credentials
+    if system == "superoffice":
+        profile = Profile("so", system, sandbox.superoffice_url, {"plugin": creds.so_plugin})
+        secrets = DictSecrets({"ticket": creds.so_ticket, "app-token": creds.so_app_token})
+    else:
+        profile = Profile("b24", system, sandbox.bitrix24_url, {"code": creds.b24_code})
+        secrets = DictSecrets({"access-token": creds.b24_access_token})
+    with pytest.raises(InvalidInput) as caught:
+        send_status(profile, update, secrets)
+    assert caught.value.field == field
+    assert list(sandbox.received) == []
