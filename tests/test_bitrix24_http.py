@@ -135,13 +135,19 @@ def test_rest_layer_errors(sandbox, profile, secrets, code) -> None:
     assert json.loads(exchange.response.body)["error"] == code
 
 
-def test_expired_token_is_renewed_once_and_stored(sandbox, profile) -> None:
+def _renewing(sandbox, profile, client_secret: str) -> tuple[Profile, DictSecrets]:
+    """A profile that can renew its access token, and its secrets."""
     creds = sandbox.credentials
     renewing = profile.with_changes(options={**profile.options, "client_id": creds.b24_client_id,
                                              "oauth_server": sandbox.bitrix24_oauth_url})
-    store = DictSecrets({"access-token": creds.b24_access_token,
-                         "refresh-token": creds.b24_refresh_token,
-                         "client-secret": creds.b24_client_secret})
+    return renewing, DictSecrets({"access-token": creds.b24_access_token,
+                                  "refresh-token": creds.b24_refresh_token,
+                                  "client-secret": client_secret})
+
+
+def test_expired_token_is_renewed_once_and_stored(sandbox, profile) -> None:
+    creds = sandbox.credentials
+    renewing, store = _renewing(sandbox, profile, creds.b24_client_secret)
     sandbox.bitrix24.expire_access_token()
     exchange = _send(renewing, store, sandbox.bitrix24_messages[1], "sent")
     assert exchange.outcome.kind is OutcomeKind.DONE, (exchange.outcome, exchange.notes)
@@ -191,11 +197,7 @@ def test_connection_test_lists_provider_codes(sandbox, profile, secrets) -> None
 
 def test_failed_renewal_is_explained_and_leaks_nothing(sandbox, profile) -> None:
     creds = sandbox.credentials
-    renewing = profile.with_changes(options={**profile.options, "client_id": creds.b24_client_id,
-                                             "oauth_server": sandbox.bitrix24_oauth_url})
-    store = DictSecrets({"access-token": creds.b24_access_token,
-                         "refresh-token": creds.b24_refresh_token,
-                         "client-secret": "WrongClientSecret-000"})
+    renewing, store = _renewing(sandbox, profile, "WrongClientSecret-000")
     sandbox.bitrix24.expire_access_token()
     exchange = _send(renewing, store, sandbox.bitrix24_messages[1])
     assert exchange.outcome.code == "expired_token"
