@@ -9,19 +9,22 @@ failures below HTTP, comes back as an Exchange whose outcome says what happened.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
-from core.exchange import Exchange, Outcome, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.exchange import (
+    Exchange,
+    Outcome,
+    OutcomeKind,
+    OutgoingRequest,
+    ReceivedResponse,
+    StatusUpdate,
+)
 from core.profiles import Profile
 from core.redaction import placeholder, redact_exchange, redact_request
 from core.systems import get_system
 from core.systems.base import RenewalFailed, TargetSystem
-from core.transport import Connection
-
-RENEWED_NOTE = (
-    "The access token had expired: StatusDesk renewed it with the refresh token, stored "
-    "both new tokens in the keyring and repeated the call once."
-)
+from core.transport import Connection, Delivery
 
 
 class Secrets(Protocol):
@@ -96,18 +99,40 @@ def _call(
     read: Callable[[ReceivedResponse], Outcome],
 ) -> Exchange:
     secrets = store.read_all(profile.name, secret_keys(profile))
-    request = build(secrets)  # a missing credential raises here, before anything is sent
     notes = list(system.warnings(profile))
-    fresh: dict[str, str] = {}
     with _connection(profile, connection) as conn:
+        if system.must_sign_in(profile, secrets):
+            signed_in = _renew(system, profile, store, secrets, conn)
+            if not signed_in.fresh:  # the failed sign-in is what the user needs to see
+                notes.append(signed_in.note)
+                return _record(profile, operation, update, signed_in.delivery,
+                               signed_in.outcome, notes, secrets)
+            secrets = {**secrets, **signed_in.fresh}
+            notes.append(f"No ticket was stored: StatusDesk signed in and stored a new "
+                         f"{' and '.join(signed_in.fresh)} in the keyring.")
+        request = build(secrets)  # a missing credential raises here, before anything is sent
         delivery = conn.perform(request)
         outcome = delivery.failure or read(delivery.response)
-        if system.needs_renewal(outcome):
-            fresh = _renew(system, profile, store, secrets, conn, notes)
-            if fresh:
-                delivery = conn.perform(build({**secrets, **fresh}))
+        if system.needs_renewal(profile, outcome):
+            renewed = _renew(system, profile, store, secrets, conn)
+            notes.append(renewed.note)
+            if renewed.fresh:
+                secrets = {**secrets, **{f"{k}#renewed": v for k, v in renewed.fresh.items()}}
+                delivery = conn.perform(build(_current(secrets)))
                 outcome = delivery.failure or read(delivery.response)
-                notes.append(RENEWED_NOTE)
+    return _record(profile, operation, update, delivery, outcome, notes, secrets)
+
+
+def _record(
+    profile: Profile,
+    operation: str,
+    update: StatusUpdate | None,
+    delivery: Delivery,
+    outcome: Outcome,
+    notes: list[str],
+    secrets: dict[str, str],
+) -> Exchange:
+    """The exchange, with every secret the call saw masked (old and renewed values alike)."""
     exchange = Exchange(
         profile=profile.name,
         system=profile.system,
@@ -120,8 +145,22 @@ def _call(
         update=update,
         notes=tuple(notes),
     )
-    # Old and renewed values of a field are both masked, under the field's one name.
-    return redact_exchange(exchange, {**secrets, **{f"{k}#renewed": v for k, v in fresh.items()}})
+    return redact_exchange(exchange, secrets)
+
+
+def _current(secrets: dict[str, str]) -> dict[str, str]:
+    """Field -> value, renewed values ("field#renewed") taking the place of the old ones."""
+    current = {k: v for k, v in secrets.items() if "#" not in k}
+    current.update({k.split("#", 1)[0]: v for k, v in secrets.items() if "#" in k})
+    return current
+
+
+@dataclass(frozen=True)
+class _Renewal:
+    fresh: dict[str, str]
+    note: str
+    delivery: Delivery | None = None
+    outcome: Outcome | None = None
 
 
 def _renew(
@@ -130,27 +169,28 @@ def _renew(
     store: Secrets,
     secrets: dict[str, str],
     conn: Connection,
-    notes: list[str],
-) -> dict[str, str]:
-    """Renew expired credentials and store them; {} (with a note saying why) if not."""
+) -> _Renewal:
+    """Renew credentials and store them; no fresh values (and a note saying why) if not."""
     renewal = system.renewal_request(profile, secrets)
     if renewal is None:
-        notes.append("The access token has expired and this profile cannot renew it by itself.")
-        return {}
+        return _Renewal({}, "The credentials have expired and this profile cannot renew them "
+                            "by itself.")
     delivery = conn.perform(renewal)
     if delivery.response is None:
-        reason = delivery.failure.summary if delivery.failure else delivery.error
-        notes.append(f"Renewing the access token failed: {reason}")
-        return {}
+        outcome = delivery.failure or Outcome(OutcomeKind.TRANSPORT, str(delivery.error))
+        return _Renewal({}, f"Renewing the credentials failed: {outcome.summary}",
+                        delivery, outcome)
     try:
-        fresh = system.read_renewal(delivery.response)
+        fresh = {k: v for k, v in system.read_renewal(delivery.response).items() if v}
     except RenewalFailed as exc:
-        notes.append(str(exc))
-        return {}
+        outcome = Outcome(OutcomeKind.CREDENTIALS, str(exc), code="renewal failed",
+                          advice="Store working credentials for this profile.")
+        return _Renewal({}, str(exc), delivery, outcome)
     for field, value in fresh.items():
-        if value:
-            store.set(profile.name, field, value)
-    return fresh
+        store.set(profile.name, field, value)
+    return _Renewal(fresh, f"The credentials were refused or had expired: StatusDesk renewed "
+                           f"the {' and '.join(fresh)}, stored them in the keyring and repeated "
+                           "the call once.", delivery)
 
 
 class _Borrowed:

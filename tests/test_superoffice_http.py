@@ -183,3 +183,59 @@ def test_answers_are_read_with_a_size_limit(sandbox, profile) -> None:
         delivery = connection.perform(OutgoingRequest("GET", home_page, (), b""))
     assert delivery.response.truncated
     assert len(delivery.response.body) == 64
+
+
+@pytest.fixture
+def onsite(sandbox, profile) -> Profile:
+    return profile.with_changes(options={**profile.options, "login": "password",
+                                         "username": sandbox.credentials.so_username})
+
+
+def test_password_sign_in_gets_and_keeps_a_ticket(sandbox, onsite) -> None:
+    creds = sandbox.credentials
+    store = DictSecrets({"password": creds.so_password, "app-token": creds.so_app_token})
+    exchange = send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), store)
+    assert exchange.ok, (exchange.outcome, exchange.notes)
+    assert store.values["ticket"].startswith("7T:")
+    assert any("signed in" in note for note in exchange.notes)
+    assert [r.path.rsplit("/", 1)[1] for r in sandbox.received] == [
+        "SoPrincipal.svc", "Messaging.svc"]
+    recorded = json.dumps(exchange.to_dict())
+    assert creds.so_password not in recorded and store.values["ticket"] not in recorded
+
+    # The kept ticket is used next time: no second sign-in.
+    assert send_status(onsite, StatusUpdate(sandbox.superoffice_messages[1], "3"), store).ok
+    assert [r.path.rsplit("/", 1)[1] for r in sandbox.received][-1] == "Messaging.svc"
+    assert len(sandbox.received) == 3
+
+
+def test_refused_ticket_signs_in_again_once(sandbox, onsite) -> None:
+    creds = sandbox.credentials
+    store = DictSecrets({"password": creds.so_password, "app-token": creds.so_app_token,
+                         "ticket": "7T:stale"})
+    exchange = send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), store)
+    assert exchange.ok, (exchange.outcome, exchange.notes)
+    assert store.values["ticket"] != "7T:stale"
+    assert any("renewed the ticket" in note for note in exchange.notes)
+    assert len(sandbox.received) == 3  # refused call, sign-in, repeated call
+
+
+def test_wrong_password_shows_the_sign_in_exchange(sandbox, onsite) -> None:
+    store = DictSecrets({"password": "wrong-password-1",
+                         "app-token": sandbox.credentials.so_app_token})
+    exchange = send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), store)
+    assert exchange.outcome.kind is OutcomeKind.CREDENTIALS
+    assert "username and password" in exchange.outcome.summary
+    assert exchange.request.url.endswith("/SoPrincipal.svc")
+    assert b"<so:Password>***password***</so:Password>" in exchange.request.body
+    assert "wrong-password-1" not in json.dumps(exchange.to_dict())
+    assert "ticket" not in store.values
+    assert len(sandbox.received) == 1
+
+
+def test_missing_password_is_refused_before_sending(sandbox, onsite) -> None:
+    from core.systems.base import MissingSecret
+
+    with pytest.raises(MissingSecret, match="secret set 'so-sandbox' password"):
+        send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), DictSecrets({}))
+    assert list(sandbox.received) == []

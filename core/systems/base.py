@@ -129,11 +129,17 @@ class TargetSystem(Protocol):
     ) -> tuple[Outcome, tuple[str, ...]]:
         """The outcome of the harmless call and what it listed (plugins, provider codes)."""
 
-    def needs_renewal(self, outcome: Outcome) -> bool:
-        """Whether this outcome means expired credentials that renewal_request can renew."""
+    def must_sign_in(self, profile: Profile, secrets: dict[str, str]) -> bool:
+        """Whether renewal_request must run before the first call (no ticket cached yet)."""
+
+    def needs_renewal(self, profile: Profile, outcome: Outcome) -> bool:
+        """Whether this outcome means credentials that renewal_request can renew."""
 
     def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
-        """The call that renews expired credentials, or None when the profile cannot."""
+        """The call that renews credentials, or None when the profile cannot.
+
+        Raises MissingSecret when the profile should renew but lacks what it needs.
+        """
 
     def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
         """The renewed secrets to store, by field; raises RenewalFailed."""

@@ -179,7 +179,10 @@ class Bitrix24:
 
     # -- renewing an expired access token ----------------------------------------------
 
-    def needs_renewal(self, outcome: Outcome) -> bool:
+    def must_sign_in(self, profile: Profile, secrets: dict[str, str]) -> bool:
+        return False
+
+    def needs_renewal(self, profile: Profile, outcome: Outcome) -> bool:
         return outcome.code == "expired_token"
 
     def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:

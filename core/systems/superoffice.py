@@ -19,6 +19,7 @@ from core.systems.base import (
     FormField,
     InvalidInput,
     OptionSpec,
+    RenewalFailed,
     SecretSpec,
     http_outcome,
     require_http_url,
@@ -32,6 +33,13 @@ OPERATION = "SetDeliveryStatus"
 
 TICKET = SecretSpec(
     "ticket", "ticket", "A NetServer ticket (7T:...), valid for 6 hours after sign-in."
+)
+CACHED_TICKET = SecretSpec(
+    "ticket", "ticket", "The ticket of the last sign-in; StatusDesk keeps it up to date.",
+    required=False,
+)
+PASSWORD = SecretSpec(
+    "password", "password", "The onsite NetServer password of the profile's username."
 )
 APP_TOKEN = SecretSpec(
     "app-token",
@@ -90,9 +98,27 @@ class SuperOffice:
             default="soap",
             advanced=True,
         ),
+        OptionSpec(
+            "login",
+            "Sign-in",
+            "--login",
+            "ticket = paste a ticket (7T:...); password = StatusDesk signs in to an onsite "
+            "NetServer with username and password (SoPrincipal) and keeps the ticket.",
+            choices=(Choice("ticket", "Paste a ticket"),
+                     Choice("password", "Username and password")),
+            default="ticket",
+        ),
+        OptionSpec(
+            "username",
+            "Username",
+            "--username",
+            "For password sign-in: the NetServer user name (the password goes to the keyring).",
+        ),
     )
 
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
+        if profile.option("login") == "password":
+            return (PASSWORD, APP_TOKEN, CACHED_TICKET)
         return (TICKET, APP_TOKEN)
 
     def form_fields(self, profile: Profile) -> tuple[FormField, ...]:
@@ -122,6 +148,11 @@ class SuperOffice:
             raise InvalidInput(
                 "transport", f"transport: {transport!r} is not one of soap, soap12, rest."
             )
+        login = profile.option("login", "ticket")
+        if login not in ("ticket", "password"):
+            raise InvalidInput("login", f"login: {login!r} is not one of ticket, password.")
+        if login == "password" and not profile.option("username").strip():
+            raise InvalidInput("username", "username: password sign-in needs a username.")
         for label, value in profile.presets.items():
             if not label.strip():
                 raise InvalidInput("presets", "presets: a preset needs a name.")
@@ -183,16 +214,34 @@ class SuperOffice:
             outcome = Outcome(OutcomeKind.DONE, f"Connected. Plugins on this tenant: {listed}.")
         return outcome, names
 
-    # -- tickets are replaced by the user, not renewed here -----------------------------
+    # -- password sign-in: a ticket from SoPrincipal, fetched again when refused ---------
 
-    def needs_renewal(self, outcome: Outcome) -> bool:
-        return False
+    def must_sign_in(self, profile: Profile, secrets: dict[str, str]) -> bool:
+        return profile.option("login") == "password" and not secrets.get(TICKET.key)
+
+    def needs_renewal(self, profile: Profile, outcome: Outcome) -> bool:
+        return profile.option("login") == "password" and outcome.kind is OutcomeKind.CREDENTIALS
 
     def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
-        return None
+        if profile.option("login") != "password":
+            return None
+        password = require_secret(profile, secrets, PASSWORD)
+        body = soap.sign_in_envelope(
+            profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None
+        )
+        headers = (("Content-Type", "text/xml; charset=utf-8"),
+                   ("SOAPAction", f'"{soap.SIGN_IN_ACTION}"'))
+        url = self.normalize_base_url(profile.base_url) + soap.SIGN_IN_PATH
+        return OutgoingRequest("POST", url, headers, body)
 
     def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
-        return {}
+        try:
+            return {TICKET.key: soap.read_sign_in(response)}
+        except ValueError as exc:
+            raise RenewalFailed(
+                f"Signing in to NetServer failed: {exc}. Check the username and password "
+                "(statusdesk-cli secret set PROFILE password)."
+            ) from None
 
     # -- internals --------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 SERVICE_PATH = "/Remote/Services86/Messaging.svc"
+SIGN_IN_PATH = "/Remote/Services86/SoPrincipal.svc"
+SIGN_IN_ACTION = f"{NS}/SoPrincipal/AuthenticateUsernamePassword"
 
 # The order of SetDeliveryStatus's children in the WSDL's xs:sequence.
 SET_DELIVERY_STATUS_FIELDS = ("Plugin", "ExternalMessageId", "Status", "StatusDescription")
@@ -48,6 +50,33 @@ def envelope_11(
     for name, value in params:
         etree.SubElement(call, _q(name)).text = value
     return xml.serialize(envelope)
+
+
+def sign_in_envelope(username: str, password: str, app_token: str | None) -> bytes:
+    """SoPrincipal.AuthenticateUsernamePassword: only ApplicationToken in the header."""
+    envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
+    header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
+    if app_token:
+        etree.SubElement(header, _q("ApplicationToken")).text = app_token
+    body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
+    call = etree.SubElement(body, _q("AuthenticateUsernamePassword"))
+    etree.SubElement(call, _q("UserName")).text = username
+    etree.SubElement(call, _q("Password")).text = password
+    return xml.serialize(envelope)
+
+
+def read_sign_in(response: ReceivedResponse) -> str:
+    """The ticket of a successful sign-in; raises ValueError saying why there is none."""
+    outcome = read_soap_response(response, "Authenticate")
+    if not outcome.ok:
+        raise ValueError(outcome.summary)
+    answer = next(xml.parse(response.body).iter(_q("AuthenticateResponse")))
+    if xml.text_of(answer, "AuthenticationSucceeded").lower() != "true":
+        raise ValueError("NetServer did not accept the username and password")
+    ticket = xml.text_of(xml.child(answer, "Credentials"), "Ticket")
+    if not ticket:
+        raise ValueError("NetServer accepted the sign-in but sent no ticket")
+    return ticket
 
 
 def envelope_12_as_documented(
