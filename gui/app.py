@@ -1,0 +1,135 @@
+"""`statusdesk`: the window. `--smoke` opens it, lets it paint, exits 0. `--screenshot PATH`
+renders it with sandbox exchanges in the inspector (for the README), touching neither the
+user's profiles nor the keyring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+SCREENSHOT_SIZE = (1360, 860)
+SCREENSHOT_DESCRIPTION = "Delivered to handset"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="statusdesk", description=__doc__)
+    parser.add_argument("--smoke", action="store_true",
+                        help="open the main window, let it paint, exit 0")
+    parser.add_argument("--screenshot", metavar="PATH", type=Path,
+                        help="render the window with a sandbox exchange to a PNG file")
+    return parser.parse_args(argv)
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    from gui.resources import app_icon, style_sheet
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *(argv or [])])
+    app.setApplicationName("StatusDesk")
+    app.setOrganizationName("StatusDesk")
+    app.setDesktopFileName("statusdesk")
+    app.setWindowIcon(app_icon())
+    sheet = style_sheet()
+    if sheet:
+        app.setStyleSheet(sheet)
+    return app  # type: ignore[return-value]
+
+
+class _FirstPaint(QObject):
+    """Quits the application once the window has painted."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__()
+        self.app = app
+        self.painted = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint and not self.painted:
+            self.painted = True
+            QTimer.singleShot(0, self.app.quit)
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = make_app()
+    if args.screenshot is not None:
+        return screenshot(app, args.screenshot)
+
+    from gui.desk import Desk
+    from gui.main_window import MainWindow
+
+    window = MainWindow(Desk())
+    if args.smoke:
+        window.remember_state = False
+        watcher = _FirstPaint(app)
+        window.installEventFilter(watcher)
+        QTimer.singleShot(15000, lambda: app.exit(1))  # never painted: fail the check
+        window.show()
+        code = app.exec()
+        return 0 if watcher.painted and code == 0 else 1
+    window.show()
+    return app.exec()
+
+
+def screenshot(app: QApplication, path: Path) -> int:
+    """Send a Bitrix24 and then a SuperOffice status to the sandbox; save the window."""
+    import tempfile
+
+    from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE, install_demo, start_sandbox
+    from gui.desk import Desk, MemorySecrets
+    from gui.main_window import MainWindow
+
+    home = tempfile.TemporaryDirectory(prefix="statusdesk-screenshot-")
+    desk = Desk(Path(home.name), secrets=MemorySecrets())
+    setup = install_demo(desk, start_sandbox(port=0))
+    window = MainWindow(desk)
+    window.sandbox = setup.sandbox
+    window.sandbox_label.setText(f"Sandbox at {setup.address}")
+    window.resize(*SCREENSHOT_SIZE)
+    steps = [DEMO_BITRIX24, DEMO_SUPEROFFICE]
+    result = {"code": 1}
+
+    def send_next(_: object = None) -> None:
+        if not steps:
+            QTimer.singleShot(150, save)
+            return
+        name = steps.pop(0)
+        window.picker.select(name)
+        window.form.set_value("message_id", setup.message_ids[name])
+        if name == DEMO_SUPEROFFICE:
+            window.form.set_value("status", "2")
+            window.form.set_value("description", SCREENSHOT_DESCRIPTION)
+        else:
+            window.form.set_value("status", "delivered")
+        window.flow.send()
+
+    def save() -> None:
+        window.inspector.response.set_mode(1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if window.grab().save(str(path), "PNG"):
+            result["code"] = 0
+            print(f"Saved {path}")
+        else:
+            print(f"Could not write {path}", file=sys.stderr)
+        window.close()
+        app.quit()
+
+    window.exchange_shown.connect(send_next)
+    window.profiles_loaded.connect(send_next, Qt.ConnectionType.SingleShotConnection)
+    QTimer.singleShot(30000, lambda: (print("Timed out waiting for the sandbox exchange",
+                                            file=sys.stderr), app.exit(1)))
+    window.show()
+    app.exec()
+    window.desk.connections.close_all()
+    setup.sandbox.stop()
+    home.cleanup()
+    return result["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

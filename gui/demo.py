@@ -1,0 +1,102 @@
+"""First start: the built-in sandbox and one demo profile per system, credentials stored.
+
+The sandbox (core.sandbox) runs inside the app on 127.0.0.1. Its demo credentials are
+fixed, so demo profiles keep working; only the port may change, so each start rewrites
+the demo profiles' addresses. Runs in a job thread (socket, disk and keyring).
+
+The mapping from sandbox credentials to profile options and secret fields below is the
+one piece of system knowledge in gui/; it belongs in core.sandbox (see the report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from core.profiles import Profile
+
+if TYPE_CHECKING:
+    from core.sandbox import Sandbox
+    from gui.desk import Desk
+
+DEMO_SUPEROFFICE = "Sandbox SuperOffice"
+DEMO_BITRIX24 = "Sandbox Bitrix24"
+DEMO_PROFILES = (DEMO_SUPEROFFICE, DEMO_BITRIX24)
+PREFERRED_PORT = 8765  # the port `statusdesk-cli sandbox` uses too
+DEMO_PRESETS = {"Sent (demo plugin)": 1, "Delivered (demo plugin)": 2, "Failed (demo plugin)": 3}
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    sandbox: Sandbox
+    profiles: tuple[Profile, ...]
+    message_ids: dict[str, str]  # profile name -> a seeded message id to try
+
+    @property
+    def address(self) -> str:
+        return self.sandbox.origin
+
+
+def start_sandbox(port: int = PREFERRED_PORT) -> Sandbox:
+    """Start on the usual port, or on any free one when that is taken."""
+    from core.sandbox import Sandbox
+
+    try:
+        return Sandbox(port=port).start()
+    except OSError:
+        return Sandbox(port=0).start()
+
+
+def demo_profiles(sandbox: Sandbox) -> list[tuple[Profile, dict[str, str]]]:
+    creds = sandbox.credentials
+    superoffice = Profile(
+        name=DEMO_SUPEROFFICE,
+        system="superoffice",
+        base_url=sandbox.superoffice_url,
+        options={"plugin": creds.so_plugin, "transport": "soap"},
+        presets=dict(DEMO_PRESETS),
+        timeout=10.0,
+    )
+    bitrix24 = Profile(
+        name=DEMO_BITRIX24,
+        system="bitrix24",
+        base_url=sandbox.bitrix24_url,
+        options={
+            "code": creds.b24_code,
+            "auth": "oauth",
+            "client_id": creds.b24_client_id,
+            "oauth_server": sandbox.bitrix24_oauth_url,
+        },
+        timeout=10.0,
+    )
+    return [
+        (superoffice, {"ticket": creds.so_ticket, "app-token": creds.so_app_token}),
+        (bitrix24, {
+            "access-token": creds.b24_access_token,
+            "refresh-token": creds.b24_refresh_token,
+            "client-secret": creds.b24_client_secret,
+        }),
+    ]
+
+
+def install_demo(desk: Desk, sandbox: Sandbox | None = None) -> DemoSetup:
+    """Start the sandbox (unless given) and write both demo profiles and their secrets.
+
+    Secrets are stored first: if the keyring is unusable nothing is half set up.
+    """
+    sandbox = sandbox or start_sandbox()
+    try:
+        pairs = demo_profiles(sandbox)
+        desk.secrets.check()
+        for profile, secrets in pairs:
+            for field, value in secrets.items():
+                desk.secrets.set(profile.name, field, value)
+        for profile, _ in pairs:
+            desk.profiles.add(profile, replace_existing=True)
+    except BaseException:
+        sandbox.stop()
+        raise
+    ids = {DEMO_SUPEROFFICE: sandbox.superoffice_messages[0],
+           DEMO_BITRIX24: sandbox.bitrix24_messages[0]}
+    return DemoSetup(sandbox, tuple(p for p, _ in pairs), ids)
+

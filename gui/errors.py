@@ -1,0 +1,47 @@
+"""Exceptions from core (raised before anything was sent) in the user's words."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Explained:
+    headline: str
+    advice: str = ""
+    field: str = ""  # the form field or profile option the problem is about
+    details: str = ""
+    level: str = "warning"
+
+
+def explain(exc: BaseException, doing: str = "Sending") -> Explained:
+    from core.history import HistoryError
+    from core.profiles import ProfileError
+    from core.secrets import KeyringUnavailable, SecretStoreError
+    from core.systems.base import InvalidInput, MissingSecret
+
+    if isinstance(exc, InvalidInput):
+        return Explained(f"Not sent: {exc.message}",
+                         "Correct the marked field and try again.", field=exc.field)
+    if isinstance(exc, MissingSecret):
+        return Explained(
+            f"Not sent: no {exc.field} is stored for profile {exc.profile!r}.",
+            "Open Profiles (Ctrl+,), choose the profile and use Replace to store it "
+            "in the keyring.", field=exc.field)
+    if isinstance(exc, KeyringUnavailable):
+        return Explained("The system keyring cannot be used, so credentials cannot be read "
+                         "or stored.", str(exc), level="error")
+    if isinstance(exc, SecretStoreError):
+        return Explained("The keyring refused the operation.", str(exc), level="error")
+    if isinstance(exc, ProfileError | HistoryError):
+        return Explained(str(exc), level="error")
+    if isinstance(exc, OSError):
+        return Explained(f"{doing} failed: {exc.strerror or exc}.",
+                         "Check the file or folder named here and try again.", level="error")
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Explained(
+        f"{doing} failed unexpectedly: {type(exc).__name__}: {exc}",
+        "This is a bug in StatusDesk. Nothing was sent unless the traffic below says so. "
+        "Please report it with the details.",
+        details=details, level="error")

@@ -1,0 +1,56 @@
+"""The window's actions: shortcuts and menus in one place, so they are easy to find.
+
+Ctrl+Enter send, Ctrl+P preview, Ctrl+F find in traffic, Esc cancel, Ctrl+, profiles,
+Ctrl+L profile picker, Ctrl+T tabs, Ctrl+S save HAR, Ctrl+Shift+C copy as curl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+
+def install_actions(window: MainWindow) -> None:
+    def action(text: str, slot: Callable[[], object], keys: tuple[str, ...] = (),
+               tip: str = "") -> QAction:
+        act = QAction(text, window)
+        act.triggered.connect(slot)
+        act.setShortcuts([QKeySequence(k) for k in keys])
+        act.setStatusTip(tip)
+        window.addAction(act)
+        return act
+
+    inspector, flow = window.inspector, window.flow
+    preview = action("Pre&view", flow.preview, ("Ctrl+P",),
+                     "Show the request that Send would make")
+    send = action("&Send", flow.send, ("Ctrl+Return", "Ctrl+Enter"), "Send the new status")
+    cancel = action("&Cancel", window.cancel, ("Esc",), "Stop waiting for the call")
+    find = action("&Find in traffic", inspector.find.activate, ("Ctrl+F",))
+    profiles = action("&Profiles…", window.open_profiles, ("Ctrl+,",))
+    demo = action("Start &sandbox with demo profiles", window.start_demo)
+    picker = action("Choose profile", window.focus_picker, ("Ctrl+L",))
+    tabs = action("Request and response in &tabs", inspector.layout_button.toggle,
+                  ("Ctrl+T",))
+    har = action("Save exchange as &HAR…", inspector.ask_har_path, ("Ctrl+S",))
+    curl = action("Copy as c&url", inspector.copy_curl, ("Ctrl+Shift+C",))
+    quit_app = action("&Quit", window.close, ("Ctrl+Q",))
+
+    menus = window.menuBar()
+    for title, actions in (("&File", (har, curl, None, quit_app)),
+                           ("S&tatus", (preview, send, cancel)),
+                           ("P&rofiles", (profiles, picker, demo)),
+                           ("V&iew", (find, tabs))):
+        menu = menus.addMenu(title)
+        for act in actions:
+            if act is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(act)
+    window.preview_button.clicked.connect(flow.preview)
+    window.send_button.clicked.connect(flow.send)
+    window.form.submitted.connect(flow.preview)

@@ -1,0 +1,264 @@
+"""The editable fields of one profile, built from the system's declared options.
+
+Reads and writes a core Profile; validation is the system's own (validate_profile), and a
+problem is shown next to the field it names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.profiles import DEFAULT_TIMEOUT, Profile
+
+if TYPE_CHECKING:
+    from core.systems.base import TargetSystem
+
+
+class ProfileEditor(QWidget):
+    system_changed = Signal(str)
+    choice_changed = Signal()  # an option with choices (e.g. auth) may change the secrets
+    edited = Signal()
+
+    def __init__(self, systems: dict[str, TargetSystem], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.systems = systems
+        self.existing = False
+        self.name = QLineEdit()
+        self.name.setObjectName("profileName")
+        self.name.setPlaceholderText("e.g. Acme SuperOffice")
+        self.system = QComboBox()
+        self.system.setObjectName("profileSystem")
+        for key, system in systems.items():
+            self.system.addItem(system.title, key)
+        self.system.currentIndexChanged.connect(self._system_changed)
+        self.base_url = QLineEdit()
+        self.base_url.setObjectName("profileUrl")
+        self.production = QCheckBox("Production: ask before every send")
+        self.production.setObjectName("profileProduction")
+        self.presets = QPlainTextEdit()
+        self.presets.setObjectName("profilePresets")
+        self.presets.setPlaceholderText("One per line:  Delivered = 2")
+        self.presets.setTabChangesFocus(True)
+        self.presets.setMaximumHeight(80)
+        self.presets_label = QLabel("Status p&resets")
+        self.presets_label.setBuddy(self.presets)
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setRange(1, 600)
+        self.timeout.setSuffix(" s")
+        self.timeout.setValue(DEFAULT_TIMEOUT)
+        self.ca_bundle = QLineEdit()
+        self.ca_bundle.setPlaceholderText("system certificates")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_bundle, 1)
+        ca_row.addWidget(browse)
+        self.proxy = QLineEdit()
+        self.proxy.setPlaceholderText("none, e.g. http://proxy:3128")
+        self.problem = QLabel("")
+        self.problem.setObjectName("profileProblem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #d93025;")
+        self.problem.hide()
+
+        self.main_form = QFormLayout()
+        self.main_form.addRow("&Name", self.name)
+        self.main_form.addRow("S&ystem", self.system)
+        self.main_form.addRow("&Address", self.base_url)
+        self.option_form = QFormLayout()
+        self.advanced = QGroupBox("Advanced")
+        self.advanced_form = QFormLayout()
+        fixed_form = QFormLayout()
+        fixed_form.addRow("Time&out", self.timeout)
+        fixed_form.addRow("CA bundle", ca_row)
+        fixed_form.addRow("Pro&xy", self.proxy)
+        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout.addLayout(self.advanced_form)
+        advanced_layout.addLayout(fixed_form)
+        self.option_widgets: dict[str, QWidget] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.main_form)
+        layout.addLayout(self.option_form)
+        presets_form = QFormLayout()
+        presets_form.addRow(self.presets_label, self.presets)
+        layout.addLayout(presets_form)
+        layout.addWidget(self.production)
+        layout.addWidget(self.problem)
+        # self.advanced (transport, timeout, CA bundle, proxy) is placed by the dialog,
+        # below the credentials, which matter more.
+        for widget in (self.name, self.base_url, self.proxy, self.ca_bundle):
+            widget.textChanged.connect(self.edited)
+        self.presets.textChanged.connect(self.edited)
+        self.production.toggled.connect(self.edited)
+        self._build_options()
+
+    # -- options of the chosen system ---------------------------------------------------
+
+    def system_key(self) -> str:
+        return str(self.system.currentData())
+
+    def _system_changed(self, _index: int) -> None:
+        self._build_options()
+        self.system_changed.emit(self.system_key())
+        self.edited.emit()
+
+    def _build_options(self) -> None:
+        for form in (self.option_form, self.advanced_form):
+            while form.rowCount():
+                form.removeRow(0)
+        self.option_widgets = {}
+        system = self.systems[self.system_key()]
+        self.base_url.setToolTip(f"The {system.title} address; a pasted service address "
+                                 "is trimmed to its base.")
+        for option in system.options:
+            if option.choices:
+                widget: QWidget = QComboBox()
+                for choice in option.choices:
+                    widget.addItem(choice.label, choice.value)
+                widget.setCurrentIndex(max(0, widget.findData(option.default)))
+                widget.currentIndexChanged.connect(lambda _: self.edited.emit())
+                widget.currentIndexChanged.connect(lambda _: self.choice_changed.emit())
+            else:
+                widget = QLineEdit(option.default)
+                widget.textChanged.connect(lambda _: self.edited.emit())
+            widget.setObjectName(f"option_{option.key}")
+            widget.setToolTip(option.help)
+            label = option.label + ("" if option.required or option.choices else " (optional)")
+            (self.advanced_form if option.advanced else self.option_form).addRow(label, widget)
+            self.option_widgets[option.key] = widget
+        probe = Profile("probe", self.system_key(), "https://example.invalid")
+        uses_presets = any(f.kind == "int_or_preset" for f in system.form_fields(probe))
+        self.presets.setVisible(uses_presets)
+        self.presets_label.setVisible(uses_presets)
+
+    def offer(self, key: str, names: tuple[str, ...]) -> None:
+        """Values a connection test listed (plugins, provider codes) as completions."""
+        widget = self.option_widgets.get(key)
+        if isinstance(widget, QLineEdit) and names:
+            completer = QCompleter(list(names), widget)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            widget.setCompleter(completer)
+
+    # -- profile in and out -------------------------------------------------------------
+
+    def load(self, profile: Profile | None) -> None:
+        """Show a stored profile, or empty fields for a new one (None)."""
+        self.existing = profile is not None
+        self.clear_problem()
+        self.name.setReadOnly(self.existing)
+        self.name.setToolTip("Credentials are stored under the profile's name, so it cannot "
+                             "be renamed; create a new profile instead." if self.existing
+                             else "Letters, digits, spaces, dots, dashes, underscores.")
+        self.system.setEnabled(not self.existing)
+        if profile is None:
+            self.name.clear()
+            self.base_url.clear()
+            self.presets.clear()
+            self.production.setChecked(False)
+            self.timeout.setValue(DEFAULT_TIMEOUT)
+            self.ca_bundle.clear()
+            self.proxy.clear()
+            self._build_options()
+            return
+        self.system.setCurrentIndex(max(0, self.system.findData(profile.system)))
+        self._build_options()
+        self.name.setText(profile.name)
+        self.base_url.setText(profile.base_url)
+        for key, widget in self.option_widgets.items():
+            value = profile.options.get(key)
+            if value is None:
+                continue
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value)))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value)
+        self.presets.setPlainText("\n".join(f"{k} = {v}" for k, v in profile.presets.items()))
+        self.production.setChecked(profile.production)
+        self.timeout.setValue(profile.timeout)
+        self.ca_bundle.setText(profile.ca_bundle or "")
+        self.proxy.setText(profile.proxy or "")
+
+    def profile(self) -> Profile:
+        """The profile as edited; raises core's InvalidInput/ProfileError naming a field."""
+        from core.profiles import check_profile_name
+        from core.systems.base import InvalidInput
+
+        system = self.systems[self.system_key()]
+        name = self.name.text().strip()
+        check_profile_name(name)
+        options = {}
+        for key, widget in self.option_widgets.items():
+            value = (str(widget.currentData()) if isinstance(widget, QComboBox)
+                     else widget.text().strip())  # type: ignore[attr-defined]
+            if value:
+                options[key] = value
+        presets: dict[str, int] = {}
+        for number, line in enumerate(self.presets.toPlainText().splitlines(), 1):
+            if not line.strip():
+                continue
+            label, equals, value = line.rpartition("=")
+            try:
+                presets[label.strip()] = int(value.strip())
+            except ValueError:
+                equals = ""
+            if not equals or not label.strip():
+                raise InvalidInput("presets", f"Preset line {number} ({line.strip()!r}) is "
+                                   "not 'Name = whole number'.")
+        profile = Profile(
+            name=name,
+            system=system.key,
+            base_url=system.normalize_base_url(self.base_url.text()),
+            options=options,
+            presets=presets,
+            production=self.production.isChecked(),
+            ca_bundle=self.ca_bundle.text().strip() or None,
+            proxy=self.proxy.text().strip() or None,
+            timeout=self.timeout.value(),
+        )
+        system.validate_profile(profile)
+        return profile
+
+    # -- problems -----------------------------------------------------------------------
+
+    def show_problem(self, field: str, message: str) -> None:
+        self.clear_problem()
+        self.problem.setText(message)
+        self.problem.show()
+        widget = {"url": self.base_url, "name": self.name, "presets": self.presets}.get(
+            field) or self.option_widgets.get(field)
+        if widget is not None:
+            widget.setStyleSheet("border: 1px solid #d93025;")
+            widget.setProperty("invalid", True)
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def clear_problem(self) -> None:
+        self.problem.hide()
+        for widget in (self.base_url, self.name, self.presets, *self.option_widgets.values()):
+            if widget.property("invalid"):
+                widget.setStyleSheet("")
+                widget.setProperty("invalid", False)
+
+    def _browse_ca(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "CA bundle", "",
+                                              "Certificates (*.pem *.crt);;All files (*)")
+        if path:
+            self.ca_bundle.setText(path)

@@ -1,0 +1,221 @@
+"""Preview, send, confirm and cancel: the steps between the form and the inspector.
+
+Input is checked on the UI thread (pure, instant); keyring, network and history run in
+one job per operation. Cancelling abandons the job, closes the profile's connection and
+says plainly that the request may still have reached the customer's system. A cancel
+that comes before anything was sent stops the send for good (the keyring read checks).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from gui.errors import explain
+from gui.exchange_view import ExchangeView, view_of_exchange, view_of_preview
+from gui.jobs import Job
+
+if TYPE_CHECKING:
+    from core.exchange import Exchange, StatusUpdate
+    from core.history import HistoryEntry
+    from core.profiles import Profile
+    from gui.desk import Secrets
+    from gui.main_window import MainWindow
+
+CANCELLED_SUMMARY = "Cancelled: StatusDesk stopped waiting for the answer."
+CANCELLED_ADVICE = (
+    "The request may already have reached {tenant} and been applied. A repeated status "
+    "update is harmless: send again to be sure, or check the message in the customer's system."
+)
+
+
+class Cancelled(Exception):
+    """Raised in the job thread when the user cancelled before the request went out."""
+
+
+class _GuardedSecrets:
+    """Reads secrets, then refuses to go on if the user cancelled meanwhile."""
+
+    def __init__(self, store: Secrets, cancelled: threading.Event) -> None:
+        self._store = store
+        self._cancelled = cancelled
+
+    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]:
+        found = self._store.read_all(profile, fields)
+        if self._cancelled.is_set():
+            raise Cancelled()
+        return found
+
+    def set(self, profile: str, field: str, value: str) -> None:
+        self._store.set(profile, field, value)  # renewed tokens must be kept even so
+
+
+class SendFlow(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.send_job: Job | None = None
+        self.preview_job: Job | None = None
+        self.confirmation = None  # the open production question, if any
+        window.jobs.busy_changed.connect(self._busy_changed)
+
+    # -- inputs ---------------------------------------------------------------------
+
+    def _inputs(self) -> tuple[Profile, StatusUpdate] | None:
+        form = self.window.form
+        profile = form.effective_profile()
+        if profile is None or self.window.pages.currentIndex() != 1:
+            self.window.statusBar().showMessage("Choose or create a profile first.", 6000)
+            return None
+        form.clear_invalid()
+        missing = form.first_missing()
+        if missing is not None:
+            form.show_invalid(*missing)
+            self.window.inspector.show_message("warning", f"Not sent: {missing[1]}",
+                                               clear=True)
+            return None
+        return profile, form.status_update()
+
+    def _refuse(self, exc: BaseException, doing: str) -> None:
+        told = explain(exc, doing)
+        marked = bool(told.field) and self.window.form.show_invalid(told.field, told.headline)
+        self.window.inspector.show_message(
+            told.level, told.headline,
+            told.advice if marked or not told.field else
+            f"{told.advice} (It is a setting of the profile: open Profiles, Ctrl+,.)",
+            details=told.details, clear=True)
+
+    # -- preview ----------------------------------------------------------------------
+
+    def preview(self) -> None:
+        inputs = self._inputs()
+        if inputs is None:
+            return
+        profile, update = inputs
+        if self.window.jobs.is_running(self.preview_job):
+            self.window.jobs.cancel(self.preview_job)
+        desk = self.window.desk
+
+        def work() -> ExchangeView:
+            from core.secrets import SecretStoreError
+            from core.sending import preview, secret_keys
+            from core.systems import get_system
+            from core.transport import Connection
+
+            notes = list(get_system(profile.system).warnings(profile))
+            try:
+                secrets = desk.secrets.read_all(profile.name, secret_keys(profile))
+            except SecretStoreError as exc:
+                secrets = {}
+                notes.append(f"The keyring could not be read ({exc}); credentials show as "
+                             "placeholders and sizes are those of the placeholders.")
+            # Its own connection: the pooled one belongs to sends (and may be replaced).
+            with Connection(profile) as connection:
+                request = preview(profile, update, secrets, connection)
+            return view_of_preview(request, tuple(notes))
+
+        self.preview_job = self.window.jobs.start(
+            "Preparing the preview", work, self.window.show_exchange,
+            lambda exc: self._refuse(exc, "The preview"))
+
+    # -- send -------------------------------------------------------------------------
+
+    def send(self) -> None:
+        if self.window.jobs.is_running(self.send_job):
+            self.window.statusBar().showMessage(
+                "A send is still in flight: wait for it or cancel it (Esc).", 6000)
+            return
+        inputs = self._inputs()
+        if inputs is None:
+            return
+        profile, update = inputs
+        from core.systems import get_system
+
+        system = get_system(profile.system)
+        try:
+            system.validate(update, profile)
+        except Exception as exc:  # noqa: BLE001 - InvalidInput, or anything else: explained
+            self._refuse(exc, "Sending")
+            return
+        if not profile.production:
+            self._start_send(profile, update)
+            return
+        form = self.window.form
+        lines = [
+            "This profile is marked PRODUCTION: the new status goes to a customer's "
+            "live system.",
+            "",
+            f"Customer system:  {system.tenant(profile)}  (profile {profile.name})",
+            f"Message id:  {update.message_id.strip()}",
+            f"New status:  {form.display_value('status')}",
+        ]
+        if update.description:
+            lines.append(f"Description:  {update.description}")
+        self.confirmation = self.window.ask(
+            "Send to production?", "\n".join(lines), "Send to production",
+            lambda: self._start_send(profile, update))
+
+    def _start_send(self, profile: Profile, update: StatusUpdate) -> None:
+        from core.systems import get_system
+
+        self.confirmation = None
+        desk = self.window.desk
+        tenant = get_system(profile.system).tenant(profile)
+        cancelled = threading.Event()
+
+        def work() -> tuple[ExchangeView, HistoryEntry | None, str]:
+            from core.history import HistoryError
+            from core.sending import send_status
+
+            connection = desk.connections.get(profile)
+            exchange = send_status(profile, update, _GuardedSecrets(desk.secrets, cancelled),
+                                   connection)
+            if cancelled.is_set():
+                exchange = _as_cancelled(exchange, tenant)
+            try:
+                entry, problem = desk.history.record(exchange), ""
+            except HistoryError as exc:
+                entry, problem = None, str(exc)
+            return view_of_exchange(exchange), entry, problem
+
+        def done(result: tuple[ExchangeView, HistoryEntry | None, str]) -> None:
+            view, entry, problem = result
+            self.window.show_exchange(view)
+            if entry is not None:
+                self.window.history.add_entry(entry)
+            if problem:
+                self.window.statusBar().showMessage(f"Not kept in the history: {problem}")
+
+        def on_cancel() -> None:
+            cancelled.set()
+            desk.connections.discard(profile.name)
+            self.window.inspector.show_message(
+                "warning", CANCELLED_SUMMARY, CANCELLED_ADVICE.format(tenant=tenant),
+                clear=True, empty_note="Cancelled: the answer, if any, was not waited for.")
+
+        self.window.inspector.show_message(
+            "busy", f"Sending to {tenant}…",
+            "The window stays usable; Esc or Cancel stops waiting.", clear=True,
+            empty_note="Waiting for the answer…")
+        self.send_job = self.window.jobs.start(
+            f"Sending to {tenant}", work, done, lambda exc: self._refuse(exc, "Sending"),
+            on_cancel=on_cancel)
+        self._busy_changed("")
+
+    def _busy_changed(self, _label: str) -> None:
+        sending = self.window.jobs.is_running(self.send_job)
+        self.window.send_button.setEnabled(not sending)
+
+
+def _as_cancelled(exchange: Exchange, tenant: str) -> Exchange:
+    """The late record of a cancelled call, kept in the history as what it was."""
+    from core.exchange import Outcome, OutcomeKind
+
+    outcome = Outcome(OutcomeKind.TRANSPORT, CANCELLED_SUMMARY, code="cancelled",
+                      advice=CANCELLED_ADVICE.format(tenant=tenant),
+                      detail=f"What came back after the cancel: {exchange.outcome.summary}")
+    return replace(exchange, outcome=outcome)
