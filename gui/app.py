@@ -8,12 +8,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 SCREENSHOT_SIZE = (1360, 860)
 SCREENSHOT_DESCRIPTION = "Delivered to handset"
+
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -70,10 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         window.installEventFilter(watcher)
         QTimer.singleShot(15000, lambda: app.exit(1))  # never painted: fail the check
         window.show()
-        code = app.exec()
+        code = _run(app, window)
         return 0 if watcher.painted and code == 0 else 1
     window.show()
-    return app.exec()
+    return _run(app, window)
+
+
+def _run(app: QApplication, window: MainWindow) -> int:
+    """The event loop; then background jobs get a moment to end before Qt objects are torn
+    down (a job thread emitting into a destroyed object crashes the process at exit)."""
+    code = app.exec()
+    window.jobs.wait_idle(2.0)
+    return code
 
 
 def screenshot(app: QApplication, path: Path) -> int:
