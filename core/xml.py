@@ -25,10 +25,7 @@ def safe_parser() -> etree.XMLParser:
 
 def parse(data: bytes) -> etree._Element:
     """Parse bytes into an element; raises XMLError with lxml's reason."""
-    root = etree.fromstring(data, parser=safe_parser())
-    if root is None:  # lxml returns None for some recovered empty documents
-        raise etree.XMLSyntaxError("empty document", 0, 0, 0)  # type: ignore[call-arg]
-    return root
+    return etree.fromstring(data, parser=safe_parser())
 
 
 def serialize(root: etree._Element) -> bytes:
