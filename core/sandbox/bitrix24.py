@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
+from core.sandbox.bitrix24_authorize import AUTHORIZE_PATH, HANDLER_PATH, handle_authorize
 from core.sandbox.bitrix24_oauth import AccessToken, Endpoints, OAuthServer
 from core.sandbox.wire import Incoming, Reply, SandboxClock
 
@@ -90,12 +91,13 @@ class Bitrix24Sandbox:
     """State and request handling of the simulated portal. Thread-safe (one lock)."""
 
     def __init__(self, clock: SandboxClock, setup: B24Setup, *, origin: str,
-                 portal_prefix: str, oauth_prefix: str) -> None:
+                 portal_prefix: str, oauth_prefix: str, app_prefix: str) -> None:
         self.clock = clock
         self.setup = setup
         self.origin = origin
         self.portal_prefix = portal_prefix
         self.oauth_prefix = oauth_prefix
+        self.app_prefix = app_prefix
         self._lock = threading.RLock()
         self.oauth = OAuthServer(clock, client_id=setup.client_id,
                                  client_secret=setup.client_secret, member_id=setup.member_id,
@@ -165,6 +167,11 @@ class Bitrix24Sandbox:
             return self._injected[0] if self._injected else None
 
     @property
+    def app_handler_url(self) -> str:
+        """The page standing for the app's configured handler (shows a code to copy)."""
+        return self.origin + self.app_prefix + HANDLER_PATH
+
+    @property
     def portal_url(self) -> str:
         """Where the portal currently lives (changes with move_portal)."""
         return self.moved_to or self.origin + self.portal_prefix
@@ -176,13 +183,19 @@ class Bitrix24Sandbox:
         if prefix is None:
             return None
         tail = req.path[len(prefix):]
-        if not tail.startswith("/rest/"):
-            return Reply.text(404, "The sandbox portal only simulates /rest/.")
+        authorize = tail.rstrip("/") == AUTHORIZE_PATH
+        if not tail.startswith("/rest/") and not authorize:
+            return Reply.text(404, "The sandbox portal only simulates /rest/ and "
+                                   "/oauth/authorize/.")
         with self._lock:
             if self.moved_to and prefix == self.portal_prefix and self._moved_prefix() != prefix:
                 location = self.moved_to + tail + (f"?{req.query}" if req.query else "")
                 return Reply.text(302, f"The portal moved to {self.moved_to}",
                                   [("Location", location)])
+            if authorize:
+                return handle_authorize(self.oauth, req, user_id=ADMIN_USER_ID,
+                                        endpoints=self._endpoints(),
+                                        handler_url=self.app_handler_url)
             return self._rest(req, tail[len("/rest/"):])
 
     def _moved_prefix(self) -> str | None:
@@ -205,7 +218,8 @@ class Bitrix24Sandbox:
         portal = self.portal_url
         return Endpoints(client_endpoint=f"{portal}/rest/",
                          server_endpoint=f"{self.origin}{self.oauth_prefix}/rest/",
-                         domain=urlsplit(portal).netloc)
+                         domain=urlsplit(portal).netloc,
+                         server_domain=urlsplit(self.origin).netloc + self.oauth_prefix)
 
     def _admit(self, key: str) -> bool:
         """Leaky bucket: each call adds one, the level drains continuously."""

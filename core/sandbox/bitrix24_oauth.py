@@ -1,8 +1,11 @@
-"""Simulated Bitrix24 OAuth server (oauth.bitrix.info): tokens, their lifetimes, refresh.
+"""Simulated Bitrix24 OAuth server (oauth.bitrix.info): tokens, their lifetimes, grants.
 
 Access tokens live an hour and refresh tokens 180 days on the sandbox clock, so tests
 move the clock instead of waiting. A refresh hands out a new pair and spends the old
-refresh token, as the spec says; using a spent one is ``invalid_grant``.
+refresh token, as the spec says; using a spent one is ``invalid_grant``. The portal's
+authorize page (bitrix24_authorize.py) issues codes here; ``grant_type=authorization_code``
+turns one into a first pair. A code works once and only for 30 seconds (a short life
+as Bitrix24 gives codes; the spec names no value).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from core.sandbox.wire import Incoming, Reply, SandboxClock
 
 ACCESS_LIFETIME = 3600
 REFRESH_LIFETIME = 180 * 24 * 3600
+CODE_LIFETIME = 30
+GRANT_TYPES = ("refresh_token", "authorization_code")
 SCOPE = "messageservice"
 
 
@@ -38,13 +43,29 @@ class RefreshToken:
     spent: bool = False
 
 
+@dataclass
+class AuthCode:
+    """An authorization code the portal handed out after the user approved the app."""
+
+    value: str
+    user_id: int
+    client_id: str
+    expires_at: float
+    used: bool = False
+
+
 @dataclass(frozen=True)
 class Endpoints:
-    """Addresses the OAuth answer reports; the portal's may change with move_portal."""
+    """Addresses the OAuth answers report; the portal's may change with move_portal.
+
+    ``server_domain`` is where the OAuth server is, as the authorize redirect reports it
+    (oauth.bitrix.info on the real service; host:port plus path prefix on the sandbox).
+    """
 
     client_endpoint: str
     server_endpoint: str
     domain: str
+    server_domain: str
 
 
 class OAuthServer:
@@ -60,12 +81,14 @@ class OAuthServer:
         self._lock = threading.RLock()
         self.access: dict[str, AccessToken] = {}
         self.refresh: dict[str, RefreshToken] = {}
+        self.codes: dict[str, AuthCode] = {}
 
     def reset(self, grants: list[tuple[int, str, str | None]]) -> None:
-        """Forget every token, then grant (user_id, access token, refresh token or None)."""
+        """Forget every token and code, then grant (user_id, access, refresh token or None)."""
         with self._lock:
             self.access.clear()
             self.refresh.clear()
+            self.codes.clear()
             now = self.clock.now()
             for user_id, access, refresh in grants:
                 self.access[access] = AccessToken(access, user_id, self.client_id,
@@ -73,6 +96,20 @@ class OAuthServer:
                 if refresh is not None:
                     self.refresh[refresh] = RefreshToken(refresh, user_id, self.client_id,
                                                          now + REFRESH_LIFETIME)
+
+    def issue_code(self, user_id: int) -> AuthCode:
+        """A fresh one-use authorization code for this app, valid 30 s on the sandbox clock."""
+        with self._lock:
+            code = AuthCode(secrets.token_hex(35), user_id, self.client_id,
+                            self.clock.now() + CODE_LIFETIME)
+            self.codes[code.value] = code
+            return code
+
+    @property
+    def codes_issued(self) -> list[str]:
+        """Every authorization code handed out since the last reset, oldest first."""
+        with self._lock:
+            return list(self.codes)
 
     def check_access(self, value: str) -> AccessToken | str:
         """The token, or the REST error code: ``invalid_token`` / ``expired_token``."""
@@ -93,7 +130,7 @@ class OAuthServer:
                     token.expires_at = min(token.expires_at, now - 1)
 
     def handle(self, req: Incoming) -> Reply:
-        """GET (or POST form) ``/oauth/token/?grant_type=refresh_token&...``."""
+        """GET (or POST form) ``/oauth/token/?grant_type=...``: refresh or code exchange."""
         if req.path.rstrip("/") != "/oauth/token":
             return Reply.text(404, f"Not found on the sandbox OAuth server: {req.path}")
         params = req.query_params()
@@ -104,27 +141,52 @@ class OAuthServer:
         grant_type = params.get("grant_type", "")
         if not grant_type:
             return _oauth_error(400, "invalid_request", "grant_type is required")
-        if grant_type != "refresh_token":
+        if grant_type not in GRANT_TYPES:
             return _oauth_error(400, "unsupported_grant_type",
-                                f"The sandbox only grants refresh_token, not {grant_type!r}")
+                                f"The sandbox grants {' and '.join(GRANT_TYPES)}, "
+                                f"not {grant_type!r}")
         if params.get("client_id") != self.client_id or not secrets.compare_digest(
                 params.get("client_secret", ""), self.client_secret):
             return _oauth_error(401, "invalid_client", "Invalid client credentials")
         with self._lock:
-            old = self.refresh.get(params.get("refresh_token", ""))
-            if old is None or old.spent or old.client_id != self.client_id:
-                return _oauth_error(400, "invalid_grant",
-                                    "The refresh token is unknown or was already used")
-            now = self.clock.now()
-            if old.expires_at <= now:
-                return _oauth_error(400, "invalid_grant", "The refresh token has expired")
-            old.spent = True
-            access = AccessToken(secrets.token_hex(35), old.user_id, self.client_id,
-                                 now + ACCESS_LIFETIME)
-            refresh = RefreshToken(secrets.token_hex(35), old.user_id, self.client_id,
-                                   now + REFRESH_LIFETIME)
-            self.access[access.value] = access
-            self.refresh[refresh.value] = refresh
+            if grant_type == "refresh_token":
+                user_id = self._spend_refresh_token(params.get("refresh_token", ""))
+            else:
+                user_id = self._spend_code(params.get("code", ""))
+            if isinstance(user_id, Reply):
+                return user_id
+            return self._new_pair(user_id)
+
+    def _spend_refresh_token(self, value: str) -> int | Reply:
+        old = self.refresh.get(value)
+        if old is None or old.spent or old.client_id != self.client_id:
+            return _oauth_error(400, "invalid_grant",
+                                "The refresh token is unknown or was already used")
+        if old.expires_at <= self.clock.now():
+            return _oauth_error(400, "invalid_grant", "The refresh token has expired")
+        old.spent = True
+        return old.user_id
+
+    def _spend_code(self, value: str) -> int | Reply:
+        """The code's user; redirect_uri is not compared (Bitrix24 does not ask for it)."""
+        code = self.codes.get(value)
+        if code is None or code.used or code.client_id != self.client_id:
+            return _oauth_error(400, "invalid_grant",
+                                "The authorization code is unknown or was already used")
+        if code.expires_at <= self.clock.now():
+            return _oauth_error(400, "invalid_grant", "The authorization code has expired")
+        code.used = True
+        return code.user_id
+
+    def _new_pair(self, user_id: int) -> Reply:
+        """A new access + refresh token pair for ``user_id``, as the token endpoint answers."""
+        now = self.clock.now()
+        access = AccessToken(secrets.token_hex(35), user_id, self.client_id,
+                             now + ACCESS_LIFETIME)
+        refresh = RefreshToken(secrets.token_hex(35), user_id, self.client_id,
+                               now + REFRESH_LIFETIME)
+        self.access[access.value] = access
+        self.refresh[refresh.value] = refresh
         endpoints = self._endpoints()
         return Reply.json(200, {
             "access_token": access.value,

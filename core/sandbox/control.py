@@ -24,6 +24,8 @@ CONTROL_KEYS = {
     "advance_clock": "seconds to move the sandbox clock forward (token expiry, rate limit)",
     "superoffice_bad_ticket_style": '"succeeded_false" or "fault"',
     "superoffice_inject_fault": 'true, a message, or {"message": ..., "style": ...}',
+    "superoffice_revoke_tickets": "true: tickets from sign-ins are refused now (not the demo "
+                                  "ticket)",
     "bitrix24_inject_error": "a documented error code for the next Bitrix24 REST call",
     "bitrix24_move_portal": "new portal URL (REST calls answer 302), or null to undo",
     "bitrix24_expire_access_token": "true: the main user's access tokens expire now",
@@ -95,8 +97,10 @@ def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], None]:
             raise ValueError("bitrix24_move_portal takes an http(s) URL or null")
         url = value
         return lambda: sandbox.bitrix24.move_portal(url)
-    if value is not True:  # bitrix24_expire_access_token
+    if value is not True:  # superoffice_revoke_tickets, bitrix24_expire_access_token
         raise ValueError(f"{key} takes true")
+    if key == "superoffice_revoke_tickets":
+        return sandbox.superoffice.revoke_tickets
     return sandbox.bitrix24.expire_access_token
 
 
@@ -123,6 +127,10 @@ def index_page(sandbox: Sandbox) -> str:
         "Seeded SuperOffice external message ids: " + ", ".join(sandbox.superoffice_messages),
         "Seeded Bitrix24 MESSAGE_IDs: " + ", ".join(sandbox.bitrix24_messages),
         "",
+        "SuperOffice application private key (PKCS#8 PEM, SANDBOX-ONLY), for system-user "
+        "sign-in:",
+        c.so_private_key.rstrip("\n"),
+        "",
         "Other values for trying errors:",
         f"  Bitrix24 inbound webhook (gets 403, no app context): {c.b24_webhook_url}",
         f"  Bitrix24 token of a non-admin user:  {c.b24_other_user_token}",
@@ -146,10 +154,15 @@ def banner(sandbox: Sandbox) -> str:
         f"  Application token: {c.so_app_token}",
         f"  Username/password: {c.so_username} / {c.so_password}",
         f"  Plugin:            {c.so_plugin}",
+        f"  Online login URL:  {sandbox.superoffice_login_url} (system-user sign-in)",
+        f"  Tenant:            {c.so_tenant}",
+        f"  System user token: {c.so_system_user_token}",
+        f"  Private key:       PEM on {sandbox.origin}/ (sandbox.credentials.so_private_key)",
         "",
         "Bitrix24",
         f"  Portal URL:        {sandbox.bitrix24_url}",
         f"  OAuth server:      {sandbox.bitrix24_oauth_url}",
+        f"  Authorize (code):  {sandbox.bitrix24_authorize_url}",
         f"  Provider CODE:     {c.b24_code}",
         f"  Access token:      {c.b24_access_token}",
         f"  Refresh token:     {c.b24_refresh_token}",

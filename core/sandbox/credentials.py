@@ -6,15 +6,19 @@ trainer can read them out. They are valid only against this loopback simulator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.sandbox.bitrix24 import SEEDED_MESSAGE_IDS, B24Setup, md5_id
+from core.sandbox.keys import APP_PRIVATE_KEY_PEM
 
 SO_TICKET = "7T:U3RhdHVzRGVzay1zYW5kYm94LXRpY2tldA=="
 SO_APP_TOKEN = "sandbox-app-token-3f9c2a7e51d04b68"
 SO_USERNAME = "sandbox.user"
 SO_PASSWORD = "sandbox-password"
 SO_PLUGIN = "statusdesk-sandbox"
+SO_TENANT = "Cust12345"
+SO_SYSTEM_USER_TOKEN = "SystemUserToken-StatusDeskSandbox-5e2b7c91d04a"
+SO_PRIVATE_KEY = APP_PRIVATE_KEY_PEM  # the demo application's RSA key, PKCS#8 PEM
 SO_MESSAGES = ("SO-1001", "SO-1002", "SO-1003", "SO-1004", "SO-1005")
 
 B24_SETUP = B24Setup(
@@ -39,6 +43,9 @@ class SandboxCredentials:
     so_username: str
     so_password: str
     so_plugin: str
+    so_tenant: str
+    so_system_user_token: str
+    so_private_key: str = field(repr=False)  # a PEM page would swamp every repr
     b24_code: str
     b24_access_token: str
     b24_refresh_token: str
@@ -56,6 +63,9 @@ def make_credentials(portal_url: str) -> SandboxCredentials:
         so_username=SO_USERNAME,
         so_password=SO_PASSWORD,
         so_plugin=SO_PLUGIN,
+        so_tenant=SO_TENANT,
+        so_system_user_token=SO_SYSTEM_USER_TOKEN,
+        so_private_key=SO_PRIVATE_KEY,
         b24_code=B24_SETUP.code,
         b24_access_token=B24_SETUP.access_token,
         b24_refresh_token=B24_SETUP.refresh_token,

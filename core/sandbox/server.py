@@ -15,8 +15,10 @@ import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TextIO
+from urllib.parse import urlencode
 
 from core.sandbox.bitrix24 import Bitrix24Sandbox
+from core.sandbox.bitrix24_authorize import app_handler_page
 from core.sandbox.control import banner, handle_control, index_page
 from core.sandbox.credentials import (
     B24_MESSAGES,
@@ -25,25 +27,37 @@ from core.sandbox.credentials import (
     SO_MESSAGES,
     SO_PASSWORD,
     SO_PLUGIN,
+    SO_SYSTEM_USER_TOKEN,
+    SO_TENANT,
     SO_TICKET,
     SO_USERNAME,
     SandboxCredentials,
     make_credentials,
 )
+from core.sandbox.keys import (
+    APP_PRIVATE_KEY_PEM,
+    SUPEROFFICE_PRIVATE_KEY_PEM,
+    SUPEROFFICE_PUBLIC_KEY_PEM,
+    private_key,
+    public_key,
+)
 from core.sandbox.soap import MAX_BODY_BYTES
-from core.sandbox.superoffice import SuperOfficeSandbox
+from core.sandbox.superoffice import SIGN_IN_KINDS, SuperOfficeSandbox
+from core.sandbox.superoffice_partner import PartnerLogin
 from core.sandbox.wire import Incoming, ReceivedLog, ReceivedRequest, Reply, SandboxClock
 
 HOST = "127.0.0.1"
-SO_PREFIX = "/superoffice/Cust12345"
+SO_PREFIX = f"/superoffice/{SO_TENANT}"
+SO_LOGIN_PREFIX = "/superoffice-online/Login"
 B24_PREFIX = "/bitrix24"
 B24_OAUTH_PREFIX = "/bitrix24-oauth"
+B24_APP_PREFIX = "/bitrix24-app"
 CONTROL_PATH = "/_sandbox/control"
 DRAIN_LIMIT = 16 * 1024 * 1024
 
 
 class Sandbox:
-    """Simulated SuperOffice NetServer and Bitrix24 portal + OAuth server on 127.0.0.1.
+    """Simulated SuperOffice (NetServer + Online login) and Bitrix24 (portal + OAuth server).
 
     The socket is bound at construction (so ``port`` and the URLs are known at once);
     ``start`` serves in a daemon thread. Usable as a context manager.
@@ -64,16 +78,35 @@ class Sandbox:
         self._thread: threading.Thread | None = None
         self.credentials: SandboxCredentials = make_credentials(self.bitrix24_url)
         self.superoffice = SuperOfficeSandbox(
-            ticket=SO_TICKET, app_token=SO_APP_TOKEN, username=SO_USERNAME,
+            self.clock, ticket=SO_TICKET, app_token=SO_APP_TOKEN, username=SO_USERNAME,
             password=SO_PASSWORD, plugin=SO_PLUGIN, external_ids=SO_MESSAGES)
+        self.superoffice_partner = PartnerLogin(
+            self.superoffice, system_user_token=SO_SYSTEM_USER_TOKEN, tenant=SO_TENANT,
+            app_public_key=public_key(APP_PRIVATE_KEY_PEM),
+            signing_key=private_key(SUPEROFFICE_PRIVATE_KEY_PEM),
+            netserver_base=self.superoffice_url)
         self.bitrix24 = Bitrix24Sandbox(self.clock, B24_SETUP, origin=self.origin,
-                                        portal_prefix=B24_PREFIX, oauth_prefix=B24_OAUTH_PREFIX)
+                                        portal_prefix=B24_PREFIX, oauth_prefix=B24_OAUTH_PREFIX,
+                                        app_prefix=B24_APP_PREFIX)
 
     # ----------------------------------------------------------------- addresses
     @property
     def superoffice_url(self) -> str:
         """NetServer base: append /Remote/Services86/Messaging.svc or /api/v1/..."""
         return self.origin + SO_PREFIX
+
+    @property
+    def superoffice_login_url(self) -> str:
+        """Online login service, standing for https://{env}.superoffice.com/Login.
+
+        System users sign in at ``{base}/api/PartnerSystemUser/Authenticate``.
+        """
+        return self.origin + SO_LOGIN_PREFIX
+
+    @property
+    def superoffice_jwt_public_key(self) -> str:
+        """PEM public key that verifies the JWTs the login service signs (RS256)."""
+        return SUPEROFFICE_PUBLIC_KEY_PEM
 
     @property
     def bitrix24_url(self) -> str:
@@ -84,6 +117,12 @@ class Sandbox:
     def bitrix24_oauth_url(self) -> str:
         """OAuth server base; refresh at ``{base}/oauth/token/``."""
         return self.origin + B24_OAUTH_PREFIX
+
+    @property
+    def bitrix24_authorize_url(self) -> str:
+        """Where a browser starts the authorization-code flow (add state, redirect_uri)."""
+        return (f"{self.bitrix24_url}/oauth/authorize/?"
+                + urlencode({"client_id": B24_SETUP.client_id}))
 
     @property
     def control_url(self) -> str:
@@ -163,8 +202,11 @@ class Sandbox:
         return {
             "delay": self.delay,
             "superoffice_bad_ticket_style": self.superoffice.bad_ticket_style,
+            "superoffice_sign_ins": {kind: self.superoffice.sign_in_count(kind)
+                                     for kind in SIGN_IN_KINDS},
             "bitrix24_injected_error": self.bitrix24.injected_error,
             "bitrix24_moved_to": self.bitrix24.moved_to,
+            "bitrix24_codes_issued": len(self.bitrix24.oauth.codes_issued),
             "clock": self.clock.now(),
         }
 
@@ -180,8 +222,12 @@ class Sandbox:
         try:
             if req.path.startswith(SO_PREFIX + "/"):
                 return self.superoffice.handle(_relative(req, SO_PREFIX))
+            if req.path.startswith(SO_LOGIN_PREFIX + "/"):
+                return self.superoffice_partner.handle(_relative(req, SO_LOGIN_PREFIX))
             if req.path.startswith(B24_OAUTH_PREFIX + "/"):
                 return self.bitrix24.oauth.handle(_relative(req, B24_OAUTH_PREFIX))
+            if req.path.startswith(B24_APP_PREFIX + "/"):
+                return app_handler_page(_relative(req, B24_APP_PREFIX))
             reply = self.bitrix24.handle_portal(req)
         except Exception:  # noqa: BLE001 - a sandbox bug must show, not kill the thread
             detail = traceback.format_exc()

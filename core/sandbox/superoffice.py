@@ -2,7 +2,9 @@
 
 Behaviour follows /work/shared/spec/superoffice.md and the Services86 WSDL: SOAP 1.1
 only, headers and body validated against the WSDL's schema, authentication by ticket plus
-application token, results and failures in the WSDL's response headers.
+application token, results and failures in the WSDL's response headers. Tickets handed
+out by a sign-in (SoPrincipal password, or PartnerSystemUser on the Online login service)
+live 6 hours on the sandbox clock, as the spec says; the fixed demo ticket never expires.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import secrets
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -18,7 +21,7 @@ from core.sandbox import soap
 from core.sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
 from core.sandbox.superoffice_login import handle_principal
 from core.sandbox.superoffice_rest import handle_rest_set_status
-from core.sandbox.wire import Incoming, Reply
+from core.sandbox.wire import Incoming, Reply, SandboxClock
 from core.sandbox.wsdl_schema import DEFAULT_WSDL, default_schema, validate_element
 
 MESSAGING_PATH = "/remote/services86/messaging.svc"
@@ -31,6 +34,8 @@ MESSAGING_ACTIONS = {ACTION_BASE + op: op
 KNOWN_REQUEST_HEADERS = {s86("ApplicationToken"), s86("Credentials"), s86("TimeZone")}
 
 BAD_TICKET_STYLES = ("succeeded_false", "fault")
+SIGN_IN_KINDS = ("password", "system-user")
+TICKET_LIFETIME = 6 * 3600
 
 SANDBOX_STACK = ("   at SuperOffice.CRM.Services.Implementation.MessagingAgent.{op}(...)\n"
                  "   at StatusDesk.Sandbox (simulated stack trace)")
@@ -54,6 +59,13 @@ class SoPlugin:
     formats: tuple[str, ...]
 
 
+class SignIn(NamedTuple):
+    """One successful sign-in: ``kind`` is "password" or "system-user", ``at`` sandbox time."""
+
+    kind: str
+    at: float
+
+
 @dataclass(frozen=True)
 class InjectedFault:
     message: str
@@ -63,8 +75,9 @@ class InjectedFault:
 class SuperOfficeSandbox:
     """State and request handling of the simulated tenant. Thread-safe (one lock)."""
 
-    def __init__(self, *, ticket: str, app_token: str, username: str, password: str,
-                 plugin: str, external_ids: tuple[str, ...]) -> None:
+    def __init__(self, clock: SandboxClock, *, ticket: str, app_token: str, username: str,
+                 password: str, plugin: str, external_ids: tuple[str, ...]) -> None:
+        self.clock = clock
         self.ticket = ticket
         self.app_token = app_token
         self.username = username
@@ -88,7 +101,7 @@ class SuperOfficeSandbox:
         self._bad_ticket_style = style
 
     def reset(self) -> None:
-        """Back to the seeded messages, no issued tickets, no injected fault."""
+        """Back to the seeded messages, no issued tickets or sign-ins, no injected fault."""
         with self._lock:
             self.plugins = [SoPlugin(self.plugin, ("SMS",)), SoPlugin("sms-demo-gateway", ("SMS",))]
             self.messages: dict[tuple[str, str], SoMessage] = {}
@@ -97,7 +110,8 @@ class SuperOfficeSandbox:
             seeds.append(("sms-demo-gateway", "GW-2001", 601))
             for plugin, external_id, number in seeds:
                 self.messages[(plugin, external_id)] = SoMessage(plugin, external_id, number)
-            self.issued_tickets: set[str] = set()
+            self.issued_tickets: dict[str, float] = {}  # ticket -> expiry, sandbox clock
+            self.sign_ins: list[SignIn] = []
             self._injected: InjectedFault | None = None
             self._bad_ticket_style = "succeeded_false"
 
@@ -127,16 +141,41 @@ class SuperOfficeSandbox:
         with self._lock:
             self._injected = InjectedFault(message, style)
 
-    def issue_ticket(self) -> str:
-        """A fresh ticket, as SoPrincipal hands out after a good login."""
+    def issue_ticket(self, kind: str) -> str:
+        """A fresh ticket, valid 6 hours, after a good sign-in of ``kind`` (recorded)."""
+        if kind not in SIGN_IN_KINDS:
+            raise ValueError(f"kind must be one of {SIGN_IN_KINDS}, not {kind!r}")
         ticket = "7T:" + base64.b64encode(secrets.token_bytes(24)).decode("ascii")
         with self._lock:
-            self.issued_tickets.add(ticket)
+            now = self.clock.now()
+            self.issued_tickets[ticket] = now + TICKET_LIFETIME
+            self.sign_ins.append(SignIn(kind, now))
         return ticket
 
     def ticket_is_valid(self, ticket: str | None) -> bool:
+        """The fixed demo ticket always; an issued one until its 6 hours are up or revoked."""
+        if not ticket:
+            return False
         with self._lock:
-            return bool(ticket) and (ticket == self.ticket or ticket in self.issued_tickets)
+            if ticket == self.ticket:
+                return True
+            expires_at = self.issued_tickets.get(ticket)
+            return expires_at is not None and self.clock.now() < expires_at
+
+    def revoke_tickets(self) -> None:
+        """Every issued ticket (not the fixed demo one) is refused from now on.
+
+        Simulates NetServer dropping a ticket a client still has cached.
+        """
+        with self._lock:
+            now = self.clock.now()
+            for ticket, expires_at in self.issued_tickets.items():
+                self.issued_tickets[ticket] = min(expires_at, now)
+
+    def sign_in_count(self, kind: str | None = None) -> int:
+        """Successful sign-ins since the last reset, of one kind or of both."""
+        with self._lock:
+            return sum(1 for sign_in in self.sign_ins if kind is None or sign_in.kind == kind)
 
     def take_injected(self) -> InjectedFault | None:
         with self._lock:

@@ -47,7 +47,7 @@ def handle_principal(so: SuperOfficeSandbox, req: Incoming) -> Reply:
         return _answer(None, error)
     if username != so.username or password != so.password:
         return _answer(None)
-    return _answer(so.issue_ticket())
+    return _answer(so.issue_ticket("password"))
 
 
 def _read_login(body: etree._Element) -> tuple[str | None, str | None]:

@@ -122,6 +122,12 @@ class Reply:
         return cls(status, body, [("Content-Type", "text/plain; charset=utf-8"), *(headers or [])])
 
     @classmethod
+    def html(cls, status: int, page: str, headers: list[tuple[str, str]] | None = None) -> Reply:
+        """A page for a browser; ``page`` must already be escaped."""
+        body = page.encode("utf-8")
+        return cls(status, body, [("Content-Type", "text/html; charset=utf-8"), *(headers or [])])
+
+    @classmethod
     def xml(cls, status: int, body: bytes) -> Reply:
         return cls(status, body, [("Content-Type", "text/xml; charset=utf-8")])
 

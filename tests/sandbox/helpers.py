@@ -6,8 +6,15 @@ for those, so its tests must not lean on them.
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
 from lxml import etree
 
 from core.sandbox.wsdl_schema import default_schema, validate_element
@@ -23,6 +30,8 @@ LOGIN_ACTION = ("http://www.superoffice.net/ws/crm/NetServer/Services86/SoPrinci
 MESSAGING = "/Remote/Services86/Messaging.svc"
 PRINCIPAL = "/Remote/Services86/SoPrincipal.svc"
 TEXT_XML = "text/xml; charset=utf-8"
+AUTHENTICATE = "/api/PartnerSystemUser/Authenticate"
+CLAIM = "http://schemes.superoffice.net/identity/"
 
 
 def soap_headers(app_token: str | None, ticket: str | None) -> str:
@@ -102,3 +111,102 @@ def assert_valid_response(response) -> etree._Element:
     for element in parts:
         assert validate_element(schema, element) == [], etree.tostring(element)
     return root
+
+
+def login(sb, client, username: str, password: str, app_token: str | None = None,
+          body: str | None = None, action: str = f'"{LOGIN_ACTION}"'):
+    """SoPrincipal AuthenticateUsernamePassword, written out by hand."""
+    token = sb.credentials.so_app_token if app_token is None else app_token
+    body = body or ("<m:AuthenticateUsernamePassword>"
+                    f"<m:UserName>{username}</m:UserName><m:Password>{password}</m:Password>"
+                    "</m:AuthenticateUsernamePassword>")
+    payload = envelope(body, f"<m:ApplicationToken>{token}</m:ApplicationToken>")
+    return client.post(sb.superoffice_url + PRINCIPAL, content=payload,
+                       headers={"Content-Type": TEXT_XML, "SOAPAction": action})
+
+
+def password_ticket(sb, client) -> str:
+    """A ticket from a good SoPrincipal login."""
+    c = sb.credentials
+    root = parse(login(sb, client, c.so_username, c.so_password))
+    ticket = root.findtext(f".//{{{S86}}}Credentials/{{{S86}}}Ticket")
+    assert ticket, etree.tostring(root)
+    return ticket
+
+
+def app_key(sb) -> RSAPrivateKey:
+    """The demo application's private key, read from the credentials like a client would."""
+    key = serialization.load_pem_private_key(sb.credentials.so_private_key.encode(), None)
+    assert isinstance(key, RSAPrivateKey)
+    return key
+
+
+def sign_system_token(token: str, key: RSAPrivateKey, when: float) -> str:
+    """``<token>.<yyyyMMddHHmm>.<base64 RSA-SHA256 signature>``, the time in UTC."""
+    stamp = datetime.fromtimestamp(when, tz=UTC).strftime("%Y%m%d%H%M")
+    signature = key.sign(f"{token}.{stamp}".encode(), PKCS1v15(), SHA256())
+    return f"{token}.{stamp}.{base64.b64encode(signature).decode()}"
+
+
+def system_user_request(sb, *, signed: str | None = None, when: float | None = None,
+                        **overrides) -> dict[str, object]:
+    """A good PartnerSystemUser/Authenticate body, signed at ``when`` (sandbox clock)."""
+    c = sb.credentials
+    body: dict[str, object] = {
+        "SignedSystemToken": signed or sign_system_token(
+            c.so_system_user_token, app_key(sb), sb.clock.now() if when is None else when),
+        "ApplicationToken": c.so_app_token,
+        "ContextIdentifier": c.so_tenant,
+        "ReturnTokenType": "JWT",
+    }
+    body.update(overrides)
+    return body
+
+
+def authenticate(sb, client, body: object):
+    """POST a body (dict, or raw bytes as given) to the Online login service."""
+    url = sb.superoffice_login_url + AUTHENTICATE
+    if isinstance(body, bytes):
+        return client.post(url, content=body, headers={"Content-Type": "application/json"})
+    return client.post(url, json=body)
+
+
+def system_user_ticket(sb, client) -> str:
+    """A ticket from a good system-user sign-in (read from the JWT, unverified)."""
+    answer = authenticate(sb, client, system_user_request(sb)).json()
+    assert answer["IsSuccessful"] is True, answer
+    return jwt_parts(answer["Token"])[1][CLAIM + "ticket"]
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwt_parts(token: str) -> tuple[dict, dict, bytes]:
+    """(header, claims, signature) of a compact JWT, without checking anything."""
+    header_b64, claims_b64, signature_b64 = token.split(".")
+    return (json.loads(b64url_decode(header_b64)), json.loads(b64url_decode(claims_b64)),
+            b64url_decode(signature_b64))
+
+
+def verify_jwt(token: str, public_pem: str) -> dict:
+    """The claims of an RS256 JWT whose signature verifies with ``public_pem``."""
+    key = serialization.load_pem_public_key(public_pem.encode())
+    assert isinstance(key, RSAPublicKey)
+    signing_input, _, signature = token.rpartition(".")
+    key.verify(b64url_decode(signature), signing_input.encode(), PKCS1v15(), SHA256())
+    return jwt_parts(token)[1]
+
+
+def set_status_with(sb, client, ticket: str, external_id: str = "SO-1002"):
+    """SetDeliveryStatus over SOAP with ``ticket``; returns the response."""
+    body = set_status_body(sb.credentials.so_plugin, external_id)
+    return soap_post(client, sb.superoffice_url,
+                     envelope(body, soap_headers(sb.credentials.so_app_token, ticket)))
+
+
+def succeeded(response) -> bool:
+    """True when a Messaging answer is HTTP 200 with the Succeeded header true."""
+    if response.status_code != 200:
+        return False
+    return header(parse(response), "Succeeded").text == "true"

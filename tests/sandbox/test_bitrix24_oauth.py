@@ -72,7 +72,7 @@ def test_wrong_client_secret_or_id_is_invalid_client_and_spends_nothing(sandbox,
 
 
 def test_other_grant_types_are_refused(sandbox, client):
-    response = refresh(sandbox, client, "x", grant_type="authorization_code")
+    response = refresh(sandbox, client, "x", grant_type="client_credentials")
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 

@@ -29,6 +29,26 @@ def test_public_addresses_and_credentials(sandbox):
         c.so_ticket = "x"  # frozen
 
 
+def test_online_sign_in_addresses_and_credentials(sandbox):
+    c = sandbox.credentials
+    assert sandbox.superoffice_login_url == (f"http://127.0.0.1:{sandbox.port}"
+                                             "/superoffice-online/Login")
+    assert c.so_tenant == "Cust12345" and sandbox.superoffice_url.endswith("/" + c.so_tenant)
+    assert c.so_system_user_token
+    assert c.so_private_key.startswith("-----BEGIN PRIVATE KEY-----\n")  # PKCS#8
+    assert sandbox.superoffice_jwt_public_key.startswith("-----BEGIN PUBLIC KEY-----\n")
+    assert "PRIVATE KEY" not in repr(c)
+    assert sandbox.bitrix24_authorize_url.startswith(sandbox.bitrix24_url + "/oauth/authorize/?")
+
+
+def test_demo_credentials_are_the_same_in_every_sandbox(sandbox):
+    with Sandbox() as other:
+        mine, theirs = sandbox.credentials, other.credentials
+        assert mine.so_private_key == theirs.so_private_key
+        assert mine.so_system_user_token == theirs.so_system_user_token
+        assert sandbox.superoffice_jwt_public_key == other.superoffice_jwt_public_key
+
+
 def test_binds_to_loopback_only(sandbox):
     assert sandbox._server.server_address[0] == "127.0.0.1"
 
@@ -37,8 +57,10 @@ def test_index_page_lists_urls_and_says_sandbox_only(sandbox, client):
     response = client.get(sandbox.origin + "/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    for value in (sandbox.superoffice_url, sandbox.bitrix24_url, sandbox.credentials.so_ticket,
-                  sandbox.credentials.b24_access_token):
+    c = sandbox.credentials
+    for value in (sandbox.superoffice_url, sandbox.bitrix24_url, c.so_ticket,
+                  c.b24_access_token, sandbox.superoffice_login_url, c.so_system_user_token,
+                  c.so_tenant, c.so_private_key.strip(), sandbox.bitrix24_authorize_url):
         assert value in response.text
     assert "SANDBOX-ONLY" in response.text
 

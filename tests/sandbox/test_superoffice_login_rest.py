@@ -8,14 +8,12 @@ import pytest
 from lxml import etree
 
 from tests.sandbox.helpers import (
-    LOGIN_ACTION,
-    PRINCIPAL,
     S86,
     SOAP11,
-    TEXT_XML,
     envelope,
     faultcode_qname,
     header,
+    login,
     parse,
     set_status_body,
     soap_headers,
@@ -23,17 +21,6 @@ from tests.sandbox.helpers import (
 )
 
 REST = "/api/v1/Agents/Messaging/SetDeliveryStatus"
-
-
-def login(sb, client, username: str, password: str, app_token: str | None = None,
-          body: str | None = None, action: str = f'"{LOGIN_ACTION}"'):
-    token = sb.credentials.so_app_token if app_token is None else app_token
-    body = body or ("<m:AuthenticateUsernamePassword>"
-                    f"<m:UserName>{username}</m:UserName><m:Password>{password}</m:Password>"
-                    "</m:AuthenticateUsernamePassword>")
-    payload = envelope(body, f"<m:ApplicationToken>{token}</m:ApplicationToken>")
-    return client.post(sb.superoffice_url + PRINCIPAL, content=payload,
-                       headers={"Content-Type": TEXT_XML, "SOAPAction": action})
 
 
 def auth_response(response) -> etree._Element:
