@@ -14,12 +14,13 @@ import sys
 from typing import Any, NoReturn, TextIO
 
 from core import rendering
+from core.cli_login import login_from_terminal
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.profiles import Profile, ProfileError, ProfileStore
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
-from core.sending import check_connection, preview, send_status
+from core.sending import check_connection, preview, read_delivery_status, send_status
 from core.systems import SYSTEMS, get_system
-from core.systems.base import InvalidInput, MissingSecret
+from core.systems.base import InvalidInput, MissingSecret, OptionSpec
 
 EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
 EXIT_CREDENTIALS = OutcomeKind.CREDENTIALS.exit_code
@@ -47,14 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--system", required=True, choices=sorted(SYSTEMS))
     add.add_argument("--url", required=True, help="SuperOffice NetServer base or Bitrix24 portal")
-    seen: set[str] = set()
+    flags: dict[str, list[tuple[str, OptionSpec]]] = {}
     for system in SYSTEMS.values():
         for option in system.options:
-            if option.cli_flag not in seen:
-                seen.add(option.cli_flag)
-                choices = [c.value for c in option.choices] or None
-                add.add_argument(option.cli_flag, dest=option.key, choices=choices,
-                                 help=f"{system.title}: {option.help}")
+            flags.setdefault(option.cli_flag, []).append((system.title, option))
+    for flag, uses in flags.items():
+        key = uses[0][1].key
+        choices = list(dict.fromkeys(c.value for _, o in uses for c in o.choices)) or None
+        helps = " ".join(f"{title}: {option.help}" for title, option in uses)
+        add.add_argument(flag, dest=key, choices=choices, help=helps)
     add.add_argument("--preset", action="append", default=[], metavar="LABEL=INT",
                      help="SuperOffice: name a status number, e.g. Delivered=3 (repeatable)")
     add.add_argument("--ca-bundle", help="PEM file of CAs to trust for this profile")
@@ -63,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--production", action="store_true", help="ask before every send")
     add.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
     add.add_argument("--json", action="store_true")
+    set_url = actions.add_parser("set-url", help="change a profile's address (e.g. a moved portal)")
+    set_url.add_argument("name")
+    set_url.add_argument("url")
+    set_url.add_argument("--json", action="store_true")
     for action in ("list", "show", "remove"):
         sub = actions.add_parser(action)
         if action != "list":
@@ -89,6 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
     test = commands.add_parser("test", help="harmless call that checks address and credentials")
     test.add_argument("name")
     test.add_argument("--json", action="store_true")
+
+    login = commands.add_parser(
+        "login", help="sign in with the profile's flow and keep the ticket or tokens")
+    login.add_argument("name")
+    login.add_argument("--no-browser", action="store_true",
+                       help="Bitrix24: print the approval page's address instead of opening it")
+    login.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+                       help="Bitrix24: how long to wait for the browser (default 600)")
+    login.add_argument("--json", action="store_true")
+
+    status = commands.add_parser(
+        "status", help="SuperOffice: read a status back by SuperOffice's own messaging id")
+    status.add_argument("name")
+    status.add_argument("--messaging-id", type=int, action="append", required=True,
+                        metavar="N", help="repeatable")
+    status.add_argument("--json", action="store_true")
 
     sandbox = commands.add_parser("sandbox", help="run the built-in simulators on 127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
@@ -122,6 +144,15 @@ def _run(args: argparse.Namespace) -> int:
         return _secret(args, store.get(args.name))
     if args.command == "send":
         return _send(args, store.get(args.name))
+    if args.command == "login":
+        exchange = login_from_terminal(store.get(args.name), SecretStore(),
+                                       open_browser=not args.no_browser, wait=args.wait)
+        _print_exchange(exchange, args.json)
+        return exchange.outcome.kind.exit_code
+    if args.command == "status":
+        exchange = read_delivery_status(store.get(args.name), SecretStore(), args.messaging_id)
+        _print_exchange(exchange, args.json)
+        return exchange.outcome.kind.exit_code
     if args.command == "test":
         exchange, listed = check_connection(store.get(args.name), SecretStore())
         _print_exchange(exchange, args.json, extra={"listed": list(listed)})
@@ -145,6 +176,15 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
         _emit(args.json, profile.to_dict(), f"Profile {profile.name!r} saved in {store.path}.\n"
               f"Next: store its credentials, e.g. statusdesk-cli secret set "
               f"{_quote(profile.name)} {_secret_names(profile)[0]}")
+    elif args.action == "set-url":
+        old = store.get(args.name)
+        system = get_system(old.system)
+        profile = old.with_changes(base_url=system.normalize_base_url(args.url))
+        system.validate_profile(profile)
+        store.add(profile, replace_existing=True)
+        _emit(args.json, profile.to_dict(),
+              f"Profile {profile.name!r} now points at {profile.base_url} "
+              f"(was {old.base_url}).")
     elif args.action == "list":
         profiles = store.load()
         lines = ["\t".join([p.name, p.system, p.base_url, "PRODUCTION" if p.production else ""])
@@ -166,8 +206,9 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
 def _profile_from_args(args: argparse.Namespace) -> Profile:
     system = get_system(args.system)
     options = {}
-    for option in system.options:
-        value = getattr(args, option.key, None) or option.default
+    for option in system.options:  # "auth" comes first: defaults follow the sign-in mode
+        value = getattr(args, option.key, None) or (
+            option.default if option.applies(options) else "")
         if value:
             options[option.key] = value
     foreign = [o.cli_flag for s in SYSTEMS.values() if s is not system for o in s.options
@@ -202,11 +243,19 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
         removed = secrets.clear(profile.name, _all_secret_names(profile))
         print(f"Forgot {', '.join(removed) or 'nothing (none stored)'} for {profile.name!r}.")
         return 0
-    allowed = _secret_names(profile)
+    specs = get_system(profile.system).secret_fields(profile)
+    allowed = [spec.key for spec in specs if not spec.managed]
+    if args.field in {spec.key for spec in specs if spec.managed}:
+        raise CliError(f"StatusDesk keeps the {args.field} of this profile itself: run "
+                       f"statusdesk-cli login {_quote(profile.name)} to sign in.")
     if args.field not in allowed:
         raise CliError(f"{args.field!r} is not a credential of this profile; "
                        f"use one of: {', '.join(allowed)}.")
     secrets.check()
+    if args.field == "private-key" and sys.stdin.isatty():
+        raise CliError("A private key has several lines: pipe the key file, e.g. "
+                       f"statusdesk-cli secret set {_quote(profile.name)} private-key "
+                       "< app-private-key.pem")
     value = _read_secret(args.field, sys.stdin)
     if not value:
         raise CliError(f"No value given for {args.field}: pipe it on standard input.")
@@ -290,9 +339,10 @@ def _secret_names(profile: Profile) -> list[str]:
 def _all_secret_names(profile: Profile) -> list[str]:
     """Every field the profile could have stored, whatever auth mode it had then."""
     system = get_system(profile.system)
+    modes = [c.value for o in system.options if o.key == "auth" for c in o.choices]
     names: dict[str, None] = {}
-    for variant in ({}, {"auth": "webhook"}, {"auth": "oauth"}):
-        changed = profile.with_changes(options=profile.options | variant)
+    for mode in modes or [""]:
+        changed = profile.with_changes(options=profile.options | {"auth": mode})
         names.update({spec.key: None for spec in system.secret_fields(changed)})
     return list(names)
 

@@ -53,7 +53,8 @@ class Outcome:
 
     ``summary`` is one sentence; ``code`` is the remote system's own error name (SOAP
     faultcode, Bitrix24 error code) so it can be searched for; ``advice`` says what to
-    do; ``detail`` keeps the long remote text (stack traces, inner exceptions).
+    do; ``detail`` keeps the long remote text (stack traces, inner exceptions);
+    ``moved_to`` is the new address a server redirected to (offered, never followed).
     """
 
     kind: OutcomeKind
@@ -61,6 +62,7 @@ class Outcome:
     code: str = ""
     advice: str = ""
     detail: str = ""
+    moved_to: str = ""
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,7 @@ class Outcome:
             "code": self.code,
             "advice": self.advice,
             "detail": self.detail,
+            "moved_to": self.moved_to,
         }
 
     @classmethod
@@ -84,6 +87,7 @@ class Outcome:
             code=data.get("code", ""),
             advice=data.get("advice", ""),
             detail=data.get("detail", ""),
+            moved_to=data.get("moved_to", ""),
         )
 
 

@@ -28,6 +28,9 @@ SECRET_FIELDS = (
     "password",
     "webhook-url",
     "client-secret",
+    "system-user-token",
+    "private-key",
+    "ticket-expires",
 )
 WEBHOOK_SECRET = "webhook-secret"
 MIN_SECRET_LENGTH = 4  # shorter values are masked by position only, not everywhere
@@ -57,14 +60,14 @@ _XML_FIELDS = {
     "Password": "password",
     "AccessToken": "access-token",
     "Token": "access-token",
-    "SignedSystemToken": "app-token",
+    "SignedSystemToken": "system-user-token",
 }
 _JSON_FIELDS = {
     **_PARAM_FIELDS,
     "ticket": "ticket",
     "applicationtoken": "app-token",
     "token": "access-token",
-    "signedsystemtoken": "app-token",
+    "signedsystemtoken": "system-user-token",
 }
 
 _WEBHOOK_PATH = re.compile(r"(/rest/\d+/)([^/?#\s\"'<>]+)")

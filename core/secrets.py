@@ -24,11 +24,12 @@ can take a noticeable moment (it may talk to D-Bus), so importing this module is
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -149,6 +150,28 @@ class SecretStore:
             log.info("Stored the %r credential of profile %r in the keyring", field, profile)
             return
         raise error from cause
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
+        """Store values that belong together (a token pair, a ticket and its expiry).
+
+        All of them are stored, or none: if one write fails, the ones already written are
+        put back as they were, so the keyring never holds half of a new pair.
+        """
+        before = {field: self.get(profile, field) for field in values}
+        written: list[str] = []
+        try:
+            for field, value in values.items():
+                self.set(profile, field, value)
+                written.append(field)
+        except SecretStoreError:
+            for field in written:
+                old = before[field]
+                with contextlib.suppress(SecretStoreError):
+                    if old is None:
+                        self.delete(profile, field)
+                    else:
+                        self.set(profile, field, old)
+            raise
 
     def delete(self, profile: str, field: str) -> bool:
         """Remove the credential. True if something was removed, False if there was none."""

@@ -8,7 +8,7 @@ failures below HTTP, comes back as an Exchange whose outcome says what happened.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,7 +23,7 @@ from core.exchange import (
 from core.profiles import Profile
 from core.redaction import placeholder, redact_exchange, redact_request
 from core.systems import get_system
-from core.systems.base import RenewalFailed, TargetSystem
+from core.systems.base import InvalidInput, RenewalFailed, TargetSystem
 from core.transport import Connection, Delivery
 
 
@@ -31,6 +31,8 @@ class Secrets(Protocol):
     def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]: ...
 
     def set(self, profile: str, field: str, value: str) -> None: ...
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None: ...
 
 
 def secret_keys(profile: Profile) -> list[str]:
@@ -87,6 +89,76 @@ def check_connection(
     return exchange, system.read_connection_test(profile, exchange.response)[1]
 
 
+def read_delivery_status(
+    profile: Profile, store: Secrets, messaging_ids: list[int],
+    connection: Connection | None = None,
+) -> Exchange:
+    """SuperOffice GetDeliveryStatus: what SuperOffice holds for its own messaging ids."""
+    system = get_system(profile.system)
+    if not hasattr(system, "delivery_status_request"):
+        raise InvalidInput("system", f"{system.title} has no documented way to read a "
+                           "message's status back.")
+    return _call(
+        system, profile, store, connection, "GetDeliveryStatus", None,
+        build=lambda secrets: system.delivery_status_request(profile, secrets, messaging_ids),
+        read=lambda response: system.read_delivery_status(profile, response, messaging_ids)[0],
+    )
+
+
+def sign_in(
+    profile: Profile,
+    store: Secrets,
+    connection: Connection | None = None,
+    *,
+    code: str = "",
+    redirect_uri: str = "",
+) -> Exchange:
+    """Run the profile's sign-in now and store what it gives; the outcome says who it is.
+
+    ``code`` is an authorization code from the browser (Bitrix24 OAuth); without one, the
+    profile signs in with what the keyring holds (password, system user, refresh token).
+    Raises InvalidInput when the profile has no sign-in it can run.
+    """
+    system = get_system(profile.system)
+    system.validate_profile(profile)
+    secrets = store.read_all(profile.name, secret_keys(profile))
+    if code:
+        request = system.code_request(profile, secrets, code, redirect_uri)
+    else:
+        request = system.renewal_request(profile, secrets)
+    if request is None:
+        raise InvalidInput("auth", _no_sign_in(system, profile))
+    with _connection(profile, connection) as conn:
+        signed = _renew(system, profile, store, secrets, conn, request=request,
+                        adopt_newer=False)
+    if signed.fresh:
+        outcome = Outcome(OutcomeKind.DONE, f"Signed in as {signed.who}. The new "
+                          f"{' and '.join(_secret_fields(signed.fresh))} "
+                          "are stored in the keyring.")
+    else:
+        outcome = signed.outcome or Outcome(OutcomeKind.CREDENTIALS, signed.note)
+    assert signed.delivery is not None  # a request was made
+    seen = {**secrets, **{f"{k}#renewed": v for k, v in signed.fresh.items()}}
+    if code:  # single-use and short-lived, but a credential while it lives
+        seen["authorization-code"] = code
+    return _record(profile, "sign-in", None, signed.delivery, outcome, [], seen)
+
+
+def _no_sign_in(system: TargetSystem, profile: Profile) -> str:
+    if system.authorization_url(profile, "", "-") is not None:
+        return (f"Profile {profile.name!r} signs in through the browser: use Sign in in the "
+                f"window, or statusdesk-cli login {profile.name!r}.")
+    fields = ", ".join(spec.key for spec in system.secret_fields(profile) if not spec.managed)
+    return (f"Profile {profile.name!r} has no sign-in to run with the credentials it uses "
+            f"({fields}): store them with statusdesk-cli secret set, and check them with "
+            f"statusdesk-cli test {profile.name!r}.")
+
+
+def _secret_fields(values: Mapping[str, str]) -> list[str]:
+    """The names to tell a person about (an expiry is not news)."""
+    return [field for field in values if not field.endswith("-expires")]
+
+
 def _call(
     system: TargetSystem,
     profile: Profile,
@@ -105,11 +177,14 @@ def _call(
             signed_in = _renew(system, profile, store, secrets, conn)
             if not signed_in.fresh:  # the failed sign-in is what the user needs to see
                 notes.append(signed_in.note)
+                if signed_in.delivery is None or signed_in.outcome is None:
+                    raise InvalidInput("auth", signed_in.note)
                 return _record(profile, operation, update, signed_in.delivery,
                                signed_in.outcome, notes, secrets)
             secrets = {**secrets, **signed_in.fresh}
-            notes.append(f"No ticket was stored: StatusDesk signed in and stored a new "
-                         f"{' and '.join(signed_in.fresh)} in the keyring.")
+            notes.append(f"No current {' or '.join(_secret_fields(signed_in.fresh))} was "
+                         f"stored: StatusDesk signed in as {signed_in.who} first and stored "
+                         "the new one in the keyring.")
         request = build(secrets)  # a missing credential raises here, before anything is sent
         delivery = conn.perform(request)
         outcome = delivery.failure or read(delivery.response)
@@ -161,6 +236,7 @@ class _Renewal:
     note: str
     delivery: Delivery | None = None
     outcome: Outcome | None = None
+    who: str = ""
 
 
 def _renew(
@@ -169,28 +245,46 @@ def _renew(
     store: Secrets,
     secrets: dict[str, str],
     conn: Connection,
+    *,
+    request: OutgoingRequest | None = None,
+    adopt_newer: bool = True,
 ) -> _Renewal:
-    """Renew credentials and store them; no fresh values (and a note saying why) if not."""
-    renewal = system.renewal_request(profile, secrets)
+    """Renew credentials and store them; no fresh values (and a note saying why) if not.
+
+    When the renewal is refused but the keyring meanwhile holds other values (another
+    StatusDesk window or command renewed first and spent the refresh token we read), those
+    are adopted instead of giving up.
+    """
+    renewal = request or system.renewal_request(profile, secrets)
     if renewal is None:
         return _Renewal({}, "The credentials have expired and this profile cannot renew them "
                             "by itself.")
     delivery = conn.perform(renewal)
     if delivery.response is None:
         outcome = delivery.failure or Outcome(OutcomeKind.TRANSPORT, str(delivery.error))
-        return _Renewal({}, f"Renewing the credentials failed: {outcome.summary}",
-                        delivery, outcome)
+        return _Renewal({}, f"Signing in failed: {outcome.summary}", delivery, outcome)
     try:
-        fresh = {k: v for k, v in system.read_renewal(delivery.response).items() if v}
+        signed = system.read_renewal(profile, delivery.response)
     except RenewalFailed as exc:
-        outcome = Outcome(OutcomeKind.CREDENTIALS, str(exc), code="renewal failed",
-                          advice="Store working credentials for this profile.")
+        newer = _changed_meanwhile(profile, store, secrets) if adopt_newer else {}
+        if newer:
+            return _Renewal(newer, "The renewal was refused because another StatusDesk window "
+                            "or command had just renewed the credentials: StatusDesk used "
+                            "theirs and repeated the call once.", delivery)
+        outcome = Outcome(OutcomeKind.CREDENTIALS, str(exc), code="sign-in failed",
+                          advice="Store working credentials for this profile, or sign in again.")
         return _Renewal({}, str(exc), delivery, outcome)
-    for field, value in fresh.items():
-        store.set(profile.name, field, value)
+    fresh = {k: v for k, v in signed.secrets.items() if v}
+    store.set_many(profile.name, fresh)
     return _Renewal(fresh, f"The credentials were refused or had expired: StatusDesk renewed "
-                           f"the {' and '.join(fresh)}, stored them in the keyring and repeated "
-                           "the call once.", delivery)
+                           f"them (signed in again as {signed.who}), stored the new "
+                           f"{' and '.join(_secret_fields(fresh))} in the keyring and repeated "
+                           "the call once.", delivery, who=signed.who)
+
+
+def _changed_meanwhile(profile: Profile, store: Secrets, seen: dict[str, str]) -> dict[str, str]:
+    current = store.read_all(profile.name, secret_keys(profile))
+    return {k: v for k, v in current.items() if v and seen.get(k) != v}
 
 
 class _Borrowed:

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,3 +121,21 @@ def sandbox():
     with Sandbox() as running:
         yield running
         assert running.internal_errors == [], running.internal_errors[0]
+
+
+CLI = Path(sys.executable).with_name("statusdesk-cli")
+
+
+@pytest.fixture
+def cli(statusdesk_home, secret_profile):
+    """Runs statusdesk-cli; profile names get a unique prefix so keyring entries never clash."""
+    env = {**os.environ, "STATUSDESK_HOME": str(statusdesk_home)}
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, text=True,
+                              env=env, timeout=60)
+
+    yield run
+    for line in run("profile", "list", "--json").stdout.splitlines()[:1]:
+        for profile in json.loads(line):
+            run("profile", "remove", profile["name"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class DictSecrets:
@@ -19,3 +19,6 @@ class DictSecrets:
 
     def set(self, profile: str, field: str, value: str) -> None:
         self.values[field] = value
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
+        self.values.update(values)

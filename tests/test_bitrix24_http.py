@@ -201,7 +201,8 @@ def test_failed_renewal_is_explained_and_leaks_nothing(sandbox, profile) -> None
     sandbox.bitrix24.expire_access_token()
     exchange = _send(renewing, store, sandbox.bitrix24_messages[1])
     assert exchange.outcome.code == "expired_token"
-    assert any("Renewing the access token failed (invalid_client)" in n for n in exchange.notes)
+    assert any("refused the client id or client secret (invalid_client)" in n
+               for n in exchange.notes)
     assert store.values["access-token"] == creds.b24_access_token  # nothing overwritten
     recorded = json.dumps(exchange.to_dict())
     assert "WrongClientSecret-000" not in recorded and creds.b24_refresh_token not in recorded

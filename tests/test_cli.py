@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-CLI = Path(sys.executable).with_name("statusdesk-cli")
+from tests.conftest import CLI
+
 pytestmark = pytest.mark.keyring
-
-
-@pytest.fixture
-def cli(statusdesk_home, secret_profile):
-    """Runs statusdesk-cli; profile names get a unique prefix so keyring entries never clash."""
-    env = {**os.environ, "STATUSDESK_HOME": str(statusdesk_home)}
-
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(CLI), *args], input=stdin, capture_output=True, text=True,
-                              env=env, timeout=60)
-
-    yield run
-    for line in run("profile", "list", "--json").stdout.splitlines()[:1]:
-        for profile in json.loads(line):
-            run("profile", "remove", profile["name"])
 
 
 def _add_superoffice(cli, sandbox, name, *extra):

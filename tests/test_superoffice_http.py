@@ -187,7 +187,7 @@ def test_answers_are_read_with_a_size_limit(sandbox, profile) -> None:
 
 @pytest.fixture
 def onsite(sandbox, profile) -> Profile:
-    return profile.with_changes(options={**profile.options, "login": "password",
+    return profile.with_changes(options={**profile.options, "auth": "password",
                                          "username": sandbox.credentials.so_username})
 
 
@@ -216,7 +216,7 @@ def test_refused_ticket_signs_in_again_once(sandbox, onsite) -> None:
     exchange = send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), store)
     assert exchange.ok, (exchange.outcome, exchange.notes)
     assert store.values["ticket"] != "7T:stale"
-    assert any("renewed the ticket" in note for note in exchange.notes)
+    assert any("renewed them" in note and "ticket" in note for note in exchange.notes)
     assert len(sandbox.received) == 3  # refused call, sign-in, repeated call
 
 
@@ -225,7 +225,7 @@ def test_wrong_password_shows_the_sign_in_exchange(sandbox, onsite) -> None:
                          "app-token": sandbox.credentials.so_app_token})
     exchange = send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), store)
     assert exchange.outcome.kind is OutcomeKind.CREDENTIALS
-    assert "username and password" in exchange.outcome.summary
+    assert "wrong username or password" in exchange.outcome.summary
     assert exchange.request.url.endswith("/SoPrincipal.svc")
     assert b"<so:Password>***password***</so:Password>" in exchange.request.body
     assert "wrong-password-1" not in json.dumps(exchange.to_dict())

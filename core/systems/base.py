@@ -48,7 +48,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """A per-profile setting of a system (plugin name, transport, provider code, auth)."""
+    """A per-profile setting of a system (plugin name, transport, provider code, auth).
+
+    ``for_auth``: the sign-in modes (values of the "auth" option) it matters for; empty
+    means all. Forms show it only for those.
+    """
 
     key: str
     label: str
@@ -58,16 +62,33 @@ class OptionSpec:
     default: str = ""
     required: bool = False
     advanced: bool = False
+    for_auth: tuple[str, ...] = ()
+
+    def applies(self, profile_options: dict[str, str]) -> bool:
+        return not self.for_auth or profile_options.get("auth", "") in self.for_auth
 
 
 @dataclass(frozen=True)
 class SecretSpec:
-    """A credential kept in the keyring. ``key`` is the FIELD name users type."""
+    """A credential kept in the keyring. ``key`` is the FIELD name users type.
+
+    ``managed``: StatusDesk writes it itself (a cached ticket, its expiry); the user signs
+    in instead of entering it.
+    """
 
     key: str
     label: str
     help: str
     required: bool = True
+    managed: bool = False
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in or renewal gave: the secrets to store together, and who it is."""
+
+    secrets: dict[str, str]
+    who: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,7 +151,7 @@ class TargetSystem(Protocol):
         """The outcome of the harmless call and what it listed (plugins, provider codes)."""
 
     def must_sign_in(self, profile: Profile, secrets: dict[str, str]) -> bool:
-        """Whether renewal_request must run before the first call (no ticket cached yet)."""
+        """Whether renewal_request must run before the call (no ticket, or one about to expire)."""
 
     def needs_renewal(self, profile: Profile, outcome: Outcome) -> bool:
         """Whether this outcome means credentials that renewal_request can renew."""
@@ -141,8 +162,16 @@ class TargetSystem(Protocol):
         Raises MissingSecret when the profile should renew but lacks what it needs.
         """
 
-    def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
-        """The renewed secrets to store, by field; raises RenewalFailed."""
+    def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
+        """The renewed secrets to store, by field, and who signed in; raises RenewalFailed."""
+
+    def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
+        """The page where a person approves the app in a browser, or None (no such flow)."""
+
+    def code_request(
+        self, profile: Profile, secrets: dict[str, str], code: str, redirect_uri: str
+    ) -> OutgoingRequest:
+        """Exchange an authorization code from the browser for tokens (read by read_renewal)."""
 
 
 def require_http_url(field_name: str, url: str) -> str:

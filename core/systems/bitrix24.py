@@ -20,6 +20,7 @@ from core.systems.base import (
     OptionSpec,
     RenewalFailed,
     SecretSpec,
+    SignIn,
     http_outcome,
     require_http_url,
     require_secret,
@@ -36,13 +37,13 @@ _WEBHOOK = re.compile(r"^https?://[^/]+(/.*)?/rest/\d+/[^/]+/?$")
 _REST_TAIL = re.compile(r"/rest(/.*)?$")
 
 ACCESS_TOKEN = SecretSpec("access-token", "access token",
-                          "The OAuth access token of the app that registered the provider.")
+                          "The OAuth access token of the app (Sign in fills it; lives 1 hour).")
 REFRESH_TOKEN = SecretSpec("refresh-token", "refresh token",
-                           "Lets StatusDesk renew an expired access token (optional).",
+                           "Lets StatusDesk renew the access token (Sign in fills it).",
                            required=False)
 CLIENT_SECRET = SecretSpec("client-secret", "client secret",
-                           "The app's client secret, sent only to the OAuth server (optional).",
-                           required=False)
+                           "The app's client secret, sent only to the OAuth server; needed to "
+                           "sign in and to renew tokens.", required=False)
 WEBHOOK_URL = SecretSpec("webhook-url", "webhook address",
                          "The whole inbound webhook address, https://portal/rest/1/xxxx/.")
 
@@ -67,10 +68,12 @@ class Bitrix24:
                             Choice("webhook", "Inbound webhook (refused by Bitrix24)")),
                    default="oauth"),
         OptionSpec("client_id", "OAuth client id", "--client-id",
-                   "The app's client_id, needed to renew expired access tokens.",
-                   advanced=True),
+                   "The app's client_id (local.xxxx...), needed to sign in and renew tokens.",
+                   for_auth=("oauth",)),
         OptionSpec("oauth_server", "OAuth server", "--oauth-server",
-                   "Where tokens are renewed.", default=DEFAULT_OAUTH_SERVER, advanced=True),
+                   "Where tokens are issued: https://oauth.bitrix.info (default) or "
+                   "https://oauth.bitrix24.tech.", default=DEFAULT_OAUTH_SERVER, advanced=True,
+                   for_auth=("oauth",)),
     )
 
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
@@ -177,10 +180,12 @@ class Bitrix24:
             summary += f" The profile's code {code!r} is not among them."
         return Outcome(OutcomeKind.DONE, summary), codes
 
-    # -- renewing an expired access token ----------------------------------------------
+    # -- OAuth: sign in through the browser, renew an expired access token -------------
 
     def must_sign_in(self, profile: Profile, secrets: dict[str, str]) -> bool:
-        return False
+        """No access token yet, but a refresh token to get one with."""
+        return (profile.option("auth", "oauth") == "oauth" and not secrets.get(ACCESS_TOKEN.key)
+                and self.renewal_request(profile, secrets) is not None)
 
     def needs_renewal(self, profile: Profile, outcome: Outcome) -> bool:
         return outcome.code == "expired_token"
@@ -188,36 +193,75 @@ class Bitrix24:
     def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
         """The OAuth refresh call, or None when the profile cannot renew tokens."""
         refresh, secret = secrets.get(REFRESH_TOKEN.key), secrets.get(CLIENT_SECRET.key)
-        client_id = profile.option("client_id")
+        client_id = profile.option("client_id").strip()
         if profile.option("auth") == "webhook" or not (refresh and secret and client_id):
             return None
-        server = profile.option("oauth_server") or DEFAULT_OAUTH_SERVER
-        query = urlencode({
+        return self._token_request(profile, {
             "grant_type": "refresh_token",
             "client_id": client_id,
             "client_secret": secret,
             "refresh_token": refresh,
         })
-        url = f"{server.rstrip('/')}/oauth/token/?{query}"
-        return OutgoingRequest("GET", url, (("Accept", "application/json"),), b"")
 
-    def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
-        """The new secrets to store (both tokens at once: the old refresh token is spent)."""
+    def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
+        """The new pair to store at once (the old refresh token is spent), and who it is."""
         try:
             data = json.loads(response.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             data = {}
-        if not response.is_success or not isinstance(data, dict) or "access_token" not in data:
-            error = data.get("error", f"HTTP {response.status_code}") if isinstance(data, dict) \
-                else f"HTTP {response.status_code}"
-            raise RenewalFailed(
-                f"Renewing the access token failed ({error}). Store a new access token and "
-                "refresh token from the app."
-            )
-        return {
-            ACCESS_TOKEN.key: str(data["access_token"]),
-            REFRESH_TOKEN.key: str(data.get("refresh_token", "")),
+        if not isinstance(data, dict):
+            data = {}
+        if not response.is_success or "access_token" not in data:
+            error = str(data.get("error") or f"HTTP {response.status_code}")
+            if error == "invalid_grant":
+                raise RenewalFailed(
+                    "The refresh token is spent or revoked: sign in again (Sign in in the "
+                    f"profile, or statusdesk-cli login {profile.name!r}).")
+            if error == "invalid_client":
+                raise RenewalFailed(
+                    "The OAuth server refused the client id or client secret (invalid_client): "
+                    "check both against the app's settings in Bitrix24.")
+            description = str(data.get("error_description") or "")
+            raise RenewalFailed(f"The OAuth server refused to issue tokens ({error}"
+                                f"{': ' + description if description else ''}).")
+        who = f"user {data['user_id']}" if data.get("user_id") else "the app's user"
+        portal = data.get("domain") or urlsplit(profile.base_url).netloc
+        return SignIn({ACCESS_TOKEN.key: str(data["access_token"]),
+                       REFRESH_TOKEN.key: str(data.get("refresh_token") or "")},
+                      f"{who} on {portal}")
+
+    def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
+        """The portal's page where a person approves the app (OAuth authorization code)."""
+        if profile.option("auth", "oauth") != "oauth":
+            return None
+        client_id = profile.option("client_id").strip()
+        if not client_id:
+            raise InvalidInput("client_id", "client_id: signing in needs the app's client id.")
+        query = {"client_id": client_id, "state": state, "response_type": "code"}
+        if redirect_uri:
+            query["redirect_uri"] = redirect_uri
+        return f"{self.normalize_base_url(profile.base_url)}/oauth/authorize/?{urlencode(query)}"
+
+    def code_request(
+        self, profile: Profile, secrets: dict[str, str], code: str, redirect_uri: str
+    ) -> OutgoingRequest:
+        client_id = profile.option("client_id").strip()
+        if not client_id:
+            raise InvalidInput("client_id", "client_id: signing in needs the app's client id.")
+        params = {
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "client_secret": require_secret(profile, secrets, CLIENT_SECRET),
+            "code": code.strip(),
         }
+        if redirect_uri:
+            params["redirect_uri"] = redirect_uri
+        return self._token_request(profile, params)
+
+    def _token_request(self, profile: Profile, params: dict[str, str]) -> OutgoingRequest:
+        server = profile.option("oauth_server") or DEFAULT_OAUTH_SERVER
+        url = f"{server.rstrip('/')}/oauth/token/?{urlencode(params)}"
+        return OutgoingRequest("GET", url, (("Accept", "application/json"),), b"")
 
     # -- internals ---------------------------------------------------------------------
 
@@ -246,13 +290,15 @@ class Bitrix24:
 def _read(response: ReceivedResponse) -> tuple[Outcome | None, dict]:
     """(failure outcome, None) or (None, the decoded JSON object of a good answer)."""
     if 300 <= response.status_code < 400:
-        location = response.header("location") or "(no Location given)"
+        location = response.header("location") or ""
+        moved_to = _portal_of(location)
         return Outcome(
             OutcomeKind.REFUSED,
-            f"The portal has moved (HTTP {response.status_code}) to {location}; "
-            "the call was not repeated there.",
+            f"The portal has moved (HTTP {response.status_code}) to "
+            f"{moved_to or location or '(no Location given)'}; the call was not repeated there.",
             code=f"HTTP {response.status_code}",
             advice="Update the profile's portal address to the new one and send again.",
+            moved_to=moved_to,
         ), {}
     try:
         data = json.loads(response.body.decode("utf-8"))
@@ -280,6 +326,15 @@ def _read(response: ReceivedResponse) -> tuple[Outcome | None, dict]:
     if not response.is_success:
         return _http(response), {}
     return None, data
+
+
+def _portal_of(location: str) -> str:
+    """The portal address in a redirect's Location (what the profile's address should be)."""
+    parts = urlsplit(location)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    path = _REST_TAIL.sub("", parts.path).rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 def _http(response: ReceivedResponse) -> Outcome:

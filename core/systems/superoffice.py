@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.profiles import Profile
+from core.systems import superoffice_online as online
 from core.systems import superoffice_soap as soap
 from core.systems.base import (
     Choice,
@@ -21,6 +23,7 @@ from core.systems.base import (
     OptionSpec,
     RenewalFailed,
     SecretSpec,
+    SignIn,
     http_outcome,
     require_http_url,
     require_secret,
@@ -36,7 +39,11 @@ TICKET = SecretSpec(
 )
 CACHED_TICKET = SecretSpec(
     "ticket", "ticket", "The ticket of the last sign-in; StatusDesk keeps it up to date.",
-    required=False,
+    required=False, managed=True,
+)
+TICKET_EXPIRES = SecretSpec(
+    "ticket-expires", "ticket expiry", "When the cached ticket expires (UTC); kept with it.",
+    required=False, managed=True,
 )
 PASSWORD = SecretSpec(
     "password", "password", "The onsite NetServer password of the profile's username."
@@ -47,6 +54,19 @@ APP_TOKEN = SecretSpec(
     "The Online app's client secret; required Online, ignored by onsite installations.",
     required=False,
 )
+ONLINE_APP_TOKEN = SecretSpec(
+    "app-token", "application token", "The Online app's client secret (ApplicationToken)."
+)
+SYSTEM_USER_TOKEN = SecretSpec(
+    "system-user-token", "system user token",
+    "The tenant's system user token for this app (from the app's consent, SuperOffice Online).",
+)
+PRIVATE_KEY = SecretSpec(
+    "private-key", "private key",
+    "The app's RSA private key: PEM text, or the <RSAKeyValue> XML from the developer portal.",
+)
+AUTH_MODES = ("ticket", "password", "system-user")
+_TENANT = re.compile(r"^Cust\d+$", re.IGNORECASE)
 
 _SERVICE_TAIL = re.compile(r"/(Remote/Services\d+/.*|api/v\d+/.*)$", re.IGNORECASE)
 
@@ -99,13 +119,15 @@ class SuperOffice:
             advanced=True,
         ),
         OptionSpec(
-            "login",
+            "auth",
             "Sign-in",
-            "--login",
-            "ticket = paste a ticket (7T:...); password = StatusDesk signs in to an onsite "
-            "NetServer with username and password (SoPrincipal) and keeps the ticket.",
+            "--auth",
+            "ticket = paste a ticket (7T:...); password = onsite username and password "
+            "(SoPrincipal); system-user = Online system user signed with the app's RSA key. "
+            "StatusDesk keeps the ticket in the keyring and renews it.",
             choices=(Choice("ticket", "Paste a ticket"),
-                     Choice("password", "Username and password")),
+                     Choice("password", "Username and password (onsite)"),
+                     Choice("system-user", "System user (Online)")),
             default="ticket",
         ),
         OptionSpec(
@@ -113,12 +135,43 @@ class SuperOffice:
             "Username",
             "--username",
             "For password sign-in: the NetServer user name (the password goes to the keyring).",
+            for_auth=("password",),
+        ),
+        OptionSpec(
+            "tenant",
+            "Tenant",
+            "--tenant",
+            "For system-user sign-in: the customer id, CustNNNNN (default: from the address).",
+            for_auth=("system-user",),
+        ),
+        OptionSpec(
+            "environment",
+            "Online environment",
+            "--environment",
+            "For system-user sign-in: sod (development), stage or online (production).",
+            choices=(Choice("online", "online (production)"), Choice("stage", "stage"),
+                     Choice("sod", "sod (development)")),
+            default="online",
+            for_auth=("system-user",),
+        ),
+        OptionSpec(
+            "login_url",
+            "Login server",
+            "--login-url",
+            "For system-user sign-in: the login server, when not the environment's "
+            "https://{env}.superoffice.com/Login.",
+            advanced=True,
+            for_auth=("system-user",),
         ),
     )
 
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
-        if profile.option("login") == "password":
+        auth = profile.option("auth", "ticket")
+        if auth == "password":
             return (PASSWORD, APP_TOKEN, CACHED_TICKET)
+        if auth == "system-user":
+            return (ONLINE_APP_TOKEN, SYSTEM_USER_TOKEN, PRIVATE_KEY, CACHED_TICKET,
+                    TICKET_EXPIRES)
         return (TICKET, APP_TOKEN)
 
     def form_fields(self, profile: Profile) -> tuple[FormField, ...]:
@@ -148,11 +201,13 @@ class SuperOffice:
             raise InvalidInput(
                 "transport", f"transport: {transport!r} is not one of soap, soap12, rest."
             )
-        login = profile.option("login", "ticket")
-        if login not in ("ticket", "password"):
-            raise InvalidInput("login", f"login: {login!r} is not one of ticket, password.")
-        if login == "password" and not profile.option("username").strip():
+        auth = profile.option("auth", "ticket")
+        if auth not in AUTH_MODES:
+            raise InvalidInput("auth", f"auth: {auth!r} is not one of {', '.join(AUTH_MODES)}.")
+        if auth == "password" and not profile.option("username").strip():
             raise InvalidInput("username", "username: password sign-in needs a username.")
+        if auth == "system-user":
+            self._check_online(profile)
         for label, value in profile.presets.items():
             if not label.strip():
                 raise InvalidInput("presets", "presets: a preset needs a name.")
@@ -170,6 +225,29 @@ class SuperOffice:
             return ("This profile sends SOAP 1.2 as the documentation shows it; NetServer's "
                     "BasicHttpBinding normally answers that with HTTP 415.",)
         return ()
+
+    def _check_online(self, profile: Profile) -> None:
+        if not _TENANT.match(self.customer_id(profile)):
+            raise InvalidInput("tenant", "tenant: system-user sign-in needs the customer id "
+                               "(CustNNNNN); give it with --tenant or in the address.")
+        environment = profile.option("environment", "online")
+        if environment not in online.ENVIRONMENTS:
+            raise InvalidInput("environment", f"environment: {environment!r} is not one of "
+                               f"{', '.join(online.ENVIRONMENTS)}.")
+        if profile.option("login_url"):
+            require_http_url("login_url", profile.option("login_url"))
+
+    def customer_id(self, profile: Profile) -> str:
+        """The tenant (CustNNNNN): the profile's, or the last part of the NetServer address."""
+        given = profile.option("tenant").strip()
+        if given:
+            return given
+        last = urlsplit(profile.base_url).path.strip("/").split("/")[-1]
+        return last if _TENANT.match(last) else ""
+
+    def login_url(self, profile: Profile) -> str:
+        return (profile.option("login_url").strip()
+                or online.ENVIRONMENTS[profile.option("environment", "online")]).rstrip("/")
 
     def tenant(self, profile: Profile) -> str:
         parts = urlsplit(profile.base_url)
@@ -214,34 +292,120 @@ class SuperOffice:
             outcome = Outcome(OutcomeKind.DONE, f"Connected. Plugins on this tenant: {listed}.")
         return outcome, names
 
-    # -- password sign-in: a ticket from SoPrincipal, fetched again when refused ---------
+    # -- reading a status back by SuperOffice's own messaging id -----------------------
+
+    def delivery_status_request(
+        self, profile: Profile, secrets: dict[str, str], messaging_ids: list[int]
+    ) -> OutgoingRequest:
+        """GetDeliveryStatus, always over SOAP 1.1 (the WSDL way), whatever the transport."""
+        self.validate_profile(profile)
+        for messaging_id in messaging_ids:
+            if not 0 < messaging_id <= INT32_MAX:
+                raise InvalidInput("messaging_id", f"Messaging id {messaging_id} is not a "
+                                   "SuperOffice messaging id (a positive whole number).")
+        body = soap.delivery_status_envelope(
+            messaging_ids, require_secret(profile, secrets, TICKET),
+            secrets.get(APP_TOKEN.key) or None)
+        action = soap.soap_action("GetDeliveryStatus")
+        headers = (("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", f'"{action}"'))
+        return OutgoingRequest(
+            "POST", self.normalize_base_url(profile.base_url) + soap.SERVICE_PATH, headers, body)
+
+    def read_delivery_status(
+        self, profile: Profile, response: ReceivedResponse, messaging_ids: list[int]
+    ) -> tuple[Outcome, tuple[soap.DeliveryStatus, ...]]:
+        outcome = soap.read_soap_response(response, "GetDeliveryStatus")
+        if not outcome.ok:
+            return outcome, ()
+        found = soap.delivery_statuses(response)
+        missing = sorted(set(messaging_ids) - {item.messaging_id for item in found})
+        names = {value: label for label, value in profile.presets.items()}
+        lines = [f"message {item.messaging_id}: status {item.status}"
+                 + (f" ({names[item.status]})" if item.status in names else "")
+                 + (f", {item.description!r}" if item.description else "") for item in found]
+        if not found:
+            return Outcome(OutcomeKind.REFUSED,
+                           f"SuperOffice knows no message with messaging id "
+                           f"{', '.join(map(str, missing))}.", code="not found",
+                           advice="Messaging ids are SuperOffice's own numbers, not the "
+                           "plugin's external ids."), ()
+        summary = "SuperOffice has " + "; ".join(lines) + "."
+        if missing:
+            summary += f" Unknown messaging ids: {', '.join(map(str, missing))}."
+        return Outcome(OutcomeKind.DONE, summary), found
+
+    # -- sign-in: a ticket from SoPrincipal or PartnerSystemUser, kept and renewed ----------
 
     def must_sign_in(self, profile: Profile, secrets: dict[str, str]) -> bool:
-        return profile.option("login") == "password" and not secrets.get(TICKET.key)
+        auth = profile.option("auth", "ticket")
+        if auth == "ticket":
+            return False
+        if not secrets.get(TICKET.key):
+            return True
+        if auth == "system-user":  # renew shortly before the 6 hours are up, not sooner
+            expires = _parse_time(secrets.get(TICKET_EXPIRES.key, ""))
+            return expires is None or expires - online.RENEW_BEFORE <= datetime.now(UTC)
+        return False
 
     def needs_renewal(self, profile: Profile, outcome: Outcome) -> bool:
-        return profile.option("login") == "password" and outcome.kind is OutcomeKind.CREDENTIALS
+        return (profile.option("auth", "ticket") != "ticket"
+                and outcome.kind is OutcomeKind.CREDENTIALS)
 
     def renewal_request(self, profile: Profile, secrets: dict[str, str]) -> OutgoingRequest | None:
-        if profile.option("login") != "password":
-            return None
-        password = require_secret(profile, secrets, PASSWORD)
-        body = soap.sign_in_envelope(
-            profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None
-        )
-        headers = (("Content-Type", "text/xml; charset=utf-8"),
-                   ("SOAPAction", f'"{soap.SIGN_IN_ACTION}"'))
-        url = self.normalize_base_url(profile.base_url) + soap.SIGN_IN_PATH
-        return OutgoingRequest("POST", url, headers, body)
+        auth = profile.option("auth", "ticket")
+        if auth == "password":
+            password = require_secret(profile, secrets, PASSWORD)
+            body = soap.sign_in_envelope(
+                profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None
+            )
+            headers = (("Content-Type", "text/xml; charset=utf-8"),
+                       ("SOAPAction", f'"{soap.SIGN_IN_ACTION}"'))
+            url = self.normalize_base_url(profile.base_url) + soap.SIGN_IN_PATH
+            return OutgoingRequest("POST", url, headers, body)
+        if auth == "system-user":
+            self._check_online(profile)
+            app_token = require_secret(profile, secrets, ONLINE_APP_TOKEN)
+            user_token = require_secret(profile, secrets, SYSTEM_USER_TOKEN).strip()
+            key = require_secret(profile, secrets, PRIVATE_KEY)
+            try:
+                signed = online.signed_system_token(user_token, key, datetime.now(UTC))
+            except online.KeyProblem as exc:
+                raise InvalidInput(PRIVATE_KEY.key, f"{exc} Store the app's key with: "
+                                   f"statusdesk-cli secret set {profile.name!r} private-key"
+                                   ) from None
+            return online.authenticate_request(self.login_url(profile), signed, app_token,
+                                               self.customer_id(profile))
+        return None
 
-    def read_renewal(self, response: ReceivedResponse) -> dict[str, str]:
+    def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
+        if profile.option("auth") == "system-user":
+            try:
+                ticket, expires, who = online.read_authenticate(response, datetime.now(UTC))
+            except online.SignInRefused as exc:
+                raise RenewalFailed(
+                    f"SuperOffice refused the system user sign-in: {exc}. Check the system "
+                    f"user token, the private key, the application token and the tenant "
+                    f"{self.customer_id(profile)}."
+                ) from None
+            return SignIn({TICKET.key: ticket,
+                           TICKET_EXPIRES.key: expires.isoformat(timespec="seconds")}, who)
         try:
-            return {TICKET.key: soap.read_sign_in(response)}
+            ticket, who = soap.read_sign_in(response)
         except ValueError as exc:
             raise RenewalFailed(
-                f"Signing in to NetServer failed: {exc}. Check the username and password "
-                "(statusdesk-cli secret set PROFILE password)."
+                f"Signing in to NetServer failed: {exc}. Check the username "
+                f"{profile.option('username')!r} and the password "
+                f"(statusdesk-cli secret set {profile.name!r} password)."
             ) from None
+        return SignIn({TICKET.key: ticket}, who)
+
+    def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
+        return None  # SuperOffice sign-ins need no browser here
+
+    def code_request(
+        self, profile: Profile, secrets: dict[str, str], code: str, redirect_uri: str
+    ) -> OutgoingRequest:
+        raise InvalidInput("auth", "SuperOffice profiles do not sign in through a browser.")
 
     # -- internals --------------------------------------------------------------------
 
@@ -269,6 +433,14 @@ class SuperOffice:
             body = soap.envelope_11(operation, params, ticket, app_token)
             headers = (("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", f'"{action}"'))
         return OutgoingRequest("POST", url, headers, body)
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _rest_request(

@@ -8,6 +8,8 @@ it byte for byte; WCF's BasicHttpBinding answers it with HTTP 415.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import etree
 
 from core import xml
@@ -19,12 +21,22 @@ SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
+ARRAYS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
 SERVICE_PATH = "/Remote/Services86/Messaging.svc"
 SIGN_IN_PATH = "/Remote/Services86/SoPrincipal.svc"
 SIGN_IN_ACTION = f"{NS}/SoPrincipal/AuthenticateUsernamePassword"
 
 # The order of SetDeliveryStatus's children in the WSDL's xs:sequence.
 SET_DELIVERY_STATUS_FIELDS = ("Plugin", "ExternalMessageId", "Status", "StatusDescription")
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """One answer of GetDeliveryStatus, keyed by SuperOffice's own messaging id."""
+
+    messaging_id: int
+    status: int
+    description: str
 
 
 def soap_action(operation: str) -> str:
@@ -39,6 +51,41 @@ def envelope_11(
     operation: str, params: list[tuple[str, str]], ticket: str, app_token: str | None
 ) -> bytes:
     """A SOAP 1.1 envelope as the WSDL's BasicHttpBinding expects it."""
+    envelope, call = _envelope_11(operation, ticket, app_token)
+    for name, value in params:
+        etree.SubElement(call, _q(name)).text = value
+    return xml.serialize(envelope)
+
+
+def delivery_status_envelope(messaging_ids: list[int], ticket: str, app_token: str | None) -> bytes:
+    """GetDeliveryStatus: MessagingIds is a .NET ArrayOfint."""
+    envelope, call = _envelope_11("GetDeliveryStatus", ticket, app_token)
+    ids = etree.SubElement(call, _q("MessagingIds"), nsmap={"a": ARRAYS})
+    for messaging_id in messaging_ids:
+        etree.SubElement(ids, f"{{{ARRAYS}}}int").text = str(messaging_id)
+    return xml.serialize(envelope)
+
+
+def delivery_statuses(response: ReceivedResponse) -> tuple[DeliveryStatus, ...]:
+    """The MessageDeliveryStatus items of a GetDeliveryStatus answer (empty when unreadable)."""
+    try:
+        root = xml.parse(response.body)
+    except xml.XMLError:
+        return ()
+    found = []
+    for item in root.iter(_q("MessageDeliveryStatus")):
+        try:
+            found.append(DeliveryStatus(int(xml.text_of(item, "MessagingId")),
+                                        int(xml.text_of(item, "Status")),
+                                        xml.text_of(item, "StatusDescription")))
+        except ValueError:
+            continue
+    return tuple(found)
+
+
+def _envelope_11(
+    operation: str, ticket: str, app_token: str | None
+) -> tuple[etree._Element, etree._Element]:
     envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
     header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
     if app_token:
@@ -46,10 +93,7 @@ def envelope_11(
     credentials = etree.SubElement(header, _q("Credentials"))
     etree.SubElement(credentials, _q("Ticket")).text = ticket
     body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
-    call = etree.SubElement(body, _q(operation))
-    for name, value in params:
-        etree.SubElement(call, _q(name)).text = value
-    return xml.serialize(envelope)
+    return envelope, etree.SubElement(body, _q(operation))
 
 
 def sign_in_envelope(username: str, password: str, app_token: str | None) -> bytes:
@@ -65,18 +109,22 @@ def sign_in_envelope(username: str, password: str, app_token: str | None) -> byt
     return xml.serialize(envelope)
 
 
-def read_sign_in(response: ReceivedResponse) -> str:
-    """The ticket of a successful sign-in; raises ValueError saying why there is none."""
+def read_sign_in(response: ReceivedResponse) -> tuple[str, str]:
+    """(ticket, who signed in) of a successful sign-in; raises ValueError saying why not."""
     outcome = read_soap_response(response, "Authenticate")
     if not outcome.ok:
         raise ValueError(outcome.summary)
     answer = next(xml.parse(response.body).iter(_q("AuthenticateResponse")))
     if xml.text_of(answer, "AuthenticationSucceeded").lower() != "true":
-        raise ValueError("NetServer did not accept the username and password")
+        raise ValueError("wrong username or password")
     ticket = xml.text_of(xml.child(answer, "Credentials"), "Ticket")
     if not ticket:
         raise ValueError("NetServer accepted the sign-in but sent no ticket")
-    return ticket
+    carrier = xml.child(answer, "Response")
+    name = xml.text_of(carrier, "FullName") or xml.text_of(carrier, "Associate")
+    associate = xml.text_of(carrier, "AssociateId")
+    who = f"{name} (associate {associate})" if name and associate else name or "the user"
+    return ticket, who
 
 
 def envelope_12_as_documented(
