@@ -174,8 +174,7 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
         profile = _profile_from_args(args)
         store.add(profile, replace_existing=args.replace)
         _emit(args.json, profile.to_dict(), f"Profile {profile.name!r} saved in {store.path}.\n"
-              f"Next: store its credentials, e.g. statusdesk-cli secret set "
-              f"{_quote(profile.name)} {_secret_names(profile)[0]}")
+              + _next_steps(profile))
     elif args.action == "set-url":
         old = store.get(args.name)
         system = get_system(old.system)
@@ -330,6 +329,20 @@ def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str 
     else:
         print(f"statusdesk-cli: {message}", file=sys.stderr)
     return code
+
+
+def _next_steps(profile: Profile) -> str:
+    """What to store (and whether to sign in) before the first send."""
+    system = get_system(profile.system)
+    specs = system.secret_fields(profile)
+    browser = system.signs_in_with_browser(profile)
+    needed = [s.key for s in specs if not s.managed and (s.required or browser)
+              and not (browser and s.key in ("access-token", "refresh-token"))]
+    name = _quote(profile.name)
+    steps = "; ".join(f"statusdesk-cli secret set {name} {field}" for field in needed)
+    if browser or any(s.managed for s in specs):
+        steps += f"; then statusdesk-cli login {name}"
+    return f"Next: {steps}"
 
 
 def _secret_names(profile: Profile) -> list[str]:

@@ -33,7 +33,7 @@ def login_from_terminal(
     stdin, stderr = stdin or sys.stdin, stderr or sys.stderr
     system = get_system(profile.system)
     system.validate_profile(profile)
-    if system.authorization_url(profile, "", "-") is None:
+    if not system.signs_in_with_browser(profile):
         return sign_in(profile, store)
     with BrowserSignIn(profile, store) as flow:
         print("Approve StatusDesk on the portal's page:\n"

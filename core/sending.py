@@ -132,9 +132,10 @@ def sign_in(
         signed = _renew(system, profile, store, secrets, conn, request=request,
                         adopt_newer=False)
     if signed.fresh:
+        stored = _secret_fields(signed.fresh)
         outcome = Outcome(OutcomeKind.DONE, f"Signed in as {signed.who}. The new "
-                          f"{' and '.join(_secret_fields(signed.fresh))} "
-                          "are stored in the keyring.")
+                          f"{' and '.join(stored)} {'is' if len(stored) == 1 else 'are'} "
+                          "stored in the keyring.")
     else:
         outcome = signed.outcome or Outcome(OutcomeKind.CREDENTIALS, signed.note)
     assert signed.delivery is not None  # a request was made
@@ -145,7 +146,7 @@ def sign_in(
 
 
 def _no_sign_in(system: TargetSystem, profile: Profile) -> str:
-    if system.authorization_url(profile, "", "-") is not None:
+    if system.signs_in_with_browser(profile):
         return (f"Profile {profile.name!r} signs in through the browser: use Sign in in the "
                 f"window, or statusdesk-cli login {profile.name!r}.")
     fields = ", ".join(spec.key for spec in system.secret_fields(profile) if not spec.managed)

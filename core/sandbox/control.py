@@ -157,7 +157,7 @@ def banner(sandbox: Sandbox) -> str:
         f"  Online login URL:  {sandbox.superoffice_login_url} (system-user sign-in)",
         f"  Tenant:            {c.so_tenant}",
         f"  System user token: {c.so_system_user_token}",
-        f"  Private key:       PEM on {sandbox.origin}/ (sandbox.credentials.so_private_key)",
+        f"  Private key:       {sandbox.origin}/_sandbox/app-private-key.pem (sandbox-only)",
         "",
         "Bitrix24",
         f"  Portal URL:        {sandbox.bitrix24_url}",

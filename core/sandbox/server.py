@@ -53,6 +53,7 @@ B24_PREFIX = "/bitrix24"
 B24_OAUTH_PREFIX = "/bitrix24-oauth"
 B24_APP_PREFIX = "/bitrix24-app"
 CONTROL_PATH = "/_sandbox/control"
+KEY_PATH = "/_sandbox/app-private-key.pem"  # the SANDBOX-ONLY app key, for demos
 DRAIN_LIMIT = 16 * 1024 * 1024
 
 
@@ -216,6 +217,8 @@ class Sandbox:
             return handle_control(self, req)
         if req.path == "/" and req.method in ("GET", "HEAD"):
             return Reply.text(200, index_page(self))
+        if req.path == KEY_PATH and req.method in ("GET", "HEAD"):
+            return Reply.text(200, self.credentials.so_private_key)
         delay = self.delay
         if delay > 0 and self._stopping.wait(delay):
             return Reply.text(503, "The sandbox is stopping.")

@@ -165,6 +165,9 @@ class TargetSystem(Protocol):
     def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
         """The renewed secrets to store, by field, and who signed in; raises RenewalFailed."""
 
+    def signs_in_with_browser(self, profile: Profile) -> bool:
+        """Whether this profile signs in on a web page (then authorization_url applies)."""
+
     def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
         """The page where a person approves the app in a browser, or None (no such flow)."""
 

@@ -230,9 +230,12 @@ class Bitrix24:
                        REFRESH_TOKEN.key: str(data.get("refresh_token") or "")},
                       f"{who} on {portal}")
 
+    def signs_in_with_browser(self, profile: Profile) -> bool:
+        return profile.option("auth", "oauth") == "oauth"
+
     def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
         """The portal's page where a person approves the app (OAuth authorization code)."""
-        if profile.option("auth", "oauth") != "oauth":
+        if not self.signs_in_with_browser(profile):
             return None
         client_id = profile.option("client_id").strip()
         if not client_id:

@@ -391,16 +391,22 @@ class SuperOffice:
                            TICKET_EXPIRES.key: expires.isoformat(timespec="seconds")}, who)
         try:
             ticket, who = soap.read_sign_in(response)
-        except ValueError as exc:
+        except soap.WrongPassword:
             raise RenewalFailed(
-                f"Signing in to NetServer failed: {exc}. Check the username "
-                f"{profile.option('username')!r} and the password "
+                f"NetServer refused the sign-in: wrong username or password. Check the "
+                f"username {profile.option('username')!r} and the password "
                 f"(statusdesk-cli secret set {profile.name!r} password)."
             ) from None
+        except ValueError as exc:
+            raise RenewalFailed(f"Signing in to NetServer failed: {str(exc).rstrip('.')}."
+                                ) from None
         return SignIn({TICKET.key: ticket}, who)
 
+    def signs_in_with_browser(self, profile: Profile) -> bool:
+        return False  # SuperOffice sign-ins need no browser here
+
     def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
-        return None  # SuperOffice sign-ins need no browser here
+        return None
 
     def code_request(
         self, profile: Profile, secrets: dict[str, str], code: str, redirect_uri: str

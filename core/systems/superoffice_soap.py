@@ -39,6 +39,10 @@ class DeliveryStatus:
     description: str
 
 
+class WrongPassword(ValueError):
+    """NetServer answered AuthenticationSucceeded=false."""
+
+
 def soap_action(operation: str) -> str:
     return f"{NS}/Messaging/{operation}"
 
@@ -116,7 +120,7 @@ def read_sign_in(response: ReceivedResponse) -> tuple[str, str]:
         raise ValueError(outcome.summary)
     answer = next(xml.parse(response.body).iter(_q("AuthenticateResponse")))
     if xml.text_of(answer, "AuthenticationSucceeded").lower() != "true":
-        raise ValueError("wrong username or password")
+        raise WrongPassword("wrong username or password")
     ticket = xml.text_of(xml.child(answer, "Credentials"), "Ticket")
     if not ticket:
         raise ValueError("NetServer accepted the sign-in but sent no ticket")
