@@ -8,20 +8,18 @@ browser sign-in (authorization code to a loopback address), and the moved portal
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from core.browser_sign_in import BrowserSignIn, code_from_text
+from core.browser_sign_in import BrowserSignIn
 from core.exchange import OutcomeKind, StatusUpdate
 from core.profiles import Profile
 from core.sending import read_delivery_status, send_status, sign_in
 from core.systems.base import InvalidInput
-from core.systems.superoffice_online import load_private_key, signed_system_token
 
 pytestmark = pytest.mark.keyring
 
@@ -153,32 +151,6 @@ def test_unreadable_private_key_is_refused_before_sending(
     with pytest.raises(InvalidInput, match="private key cannot be read"):
         sign_in(profile, secret_store)
     assert len(sandbox.received) == before
-
-
-def test_signed_system_token_verifies_with_the_public_key() -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM,
-                            serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption()).decode()
-    when = datetime(2026, 11, 23, 9, 7, 30, tzinfo=UTC)
-    token, stamp, signature = signed_system_token("SYSTEM-USER-TOKEN", pem, when).split(".")
-    assert (token, stamp) == ("SYSTEM-USER-TOKEN", "202611230907")
-    key.public_key().verify(base64.b64decode(signature), b"SYSTEM-USER-TOKEN.202611230907",
-                            padding.PKCS1v15(), hashes.SHA256())
-
-
-def test_private_key_in_the_portals_xml_form_is_read() -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    numbers = key.private_numbers()
-
-    def b64(value: int) -> str:
-        return base64.b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).decode()
-
-    xml = (f"<RSAKeyValue><Modulus>{b64(numbers.public_numbers.n)}</Modulus>"
-           f"<Exponent>{b64(numbers.public_numbers.e)}</Exponent><P>{b64(numbers.p)}</P>"
-           f"<Q>{b64(numbers.q)}</Q><DP>{b64(numbers.dmp1)}</DP><DQ>{b64(numbers.dmq1)}</DQ>"
-           f"<InverseQ>{b64(numbers.iqmp)}</InverseQ><D>{b64(numbers.d)}</D></RSAKeyValue>")
-    assert load_private_key(xml).private_numbers() == numbers
 
 
 # -- SuperOffice: reading a status back -----------------------------------------------------
@@ -338,28 +310,6 @@ def test_browser_sign_in_needs_the_client_secret_first(sandbox, secret_store,
 
     with pytest.raises(MissingSecret, match="client-secret"):
         BrowserSignIn(_bitrix24(sandbox, secret_profile), secret_store)
-
-
-@pytest.mark.parametrize(("pasted", "code"), [
-    ("abc123", "abc123"),
-    ("  abc123 \n", "abc123"),
-    ("https://app.example/handler/?code=abc123&state=S&domain=x.bitrix24.com", "abc123"),
-    ("?code=abc123&state=S", "abc123"),
-])
-def test_pasted_code_or_address(pasted: str, code: str) -> None:
-    assert code_from_text(pasted, "S") == code
-
-
-@pytest.mark.parametrize(("pasted", "problem"), [
-    ("", "Paste the address"),
-    ("https://app.example/handler/?domain=x", "no code="),
-    ("https://app.example/?code=abc&state=OLD", "older sign-in"),
-    ("https://app.example/?error=access_denied&error_description=No", "did not sign you in"),
-    ("two words", "does not look like"),
-])
-def test_pasted_text_that_is_no_code(pasted: str, problem: str) -> None:
-    with pytest.raises(InvalidInput, match=problem):
-        code_from_text(pasted, "S")
 
 
 def test_moved_portal_is_reported_not_followed(sandbox, secret_store, secret_profile) -> None:
