@@ -26,6 +26,9 @@ _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>StatusDesk</t
 <body style="font-family:sans-serif;margin:3em"><h1>{title}</h1><p>{text}</p></body></html>"""
 
 
+_CLOSED = "\x00closed"  # queued by close(): no code will come
+
+
 class SignInDenied(Exception):
     """The portal reported that the person did not approve the app (or another error)."""
 
@@ -47,13 +50,16 @@ class BrowserSignIn:
         self._server.daemon_threads = True
         self._server.sign_in = self  # type: ignore[attr-defined]
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_address[1]}/"
-        url = system.authorization_url(profile, self.redirect_uri, self.state)
-        if url is None:
+        try:
+            url = system.authorization_url(profile, self.redirect_uri, self.state)
+            if url is None:
+                raise InvalidInput("auth", f"Profile {profile.name!r} does not sign in "
+                                   "through a browser.")
+        except BaseException:
             self._server.server_close()
-            raise InvalidInput("auth", f"Profile {profile.name!r} does not sign in through a "
-                               "browser.")
+            raise
         self.authorization_url = url
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="browser-sign-in", daemon=True)
         self._thread.start()
 
@@ -64,7 +70,7 @@ class BrowserSignIn:
         self.close()
 
     def wait(self, timeout: float | None = None) -> str | None:
-        """The code, once the browser or ``paste`` delivered it; None on timeout.
+        """The code, once the browser or ``paste`` delivered it; None on timeout or close.
 
         Raises SignInDenied when the portal reported an error instead of a code.
         """
@@ -74,6 +80,9 @@ class BrowserSignIn:
             return None
         if isinstance(got, BaseException):
             raise got
+        if got is _CLOSED:
+            self._codes.put(_CLOSED)  # every later wait() ends at once too
+            return None
         return got
 
     def paste(self, text: str) -> str:
@@ -83,6 +92,8 @@ class BrowserSignIn:
         return code
 
     def close(self) -> None:
+        """Stop listening and wake any wait() (within about 50 ms)."""
+        self._codes.put(_CLOSED)
         self._server.shutdown()
         self._server.server_close()
 

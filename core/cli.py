@@ -258,6 +258,7 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
     value = _read_secret(args.field, sys.stdin)
     if not value:
         raise CliError(f"No value given for {args.field}: pipe it on standard input.")
+    get_system(profile.system).check_secret(profile, args.field, value)
     secrets.set(profile.name, args.field, value)
     print(f"Stored {args.field} for {profile.name!r} in the keyring ({secrets.check()}).")
     return 0
@@ -336,8 +337,7 @@ def _next_steps(profile: Profile) -> str:
     system = get_system(profile.system)
     specs = system.secret_fields(profile)
     browser = system.signs_in_with_browser(profile)
-    needed = [s.key for s in specs if not s.managed and (s.required or browser)
-              and not (browser and s.key in ("access-token", "refresh-token"))]
+    needed = [s.key for s in specs if s.required and not s.managed]
     name = _quote(profile.name)
     steps = "; ".join(f"statusdesk-cli secret set {name} {field}" for field in needed)
     if browser or any(s.managed for s in specs):

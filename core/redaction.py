@@ -59,17 +59,18 @@ _XML_FIELDS = {
     "ApplicationToken": "app-token",
     "Password": "password",
     "AccessToken": "access-token",
-    "Token": "access-token",
+    "Token": "sign-in-token",
     "SignedSystemToken": "system-user-token",
 }
 _JSON_FIELDS = {
     **_PARAM_FIELDS,
     "ticket": "ticket",
     "applicationtoken": "app-token",
-    "token": "access-token",
+    "token": "sign-in-token",
     "signedsystemtoken": "system-user-token",
 }
 
+_PLACEHOLDER = re.compile(r"\*\*\*[\w.#-]+\*\*\*")
 _WEBHOOK_PATH = re.compile(r"(/rest/\d+/)([^/?#\s\"'<>]+)")
 _QUERY = re.compile(
     r"(?i)([?&](?:" + "|".join(_PARAM_FIELDS) + r")=)([^&#\s\"'<>]*)"
@@ -196,7 +197,8 @@ def redact_exchange(exchange: Exchange, secrets: Mapping[str, str] | None = None
 
 
 def _mask(value: str, field: str) -> str:
-    if not value or value.startswith("***"):
+    """The placeholder, unless the value is empty or already exactly one placeholder."""
+    if not value or _PLACEHOLDER.fullmatch(value):
         return value
     return placeholder(field)
 

@@ -95,7 +95,7 @@ def read_delivery_status(
 ) -> Exchange:
     """SuperOffice GetDeliveryStatus: what SuperOffice holds for its own messaging ids."""
     system = get_system(profile.system)
-    if not hasattr(system, "delivery_status_request"):
+    if not system.reads_status_back:
         raise InvalidInput("system", f"{system.title} has no documented way to read a "
                            "message's status back.")
     return _call(

@@ -8,7 +8,7 @@ first use, inside those threads, so the window opens without waiting for them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +27,8 @@ class Secrets(Protocol):
     def get(self, profile: str, field: str) -> str | None: ...
 
     def set(self, profile: str, field: str, value: str) -> None: ...
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None: ...
 
     def delete(self, profile: str, field: str) -> bool: ...
 
@@ -59,6 +61,10 @@ class SerialSecrets:
         with self._lock:
             self._target().set(profile, field, value)
 
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
+        with self._lock:
+            self._target().set_many(profile, values)
+
     def delete(self, profile: str, field: str) -> bool:
         with self._lock:
             return self._target().delete(profile, field)
@@ -84,6 +90,10 @@ class MemorySecrets:
         if not value:
             raise ValueError(f"The {field!r} credential of profile {profile!r} is empty.")
         self._values[(profile, field)] = value
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
+        for field, value in values.items():
+            self.set(profile, field, value)
 
     def delete(self, profile: str, field: str) -> bool:
         return self._values.pop((profile, field), None) is not None

@@ -38,12 +38,14 @@ SIDE_BY_SIDE, TABBED = "side", "tabs"
 
 class TrafficInspector(QWidget):
     notice = Signal(str)  # one line for the status bar
+    use_new_address = Signal(str, str)  # profile name, the address its server moved to
 
     def __init__(self, jobs: Jobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs
         self.view: ExchangeView | None = None
         self.banner = OutcomeBanner()
+        self.banner.action_chosen.connect(self._moved)
         self.meta = QLabel("")
         self.meta.setObjectName("exchangeMeta")
         self.meta.setWordWrap(True)
@@ -127,6 +129,10 @@ class TrafficInspector(QWidget):
         else:
             self.banner.show_outcome(outcome.kind.value, outcome.summary, outcome.code,
                                      outcome.advice, details)
+            if outcome.moved_to and view.exchange is not None:
+                self.banner.offer("Use the new address…",
+                                  f"Point profile {view.exchange.profile!r} at "
+                                  f"{outcome.moved_to}; nothing is sent again")
         self.meta.setText(f"{view.title}:  {view.meta}")
         self.request.show_pane(view.request_text)
         empty = ("A preview sends nothing, so there is no answer." if view.is_preview
@@ -149,6 +155,12 @@ class TrafficInspector(QWidget):
             self.response.show_pane(None, empty_note)
             self.find.refresh()
             self._update_actions()
+
+    def _moved(self) -> None:
+        view = self.view
+        if view is not None and view.exchange is not None and view.outcome is not None \
+                and view.outcome.moved_to:
+            self.use_new_address.emit(view.exchange.profile, view.outcome.moved_to)
 
     # -- arrangement ------------------------------------------------------------------
 

@@ -33,9 +33,11 @@ from gui.history_panel import HistoryPanel
 from gui.inspector import TrafficInspector
 from gui.jobs import Job, Jobs
 from gui.menus import install_actions
+from gui.profile_actions import ProfileActions
 from gui.profile_picker import PRODUCTION_COLOUR, ProfilePicker
 from gui.send_flow import SendFlow
 from gui.settings import restore_bytes, window_settings
+from gui.sign_in import OpenUrl, open_in_browser
 from gui.status_form import StatusForm
 from gui.welcome import WelcomePanel
 
@@ -55,9 +57,11 @@ class MainWindow(QMainWindow):
         self.system_titles: dict[str, str] = {}
         self._history_job: Job | None = None
         self.remember_state = True  # False for --smoke: looking must write nothing
+        self.open_url: OpenUrl = open_in_browser  # tests put a stand-in browser here
         self.setWindowTitle("StatusDesk")
         self._build()
         self.flow = SendFlow(self)
+        self.profile_actions = ProfileActions(self)
         install_actions(self)
         self._restore()
         # Loading starts after the first paint: the job thread's imports (lxml, httpx)
@@ -88,9 +92,16 @@ class MainWindow(QMainWindow):
         self.profiles_button.setToolTip("Add, edit or remove profiles and their credentials "
                                          "(Ctrl+,)")
         self.profiles_button.clicked.connect(self.open_profiles)
+        self.sign_in_button = QToolButton()
+        self.sign_in_button.setObjectName("signInButton")
+        self.sign_in_button.setText("Sign in")
+        self.sign_in_button.setToolTip("Sign in for this profile now and keep what it gives "
+                                       "in the keyring (Ctrl+I)")
+        self.sign_in_button.hide()
         picker_row = QHBoxLayout()
         picker_row.addWidget(picker_label)
         picker_row.addWidget(self.picker, 1)
+        picker_row.addWidget(self.sign_in_button)
         picker_row.addWidget(self.profiles_button)
         self.summary = QLabel("")
         self.summary.setObjectName("profileSummary")
@@ -177,7 +188,7 @@ class MainWindow(QMainWindow):
         self.picker.showPopup()
 
     def fix_tab_order(self) -> None:
-        chain = [self.picker, self.profiles_button, *self.form.widgets(),
+        chain = [self.picker, self.sign_in_button, self.profiles_button, *self.form.widgets(),
                  self.preview_button, self.send_button, self.history,
                  self.inspector.find.field, self.inspector.request.tabs,
                  self.inspector.response.tabs]
@@ -268,6 +279,7 @@ class MainWindow(QMainWindow):
 
     def _profile_chosen(self, name: str) -> None:
         profile = self.picker.current_profile()
+        self.profile_actions.update(profile)
         if profile is None:
             return
         from core.systems import get_system
@@ -289,9 +301,10 @@ class MainWindow(QMainWindow):
         from gui.profiles_dialog import ProfilesDialog
 
         current = self.picker.current_profile()
-        dialog = ProfilesDialog(self.desk, self.jobs, self.system_titles, self)
+        dialog = ProfilesDialog(self.desk, self.jobs, self.system_titles, self,
+                                open_url=self.open_url)
         dialog.exchange_ready.connect(lambda ex: self.show_exchange(view_of_exchange(
-            ex, "Connection test")))
+            ex, "Sign-in" if ex.operation == "sign-in" else "Connection test")))
         dialog.finished.connect(lambda _: self.reload_profiles(
             dialog.chosen or (current.name if current else None)))
         dialog.open()

@@ -1,7 +1,8 @@
 """The window's actions: shortcuts and menus in one place, so they are easy to find.
 
 Ctrl+Enter send, Ctrl+P preview, Ctrl+F find in traffic, Esc cancel, Ctrl+, profiles,
-Ctrl+L profile picker, Ctrl+T tabs, Ctrl+S save HAR, Ctrl+Shift+C copy as curl.
+Ctrl+L profile picker, Ctrl+I sign in, Ctrl+R read a status back (SuperOffice), Ctrl+T
+tabs, Ctrl+S save HAR, Ctrl+Shift+C copy as curl.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def install_actions(window: MainWindow) -> None:
         window.addAction(act)
         return act
 
-    inspector, flow = window.inspector, window.flow
+    inspector, flow, for_profile = window.inspector, window.flow, window.profile_actions
     preview = action("Pre&view", flow.preview, ("Ctrl+P",),
                      "Show the request that Send would make")
     send = action("&Send", flow.send, ("Ctrl+Return", "Ctrl+Enter"), "Send the new status")
@@ -34,6 +35,14 @@ def install_actions(window: MainWindow) -> None:
     profiles = action("&Profiles…", window.open_profiles, ("Ctrl+,",))
     demo = action("Start &sandbox with demo profiles", window.start_demo)
     picker = action("Choose profile", window.focus_picker, ("Ctrl+L",))
+    window.sign_in_action = action(
+        "Sign &in…", for_profile.sign_in, ("Ctrl+I",),
+        "Sign in for the current profile now and keep what it gives in the keyring")
+    window.read_back_action = action(
+        "&Read status back…", for_profile.read_back, ("Ctrl+R",),
+        "SuperOffice: what it holds for its own messaging ids")
+    for act in (window.sign_in_action, window.read_back_action):
+        act.setEnabled(False)  # until a profile that can is chosen
     tabs = action("Request and response in &tabs", inspector.layout_button.toggle,
                   ("Ctrl+T",))
     har = action("Save exchange as &HAR…", inspector.ask_har_path, ("Ctrl+S",))
@@ -42,8 +51,8 @@ def install_actions(window: MainWindow) -> None:
 
     menus = window.menuBar()
     for title, actions in (("&File", (har, curl, None, quit_app)),
-                           ("S&tatus", (preview, send, cancel)),
-                           ("P&rofiles", (profiles, picker, demo)),
+                           ("S&tatus", (preview, send, window.read_back_action, cancel)),
+                           ("P&rofiles", (profiles, picker, window.sign_in_action, demo)),
                            ("V&iew", (find, tabs))):
         menu = menus.addMenu(title)
         for act in actions:
@@ -53,4 +62,5 @@ def install_actions(window: MainWindow) -> None:
                 menu.addAction(act)
     window.preview_button.clicked.connect(flow.preview)
     window.send_button.clicked.connect(flow.send)
+    window.sign_in_button.clicked.connect(for_profile.sign_in)
     window.form.submitted.connect(flow.preview)

@@ -7,13 +7,14 @@ traces, notes, the transport's own words) are one click away.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,8 @@ KIND_TITLES = {
 
 
 class OutcomeBanner(QFrame):
+    action_chosen = Signal()  # the button offered with the outcome (see offer) was pressed
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("outcomeBanner")
@@ -69,6 +72,11 @@ class OutcomeBanner(QFrame):
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle.setAutoRaise(True)
         self.toggle.toggled.connect(self._show_details)
+        self.action = QPushButton()
+        self.action.setObjectName("outcomeAction")
+        self.action.setAutoDefault(False)
+        self.action.clicked.connect(self.action_chosen)
+        self.action.hide()
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(140)
@@ -79,6 +87,7 @@ class OutcomeBanner(QFrame):
         text.addWidget(self.headline)
         text.addWidget(self.code)
         text.addWidget(self.advice)
+        text.addWidget(self.action, 0, Qt.AlignmentFlag.AlignLeft)
         text.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
         text.addWidget(self.details)
         row = QHBoxLayout(self)
@@ -104,7 +113,14 @@ class OutcomeBanner(QFrame):
         self.toggle.setVisible(bool(details))
         self.toggle.setChecked(False)
         self._show_details(False)
+        self.action.hide()
         self._paint_level()
+
+    def offer(self, text: str, tip: str = "") -> None:
+        """One thing the user can do about this outcome, as a button (action_chosen)."""
+        self.action.setText(text)
+        self.action.setToolTip(tip)
+        self.action.show()
 
     def show_outcome(self, kind: str, summary: str, code: str = "", advice: str = "",
                      details: str = "") -> None:

@@ -1,7 +1,9 @@
 """The editable fields of one profile, built from the system's declared options.
 
 Reads and writes a core Profile; validation is the system's own (validate_profile), and a
-problem is shown next to the field it names.
+problem is shown next to the field it names. An option shows only where it applies to the
+sign-in chosen (OptionSpec.applies, live as the choice changes); a saved profile keeps
+only those.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 from core.profiles import DEFAULT_TIMEOUT, Profile
 
 if TYPE_CHECKING:
-    from core.systems.base import TargetSystem
+    from core.systems.base import OptionSpec, TargetSystem
 
 
 class ProfileEditor(QWidget):
@@ -94,6 +96,7 @@ class ProfileEditor(QWidget):
         advanced_layout.addLayout(self.advanced_form)
         advanced_layout.addLayout(fixed_form)
         self.option_widgets: dict[str, QWidget] = {}
+        self.option_specs: dict[str, OptionSpec] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self.main_form)
@@ -126,6 +129,7 @@ class ProfileEditor(QWidget):
             while form.rowCount():
                 form.removeRow(0)
         self.option_widgets = {}
+        self.option_specs = {}
         system = self.systems[self.system_key()]
         self.base_url.setToolTip(f"The {system.title} address; a pasted service address "
                                  "is trimmed to its base.")
@@ -135,6 +139,8 @@ class ProfileEditor(QWidget):
                 for choice in option.choices:
                     widget.addItem(choice.label, choice.value)
                 widget.setCurrentIndex(max(0, widget.findData(option.default)))
+                # First show the options of the new choice, then tell the others.
+                widget.currentIndexChanged.connect(lambda _: self._show_applicable())
                 widget.currentIndexChanged.connect(lambda _: self.edited.emit())
                 widget.currentIndexChanged.connect(lambda _: self.choice_changed.emit())
             else:
@@ -145,10 +151,33 @@ class ProfileEditor(QWidget):
             label = option.label + ("" if option.required or option.choices else " (optional)")
             (self.advanced_form if option.advanced else self.option_form).addRow(label, widget)
             self.option_widgets[option.key] = widget
+            self.option_specs[option.key] = option
+        self._show_applicable()
         probe = Profile("probe", self.system_key(), "https://example.invalid")
         uses_presets = any(f.kind == "int_or_preset" for f in system.form_fields(probe))
         self.presets.setVisible(uses_presets)
         self.presets_label.setVisible(uses_presets)
+
+    def option_values(self) -> dict[str, str]:
+        """Every option as typed or chosen, those hidden for the current sign-in included."""
+        return {key: (str(widget.currentData()) if isinstance(widget, QComboBox)
+                      else widget.text().strip())  # type: ignore[attr-defined]
+                for key, widget in self.option_widgets.items()}
+
+    def applicable_options(self) -> dict[str, str]:
+        """The options that matter with the sign-in chosen now (what a saved profile keeps)."""
+        values = self.option_values()
+        return {key: value for key, value in values.items()
+                if value and self.option_specs[key].applies(values)}
+
+    def _show_applicable(self) -> None:
+        """Show each option only where it applies to the sign-in (auth) chosen now."""
+        values = self.option_values()
+        for key, widget in self.option_widgets.items():
+            shown = self.option_specs[key].applies(values)
+            for form in (self.option_form, self.advanced_form):
+                if form.indexOf(widget) >= 0:
+                    form.setRowVisible(widget, shown)
 
     def offer(self, key: str, names: tuple[str, ...]) -> None:
         """Values a connection test listed (plugins, provider codes) as completions."""
@@ -196,6 +225,7 @@ class ProfileEditor(QWidget):
         self.timeout.setValue(profile.timeout)
         self.ca_bundle.setText(profile.ca_bundle or "")
         self.proxy.setText(profile.proxy or "")
+        self._show_applicable()
 
     def profile(self) -> Profile:
         """The profile as edited; raises core's InvalidInput/ProfileError naming a field."""
@@ -205,12 +235,7 @@ class ProfileEditor(QWidget):
         system = self.systems[self.system_key()]
         name = self.name.text().strip()
         check_profile_name(name)
-        options = {}
-        for key, widget in self.option_widgets.items():
-            value = (str(widget.currentData()) if isinstance(widget, QComboBox)
-                     else widget.text().strip())  # type: ignore[attr-defined]
-            if value:
-                options[key] = value
+        options = self.applicable_options()
         presets: dict[str, int] = {}
         for number, line in enumerate(self.presets.toPlainText().splitlines(), 1):
             if not line.strip():

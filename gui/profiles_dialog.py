@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -25,11 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.call_result import CallResult
 from gui.credentials_box import CredentialsBox
 from gui.errors import explain
 from gui.jobs import Job
 from gui.profile_editor import ProfileEditor
 from gui.profile_picker import PRODUCTION_COLOUR, TEST_COLOUR, dot_icon
+from gui.sign_in import OpenUrl, SignInRunner, open_in_browser
 
 if TYPE_CHECKING:
     from core.exchange import Exchange
@@ -45,7 +46,7 @@ class ProfilesDialog(QDialog):
     profiles_changed = Signal()
 
     def __init__(self, desk: Desk, jobs: Jobs, titles: dict[str, str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, open_url: OpenUrl = open_in_browser) -> None:
         super().__init__(parent)
         from core.systems import SYSTEMS
 
@@ -81,6 +82,12 @@ class ProfilesDialog(QDialog):
         self.editor.choice_changed.connect(
             lambda: self._rebuild_credentials(self.editor.existing))
         self.credentials = CredentialsBox(desk, jobs)
+        self.credentials.sign_in_requested.connect(self.sign_in)
+        self.open_url = open_url
+        self.signer = SignInRunner(desk, jobs, self)
+        self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
+        self.signer.refused.connect(lambda told: self.result.show_problem(told.headline,
+                                                                          told.advice))
         self.save_button = QPushButton("Sa&ve profile")
         self.save_button.setObjectName("saveProfile")
         self.save_button.clicked.connect(self.save)
@@ -93,10 +100,8 @@ class ProfilesDialog(QDialog):
         self.traffic_button.setEnabled(False)
         self.traffic_button.clicked.connect(
             lambda: self._test_exchange and self.exchange_ready.emit(self._test_exchange))
-        self.result = QLabel("")
-        self.result.setObjectName("testResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result = CallResult()
+        self.result.new_address.connect(self._use_new_address)
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
         actions.addStretch(1)
@@ -185,7 +190,7 @@ class ProfilesDialog(QDialog):
         self.editor.name.setFocus()
 
     def _rebuild_credentials(self, saved: bool) -> None:
-        self.result.setText("")
+        self.result.say("")
         self._test_exchange = None
         self.traffic_button.setEnabled(False)
         try:
@@ -200,8 +205,7 @@ class ProfilesDialog(QDialog):
 
         return Profile(self.editor.name.text().strip() or "new", self.editor.system_key(),
                        self.editor.base_url.text().strip(),
-                       options={k: str(w.currentData()) if hasattr(w, "currentData")
-                                else w.text() for k, w in self.editor.option_widgets.items()})
+                       options=self.editor.applicable_options())
 
     def _edited(self) -> None:
         self._set_dirty(True)
@@ -228,7 +232,7 @@ class ProfilesDialog(QDialog):
             self.chosen = profile.name
             self._set_dirty(False)
             self.profiles_changed.emit()
-            self.result.setText(f"Saved {profile.name!r}.")
+            self.result.say(f"Saved {profile.name!r}.")
             self.reload(select=profile.name)
 
         self.jobs.start("Saving the profile",
@@ -263,7 +267,7 @@ class ProfilesDialog(QDialog):
         def removed(_: object) -> None:
             self.chosen = None
             self.profiles_changed.emit()
-            self.result.setText(f"Removed {name!r} and its credentials.")
+            self.result.say(f"Removed {name!r} and its credentials.")
             self.new_profile()
             self.reload()
 
@@ -299,31 +303,23 @@ class ProfilesDialog(QDialog):
 
         def done(result: tuple[Exchange, tuple[str, ...]]) -> None:
             exchange, listed = result
-            self._test_exchange = exchange
-            self.traffic_button.setEnabled(True)
-            outcome = exchange.outcome
-            colour = "#1e9e50" if outcome.ok else PRODUCTION_COLOUR
-            code = f" ({outcome.code})" if outcome.code else ""
-            advice = f"<br>{outcome.advice}" if outcome.advice and not outcome.ok else ""
-            self.result.setText(f'<span style="color:{colour}"><b>{"✔" if outcome.ok else "✖"}'
-                                f"</b> {outcome.summary}{code}</span>{advice}")
+            self._show_exchange(exchange)
             for key in self.editor.option_widgets:
                 self.editor.offer(key, listed)
             self._test_finished()
 
         def failed(exc: BaseException) -> None:
             told = explain(exc, "The connection test")
-            self.result.setText(f'<span style="color:{PRODUCTION_COLOUR}">✖ {told.headline}'
-                                f"</span><br>{told.advice}")
+            self.result.show_problem(told.headline, told.advice)
             self._test_finished()
 
         def cancelled() -> None:
             for connection in opened:
                 connection.close()
-            self.result.setText("Test cancelled.")
+            self.result.say("Test cancelled.")
             self._test_finished()
 
-        self.result.setText("Testing…")
+        self.result.say("Testing…")
         self.test_button.setText("Cancel &test")
         self._test_job = self.jobs.start(f"Testing {profile.name}", work, done, failed,
                                          on_cancel=cancelled)
@@ -331,16 +327,46 @@ class ProfilesDialog(QDialog):
     def _test_finished(self) -> None:
         self.test_button.setText("&Test connection")
 
+    def _show_exchange(self, exchange: Exchange) -> None:
+        """The outcome of a test or sign-in, with its traffic one click away."""
+        self._test_exchange = exchange
+        self.traffic_button.setEnabled(True)
+        self.result.show_exchange(exchange)
+
+    def _use_new_address(self, address: str) -> None:
+        """The address the server moved to goes into the form; saving stays the user's."""
+        self.editor.base_url.setText(address)
+        self.editor.base_url.setFocus()
+
+    # -- sign-in --------------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        """Sign in with the profile as edited (saved or not), like the connection test."""
+        try:
+            profile = self.editor.profile()
+        except Exception as exc:  # noqa: BLE001 - shown at the field
+            told = explain(exc, "Signing in")
+            self.editor.show_problem(told.field or "name", told.headline.removeprefix(
+                "Not sent: "))
+            return
+        self.result.say("Signing in…")
+        self.signer.start(profile, self.open_url)
+
+    def _signed_in(self, exchange: Exchange) -> None:
+        self._show_exchange(exchange)
+        self.credentials.refresh()
+
     # -- closing --------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
         told = explain(exc, "Saving")
-        self.result.setText(f'<span style="color:{PRODUCTION_COLOUR}">{told.headline}</span>'
-                            f"<br>{told.advice}")
+        self.result.show_problem(told.headline, told.advice)
 
     def reject(self) -> None:
         if self.jobs.is_running(self._test_job):
             self.jobs.cancel(self._test_job)
+        if self.jobs.is_running(self.signer.job):
+            self.jobs.cancel(self.signer.job)
         if self.dirty:
             answer = QMessageBox.question(
                 self, "Unsaved changes", "The profile has unsaved changes. Close anyway?",

@@ -9,7 +9,7 @@ that comes before anything was sent stops the send for good (the keyring read ch
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -52,6 +52,9 @@ class _GuardedSecrets:
 
     def set(self, profile: str, field: str, value: str) -> None:
         self._store.set(profile, field, value)  # renewed tokens must be kept even so
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
+        self._store.set_many(profile, values)
 
 
 class SendFlow(QObject):

@@ -140,7 +140,7 @@ def test_system_user_with_another_key_is_refused_in_plain_words(
     assert "refused the system user sign-in" in exchange.outcome.summary
     assert secret_store.get(secret_profile, "ticket") is None
     body = exchange.request.body.decode()
-    assert sandbox.credentials.so_system_user_token not in body  # masked in the record
+    assert '"SignedSystemToken": "***system-user-token***"' in body  # signature too
     assert sandbox.credentials.so_app_token not in body
 
 

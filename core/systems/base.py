@@ -73,7 +73,8 @@ class SecretSpec:
     """A credential kept in the keyring. ``key`` is the FIELD name users type.
 
     ``managed``: StatusDesk writes it itself (a cached ticket, its expiry); the user signs
-    in instead of entering it.
+    in instead of entering it. ``expiry_of``: this value is when that other field's value
+    runs out (ISO time, UTC). ``from_file``: usually loaded from a file (a private key).
     """
 
     key: str
@@ -81,6 +82,8 @@ class SecretSpec:
     help: str
     required: bool = True
     managed: bool = False
+    expiry_of: str = ""
+    from_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ class TargetSystem(Protocol):
     key: str
     title: str
     options: tuple[OptionSpec, ...]
+    reads_status_back: bool  # has delivery_status_request / read_delivery_status
 
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
         """The credentials this profile needs, in the order a person enters them."""
@@ -164,6 +168,9 @@ class TargetSystem(Protocol):
 
     def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
         """The renewed secrets to store, by field, and who signed in; raises RenewalFailed."""
+
+    def check_secret(self, profile: Profile, field: str, value: str) -> None:
+        """Raise InvalidInput when a value cannot be what the field needs (before storing)."""
 
     def signs_in_with_browser(self, profile: Profile) -> bool:
         """Whether this profile signs in on a web page (then authorization_url applies)."""

@@ -37,13 +37,14 @@ _WEBHOOK = re.compile(r"^https?://[^/]+(/.*)?/rest/\d+/[^/]+/?$")
 _REST_TAIL = re.compile(r"/rest(/.*)?$")
 
 ACCESS_TOKEN = SecretSpec("access-token", "access token",
-                          "The OAuth access token of the app (Sign in fills it; lives 1 hour).")
+                          "The OAuth access token of the app: Sign in fills it (it lives 1 hour "
+                          "and is renewed by itself); or paste one.", required=False)
 REFRESH_TOKEN = SecretSpec("refresh-token", "refresh token",
-                           "Lets StatusDesk renew the access token (Sign in fills it).",
+                           "Lets StatusDesk renew the access token: Sign in fills it.",
                            required=False)
 CLIENT_SECRET = SecretSpec("client-secret", "client secret",
-                           "The app's client secret, sent only to the OAuth server; needed to "
-                           "sign in and to renew tokens.", required=False)
+                           "The app's client secret, sent only to the OAuth server: needed to "
+                           "sign in and to renew tokens.")
 WEBHOOK_URL = SecretSpec("webhook-url", "webhook address",
                          "The whole inbound webhook address, https://portal/rest/1/xxxx/.")
 
@@ -57,6 +58,7 @@ WEBHOOK_WARNING = (
 class Bitrix24:
     key = "bitrix24"
     title = "Bitrix24"
+    reads_status_back = False  # no documented method reads a message's status
     options = (
         OptionSpec("code", "Provider code", "--code",
                    "The SMS provider's CODE as registered with messageservice.sender.add.",
@@ -79,7 +81,7 @@ class Bitrix24:
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
         if profile.option("auth") == "webhook":
             return (WEBHOOK_URL,)
-        return (ACCESS_TOKEN, REFRESH_TOKEN, CLIENT_SECRET)
+        return (CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN)
 
     def form_fields(self, profile: Profile) -> tuple[FormField, ...]:
         return (
@@ -230,6 +232,11 @@ class Bitrix24:
                        REFRESH_TOKEN.key: str(data.get("refresh_token") or "")},
                       f"{who} on {portal}")
 
+    def check_secret(self, profile: Profile, field: str, value: str) -> None:
+        if field == WEBHOOK_URL.key and not _WEBHOOK.match(value.strip()):
+            raise InvalidInput(field, "webhook-url: expected the whole inbound webhook "
+                               "address, like https://portal.bitrix24.com/rest/1/abcdef123456/")
+
     def signs_in_with_browser(self, profile: Profile) -> bool:
         return profile.option("auth", "oauth") == "oauth"
 
@@ -274,12 +281,7 @@ class Bitrix24:
         body: dict[str, str] = dict(params)
         if profile.option("auth") == "webhook":
             hook = require_secret(profile, secrets, WEBHOOK_URL).strip()
-            if not _WEBHOOK.match(hook):
-                raise InvalidInput(
-                    "webhook-url",
-                    "webhook-url: expected the whole inbound webhook address, like "
-                    "https://portal.bitrix24.com/rest/1/abcdef123456/",
-                )
+            self.check_secret(profile, WEBHOOK_URL.key, hook)
             url = f"{hook.rstrip('/')}/{method}"
         else:
             body["auth"] = require_secret(profile, secrets, ACCESS_TOKEN)

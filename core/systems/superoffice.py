@@ -43,7 +43,7 @@ CACHED_TICKET = SecretSpec(
 )
 TICKET_EXPIRES = SecretSpec(
     "ticket-expires", "ticket expiry", "When the cached ticket expires (UTC); kept with it.",
-    required=False, managed=True,
+    required=False, managed=True, expiry_of="ticket",
 )
 PASSWORD = SecretSpec(
     "password", "password", "The onsite NetServer password of the profile's username."
@@ -64,6 +64,7 @@ SYSTEM_USER_TOKEN = SecretSpec(
 PRIVATE_KEY = SecretSpec(
     "private-key", "private key",
     "The app's RSA private key: PEM text, or the <RSAKeyValue> XML from the developer portal.",
+    from_file=True,
 )
 AUTH_MODES = ("ticket", "password", "system-user")
 _TENANT = re.compile(r"^Cust\d+$", re.IGNORECASE)
@@ -96,6 +97,7 @@ def resolve_status(profile: Profile, text: str) -> int:
 class SuperOffice:
     key = "superoffice"
     title = "SuperOffice"
+    reads_status_back = True
     options = (
         OptionSpec(
             "plugin",
@@ -370,9 +372,8 @@ class SuperOffice:
             try:
                 signed = online.signed_system_token(user_token, key, datetime.now(UTC))
             except online.KeyProblem as exc:
-                raise InvalidInput(PRIVATE_KEY.key, f"{exc} Store the app's key with: "
-                                   f"statusdesk-cli secret set {profile.name!r} private-key"
-                                   ) from None
+                raise InvalidInput(PRIVATE_KEY.key, f"{exc} Store the app's private key "
+                                   "(PEM or <RSAKeyValue> XML) for this profile again.") from None
             return online.authenticate_request(self.login_url(profile), signed, app_token,
                                                self.customer_id(profile))
         return None
@@ -401,6 +402,13 @@ class SuperOffice:
             raise RenewalFailed(f"Signing in to NetServer failed: {str(exc).rstrip('.')}."
                                 ) from None
         return SignIn({TICKET.key: ticket}, who)
+
+    def check_secret(self, profile: Profile, field: str, value: str) -> None:
+        if field == PRIVATE_KEY.key:
+            try:
+                online.load_private_key(value)
+            except online.KeyProblem as exc:
+                raise InvalidInput(field, str(exc)) from None
 
     def signs_in_with_browser(self, profile: Profile) -> bool:
         return False  # SuperOffice sign-ins need no browser here

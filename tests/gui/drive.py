@@ -16,6 +16,13 @@ def choose(qtbot, window: MainWindow, profile: str) -> None:
                     and all(w.isVisible() for w in window.form.widgets()))
 
 
+def back_to(qtbot, window) -> None:
+    """Activate the window again after a dialog closed: the offscreen platform does not
+    give activation back by itself (a window manager would), and keys go to the active one."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+
+
 def fill(window: MainWindow, message_id: str, status: str, description: str = "") -> None:
     window.form.set_value("message_id", message_id)
     window.form.set_value("status", status)
@@ -57,10 +64,22 @@ def open_question(qtbot, window: MainWindow) -> QMessageBox:
 
 
 def all_visible_text(window) -> str:
-    """Every text the window and its children show, to prove a secret is not among them."""
-    from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit
+    """Every text the window and its children (dialogs too) show, tool tips and titles
+    included, to prove a secret is not among them."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+        QPlainTextEdit,
+        QWidget,
+    )
 
-    parts = []
+    parts = [window.windowTitle(), window.toolTip()]
+    for widget in window.findChildren(QWidget):
+        parts += [widget.windowTitle(), widget.toolTip()]
+    for widget in window.findChildren(QComboBox):
+        parts += [widget.itemText(i) for i in range(widget.count())]
     for widget in window.findChildren(QLabel):
         parts.append(widget.text())
     for widget in window.findChildren(QLineEdit):

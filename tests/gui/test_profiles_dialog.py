@@ -33,6 +33,7 @@ def open_dialog(qtbot, window) -> ProfilesDialog:
     window.open_profiles()
     dialog = window.findChild(ProfilesDialog)
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    qtbot.waitUntil(dialog.isActiveWindow)  # keyboard focus goes to the active window only
     return dialog
 
 

@@ -1,0 +1,192 @@
+"""What the main window does for a profile besides sending a status.
+
+Sign in (Ctrl+I), read a status back (Ctrl+R, SuperOffice), and point a profile at the
+address its server moved to (offered by the outcome banner). Each network or disk step is
+a job; results appear in the inspector like a send's and are kept in the history.
+Nothing here sends a status again by itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
+
+from gui.errors import Explained, explain
+from gui.jobs import Job
+from gui.read_back import ReadBackDialog, can_read_back
+from gui.sign_in import WITH_KEYRING, SignedIn, SignInRunner, sign_in_kind
+
+if TYPE_CHECKING:
+    from core.history import HistoryEntry
+    from core.profiles import Profile
+    from gui.exchange_view import ExchangeView
+    from gui.main_window import MainWindow
+
+CANCELLED = "Cancelled: StatusDesk stopped waiting for the answer."
+
+
+class ProfileActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.signer = SignInRunner(window.desk, window.jobs, window)
+        self.signer.signed_in.connect(self._signed_in)
+        self.signer.refused.connect(self._tell)
+        self.read_job: Job | None = None
+        self.read_dialog: ReadBackDialog | None = None
+        self.question: QMessageBox | None = None  # the open "use the new address?" one
+        window.inspector.use_new_address.connect(self.offer_new_address)
+
+    def update(self, profile: Profile | None) -> None:
+        """Offer only what the current profile can do."""
+        window, kind = self.window, sign_in_kind(profile)
+        window.sign_in_action.setEnabled(bool(kind))
+        window.sign_in_button.setVisible(bool(kind))
+        window.read_back_action.setEnabled(can_read_back(profile))
+
+    def _current(self, doing: str) -> Profile | None:
+        profile = self.window.picker.current_profile()
+        if profile is None or self.window.pages.currentIndex() != 1:
+            self.window.statusBar().showMessage(f"Choose a profile first, then {doing}.", 6000)
+            return None
+        return profile
+
+    def _tenant(self, profile: Profile) -> str:
+        from core.systems import get_system
+
+        return get_system(profile.system).tenant(profile)
+
+    def _busy(self, headline: str) -> None:
+        self.window.inspector.show_message(
+            "busy", headline, "The window stays usable; Esc or Cancel stops waiting.",
+            clear=True, empty_note="Waiting for the answer…")
+
+    def _tell(self, told: Explained) -> None:
+        self.window.inspector.show_message(told.level, told.headline, told.advice,
+                                           details=told.details)
+
+    def _show(self, view: ExchangeView, entry: HistoryEntry | None) -> None:
+        self.window.show_exchange(view)
+        if entry is not None:
+            self.window.history.add_entry(entry)
+
+    # -- sign in ------------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        profile = self._current("sign in")
+        if profile is None:
+            return
+        kind = sign_in_kind(profile)
+        if not kind:
+            self.window.statusBar().showMessage(
+                f"Profile {profile.name!r} has no sign-in: it uses its stored credentials "
+                "as they are.", 8000)
+            return
+        if self.signer.busy():
+            self.window.statusBar().showMessage("A sign-in is already under way.", 6000)
+            return
+        if kind == WITH_KEYRING:
+            self._busy(f"Signing in to {self._tenant(profile)}…")
+        self.signer.start(profile, self.window.open_url)
+
+    def _signed_in(self, done: SignedIn) -> None:
+        self._show(done.view, done.entry)
+
+    # -- read a status back ---------------------------------------------------------------
+
+    def read_back(self) -> None:
+        profile = self._current("read a status back")
+        if profile is None:
+            return
+        if not can_read_back(profile):
+            self.window.statusBar().showMessage(
+                "Reading a status back works for SuperOffice profiles only.", 6000)
+            return
+        dialog = ReadBackDialog(profile, self.window)
+        dialog.accepted.connect(lambda: self._read(profile, dialog.ids))
+        self.read_dialog = dialog
+        dialog.open()
+
+    def _read(self, profile: Profile, ids: list[int]) -> None:
+        from gui.send_flow import CANCELLED_SUMMARY
+
+        if self.window.jobs.is_running(self.read_job):
+            self.window.jobs.cancel(self.read_job)
+        desk, tenant = self.window.desk, self._tenant(profile)
+
+        def work() -> tuple[ExchangeView, HistoryEntry | None]:
+            from core.history import HistoryError
+            from core.sending import read_delivery_status
+            from gui.exchange_view import view_of_exchange
+
+            exchange = read_delivery_status(profile, desk.secrets, ids,
+                                            desk.connections.get(profile))
+            try:
+                entry = desk.history.record(exchange)
+            except HistoryError:
+                entry = None
+            return view_of_exchange(exchange, "Read back"), entry
+
+        def failed(exc: BaseException) -> None:
+            told = explain(exc, "Reading the status back")
+            advice = told.advice
+            if told.field:
+                advice = "Correct it (profile settings: Profiles, Ctrl+,) and read again."
+            self._tell(Explained(told.headline, advice, told.field, told.details, told.level))
+
+        def cancelled() -> None:
+            desk.connections.discard(profile.name)
+            self._tell(Explained(CANCELLED_SUMMARY, "Reading a status changes nothing; "
+                                 "read again when ready."))
+
+        self._busy(f"Reading back from {tenant}…")
+        self.read_job = self.window.jobs.start(
+            f"Reading back from {tenant}", work, lambda done: self._show(*done), failed,
+            on_cancel=cancelled)
+
+    # -- a moved server -------------------------------------------------------------------
+
+    def offer_new_address(self, name: str, new_url: str) -> None:
+        profile = next((p for p in self.window.picker.profiles() if p.name == name), None)
+        if profile is None:
+            self.window.statusBar().showMessage(f"There is no profile {name!r} any more.", 6000)
+            return
+        text = (f"The customer's system answered that it has moved; the call was not "
+                f"repeated there.\n\nProfile:  {name}\nOld address:  {profile.base_url}\n"
+                f"New address:  {new_url}\n\nStatusDesk changes the profile's address. "
+                "Nothing is sent again: send the status again yourself when ready.")
+        self.question = self.window.ask("Use the new address?", text, "Use the new address",
+                                        lambda: self._move(name, new_url))
+
+    def _move(self, name: str, new_url: str) -> None:
+        self.question = None
+        desk = self.window.desk
+
+        def work() -> tuple[str, str]:
+            from core.systems import get_system
+
+            current = desk.profiles.get(name)
+            system = get_system(current.system)
+            moved = current.with_changes(base_url=system.normalize_base_url(new_url))
+            system.validate_profile(moved)
+            desk.profiles.add(moved, replace_existing=True)
+            desk.connections.discard(name)
+            return current.base_url, moved.base_url
+
+        def moved(addresses: tuple[str, str]) -> None:
+            old, new = addresses
+            self.window.reload_profiles(select=name)
+            self.window.inspector.show_message(
+                "ok", f"Profile {name!r} now uses {new}.",
+                f"It used {old}. Nothing was sent again: send the status again (Ctrl+Enter) "
+                "when ready.")
+
+        def failed(exc: BaseException) -> None:
+            told = explain(exc, "Changing the address")
+            self._tell(Explained(told.headline.removeprefix("Not sent: "),
+                                 "The profile was not changed.", level="error"))
+
+        self.window.jobs.start("Changing the profile's address", work, moved, failed,
+                               cancellable=False)
