@@ -101,6 +101,16 @@ def assert_no_secret_shown(window, secrets) -> None:
         assert secret and secret not in text
 
 
+def assert_no_secret_in_files(home, secrets) -> None:
+    """The config folder (profiles, settings, the history with every exchange) holds none."""
+    files = [path for path in home.rglob("*") if path.is_file()]
+    assert any(path.name.startswith("history") for path in files)
+    for path in files:
+        data = path.read_bytes()
+        for secret in secrets:
+            assert secret.encode() not in data, (path.name, secret[:8])
+
+
 def bitrix24_profile(sandbox, name: str) -> Profile:
     creds = sandbox.credentials
     return Profile(name, "bitrix24", sandbox.bitrix24_url, options={
@@ -248,6 +258,8 @@ def test_system_user_sign_in_with_the_key_from_a_file(qtbot, keyring_desk, sandb
         fill(window, sandbox.superoffice_messages[0], "3")
         assert send_and_wait(qtbot, window).outcome.ok
         assert sum(1 for s in sandbox.superoffice.sign_ins if s[0] == "system-user") == 1
+        assert_no_secret_in_files(keyring_desk.folder, [
+            ticket, key_line, creds.so_system_user_token, creds.so_app_token])
     finally:
         close_window(window)
 
@@ -291,6 +303,8 @@ def test_bitrix24_browser_sign_in_from_the_main_window(qtbot, keyring_desk, sand
         assert send_and_wait(qtbot, window).outcome.ok
         assert sandbox.bitrix24.status_of(creds.b24_code, sandbox.bitrix24_messages[3]) == \
             "delivered"
+        assert_no_secret_in_files(keyring_desk.folder, [
+            access, refresh, creds.b24_client_secret, *sandbox.bitrix24.oauth.codes_issued])
     finally:
         close_window(window)
 
