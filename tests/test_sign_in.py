@@ -187,6 +187,13 @@ def _bitrix24(sandbox, name: str) -> Profile:
                             "oauth_server": sandbox.bitrix24_oauth_url})
 
 
+def _store_oauth(secret_store, name: str, creds) -> None:
+    """The sandbox app's first token pair and its client secret, as after a sign-in."""
+    secret_store.set_many(name, {"access-token": creds.b24_access_token,
+                                 "refresh-token": creds.b24_refresh_token,
+                                 "client-secret": creds.b24_client_secret})
+
+
 def _token_call(sandbox, refresh_token: str) -> httpx.Response:
     creds = sandbox.credentials
     return httpx.get(f"{sandbox.bitrix24_oauth_url}/oauth/token/", params={
@@ -198,9 +205,7 @@ def test_expired_token_is_refreshed_pair_stored_and_call_repeated_once(
         sandbox, secret_store, secret_profile) -> None:
     creds = sandbox.credentials
     profile = _bitrix24(sandbox, secret_profile)
-    secret_store.set_many(secret_profile, {"access-token": creds.b24_access_token,
-                                           "refresh-token": creds.b24_refresh_token,
-                                           "client-secret": creds.b24_client_secret})
+    _store_oauth(secret_store, secret_profile, creds)
     sandbox.bitrix24.expire_access_token()
     message_id = sandbox.bitrix24_messages[0]
 
@@ -223,9 +228,7 @@ def test_spent_refresh_token_asks_to_sign_in_again(sandbox, secret_store, secret
     creds = sandbox.credentials
     profile = _bitrix24(sandbox, secret_profile)
     assert _token_call(sandbox, creds.b24_refresh_token).status_code == 200  # now spent
-    secret_store.set_many(secret_profile, {"access-token": creds.b24_access_token,
-                                           "refresh-token": creds.b24_refresh_token,
-                                           "client-secret": creds.b24_client_secret})
+    _store_oauth(secret_store, secret_profile, creds)
     sandbox.bitrix24.expire_access_token()
     exchange = send_status(profile, StatusUpdate(sandbox.bitrix24_messages[0], "sent"),
                            secret_store)
@@ -238,9 +241,7 @@ def test_refresh_spent_by_another_window_is_adopted(sandbox, secret_store, secre
     """Two StatusDesk processes share the keyring; the second one's refresh comes too late."""
     creds = sandbox.credentials
     profile = _bitrix24(sandbox, secret_profile)
-    secret_store.set_many(secret_profile, {"access-token": creds.b24_access_token,
-                                           "refresh-token": creds.b24_refresh_token,
-                                           "client-secret": creds.b24_client_secret})
+    _store_oauth(secret_store, secret_profile, creds)
     sandbox.bitrix24.expire_access_token()
     before = secret_store.read_all(secret_profile, ["access-token", "refresh-token",
                                                     "client-secret"])
