@@ -185,6 +185,7 @@ class ProfileEditor(QWidget):
         if isinstance(widget, QLineEdit) and names:
             completer = QCompleter(list(names), widget)
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
             widget.setCompleter(completer)
 
     # -- profile in and out -------------------------------------------------------------

@@ -80,6 +80,9 @@ def test_add_store_test_forget_remove(qtbot, statusdesk_home, sandbox, profile_n
         dialog.test_button.click()
         qtbot.waitUntil(lambda: "Connected" in dialog.result.text(), timeout=10000)
         assert "statusdesk-sandbox" in dialog.result.text()
+        offered = dialog.editor.option_widgets["plugin"].completer().model()
+        assert {offered.index(row, 0).data() for row in range(offered.rowCount())} == {
+            "statusdesk-sandbox", "sms-demo-gateway"}
         assert dialog.traffic_button.isEnabled()
         with qtbot.waitSignal(window.exchange_shown, timeout=5000):
             dialog.traffic_button.click()
