@@ -2,21 +2,26 @@
 
 Order for every REST call (/work/shared/spec/bitrix24.md): moved-portal redirect, an
 injected error, the leaky bucket (before anything else the portal does), authentication,
-method lookup, application context, then the method's own checks.
+method lookup, application context, then the method's own checks. Status updates then
+meet the operating-time block and the fault schedules (core/sandbox/faults.py) before
+those checks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from core.sandbox.bitrix24_authorize import AUTHORIZE_PATH, HANDLER_PATH, handle_authorize
 from core.sandbox.bitrix24_oauth import AccessToken, Endpoints, OAuthServer
+from core.sandbox.faults import Every, FaultSchedules, check_every, check_seconds
 from core.sandbox.wire import Incoming, Reply, SandboxClock
 
 ADMIN_USER_ID = 1
@@ -26,6 +31,7 @@ CODE_PATTERN = re.compile(r"^[a-z0-9.\-_]+$", re.IGNORECASE)
 STATUS_UPDATE = "messageservice.message.status.update"
 SENDER_LIST = "messageservice.sender.list"
 METHODS = (STATUS_UPDATE, SENDER_LIST)
+OPERATING_WINDOW = 600  # seconds: the operating-time window
 
 # error code -> (HTTP status, error_description), as the spec's tables give them.
 ERRORS: dict[str, tuple[int, str]] = {
@@ -55,6 +61,21 @@ def md5_id(seed: str) -> str:
     return hashlib.md5(seed.encode("utf-8")).hexdigest()  # noqa: S324 - an id, not security
 
 
+def bulk_message_id(index: int) -> str:
+    """The MESSAGE_ID of bulk message number ``index`` (see Bitrix24Sandbox.seed_messages)."""
+    return md5_id(f"statusdesk-sandbox-bulk-message-{index}")
+
+
+def known_error(code: str) -> str:
+    """A documented error code, its spelling fixed up case-insensitively; ValueError if not."""
+    if code in ERRORS:
+        return code
+    by_upper = {known.upper(): known for known in ERRORS}
+    if not isinstance(code, str) or code.upper() not in by_upper:
+        raise ValueError(f"unknown Bitrix24 error {code!r}; known: {', '.join(ERRORS)}")
+    return by_upper[code.upper()]
+
+
 SEEDED_MESSAGE_IDS = ("65575980fa531ac284c2ee68f81ebebd",
                       *(md5_id(f"statusdesk-sandbox-message-{n}") for n in range(2, 6)))
 OTHER_USER_MESSAGE_ID = md5_id("statusdesk-sandbox-message-by-user-7")
@@ -71,6 +92,7 @@ class B24Message:
     message_id: str
     author_id: int
     status: str | None = None
+    updates: int = 0  # status updates applied (a repeat of the same status counts too)
 
 
 @dataclass(frozen=True)
@@ -118,7 +140,13 @@ class Bitrix24Sandbox:
             self.webhooks = {(ADMIN_USER_ID, self.setup.webhook_code)}
             self.admins = {ADMIN_USER_ID}
             self._buckets: dict[str, tuple[float, float]] = {}
+            self._limit_refusals = 0
             self._injected: tuple[str, str | None] | None = None
+            self._faults: FaultSchedules[tuple[str, ...]] = FaultSchedules()
+            self._reset_after = 1.0
+            self._blocked_until: float | None = None
+            self._advertised_reset: int | None = None
+            self._operating_refusals = 0
             self.moved_to: str | None = None
             self.drain_per_second, self.burst = 2.0, 50
             self.oauth.reset([(ADMIN_USER_ID, self.setup.access_token, self.setup.refresh_token),
@@ -130,15 +158,124 @@ class Bitrix24Sandbox:
             message = self.messages.get((code, message_id))
             return None if message is None else message.status
 
+    def seed_messages(self, n: int, *, start: int = 1, code: str | None = None) -> list[str]:
+        """Add messages ``start`` .. ``start + n - 1`` of a provider; their MESSAGE_IDs in order.
+
+        The provider is the sandbox's (``credentials.b24_code``) unless ``code`` says
+        otherwise; the author is the main (admin) user. Ids are 32 hex digits that depend
+        only on the number, so a given ``start`` and ``n`` give the same ids in every
+        sandbox. Seeding a message again keeps its status and count. ``reset`` removes them.
+        """
+        n, start = _count(n, "n", 0), _count(start, "start", 1)
+        code = code or self.setup.code
+        if not CODE_PATTERN.match(code):
+            raise ValueError(f"code must match {CODE_PATTERN.pattern}, not {code!r}")
+        ids = [bulk_message_id(index) for index in range(start, start + n)]
+        with self._lock:
+            for message_id in ids:
+                if (code, message_id) not in self.messages:
+                    self.messages[(code, message_id)] = B24Message(code, message_id,
+                                                                   ADMIN_USER_ID)
+        return ids
+
+    def updates_of(self, message_id: str, code: str | None = None) -> int:
+        """How many status updates were applied to a message; KeyError if it is unknown."""
+        with self._lock:
+            return self.messages[(code or self.setup.code, message_id)].updates
+
+    def update_counts(self, code: str | None = None) -> dict[str, int]:
+        """MESSAGE_ID -> applied status updates, for every message of the provider."""
+        code = code or self.setup.code
+        with self._lock:
+            return {mid: m.updates for (c, mid), m in self.messages.items() if c == code}
+
+    def statuses(self, code: str | None = None) -> dict[str, str | None]:
+        """MESSAGE_ID -> last STATUS set (None if never), for every message of the provider."""
+        code = code or self.setup.code
+        with self._lock:
+            return {mid: m.status for (c, mid), m in self.messages.items() if c == code}
+
     def inject_error(self, code: str, description: str | None = None) -> None:
         """The next REST call to the portal answers this documented error instead."""
-        if code not in ERRORS:
-            by_upper = {known.upper(): known for known in ERRORS}
-            if code.upper() not in by_upper:
-                raise ValueError(f"unknown Bitrix24 error {code!r}; known: {', '.join(ERRORS)}")
-            code = by_upper[code.upper()]
+        code = known_error(code)
         with self._lock:
             self._injected = (code, description)
+
+    def fail_every(self, n: int, code: str | Sequence[str] = "QUERY_LIMIT_EXCEEDED", *,
+                   reset_after: float = 1.0) -> None:
+        """Every n-th status update (from now) answers a documented error, not applied.
+
+        ``code`` may be a sequence: the failing calls take its codes in turn. For
+        OPERATION_TIME_LIMIT (429), while this schedule is set every good answer gives a
+        ``time.operating_reset_at`` ``reset_after`` to ``reset_after + 1`` s ahead (a
+        whole second, as Bitrix24 sends it); after the 429 the method stays blocked (429
+        again, counted in ``operating_refusals``) until the ``operating_reset_at`` of the
+        last good answer, as the spec says. The 429 itself carries no ``time``.
+        """
+        codes = (code,) if isinstance(code, str) else tuple(code)
+        if not codes:
+            raise ValueError("fail_every needs at least one error code")
+        codes = tuple(known_error(c) for c in codes)
+        n, reset_after = check_every(n), check_seconds(reset_after, "reset_after")
+        with self._lock:
+            self._faults.fail = Every(n, codes)
+            self._reset_after = reset_after
+
+    def stall_every(self, n: int, seconds: float) -> None:
+        """Every n-th status update (from now) is answered ``seconds`` late.
+
+        The update is applied when the request arrives, then the answer waits: a client
+        that times out and retries sends an update the portal already applied.
+        """
+        n, seconds = check_every(n), check_seconds(seconds)
+        with self._lock:
+            self._faults.stall = Every(n, seconds)
+
+    def drop_every(self, n: int, *, apply: bool = False) -> None:
+        """Every n-th status update (from now): the connection closes without an answer.
+
+        ``apply=False``: the update is not applied (lost on its way in); ``apply=True``: it
+        is applied first (the answer is what got lost).
+        """
+        n = check_every(n)
+        with self._lock:
+            self._faults.drop = Every(n, bool(apply))
+
+    def clear_faults(self, *kinds: str) -> None:
+        """Clear the named schedules ("fail", "stall", "drop"); with none named, clear all
+        of them, the one-shot injected error and any operating-time block."""
+        with self._lock:
+            self._faults.clear(*kinds)
+            if not kinds or "fail" in kinds:
+                self._blocked_until = None
+            if not kinds:
+                self._injected = None
+
+    @property
+    def faults_dealt(self) -> dict[str, int]:
+        """Scheduled faults given so far: error code (fails), "stall", "drop" -> count."""
+        with self._lock:
+            return dict(self._faults.dealt)
+
+    @property
+    def limit_refusals(self) -> int:
+        """503 QUERY_LIMIT_EXCEEDED answers the leaky bucket gave (not injected/scheduled)."""
+        with self._lock:
+            return self._limit_refusals
+
+    @property
+    def operating_refusals(self) -> int:
+        """429 answers of an operating-time block, after the scheduled 429 that started it."""
+        with self._lock:
+            return self._operating_refusals
+
+    def describe_faults(self) -> dict[str, object]:
+        """The schedules, what they dealt and any operating-time block (control state)."""
+        with self._lock:
+            fail = self._faults.fail
+            extra = None if fail is None else {"codes": list(fail.value),
+                                               "reset_after": self._reset_after}
+            return {**self._faults.describe(extra), "blocked_until": self._blocked_until}
 
     def move_portal(self, new_url: str | None) -> None:
         """REST calls to the old address answer 302 to ``new_url`` + path; None undoes it.
@@ -156,9 +293,17 @@ class Bitrix24Sandbox:
             self.oauth.expire(token)
 
     def set_rate_limit(self, drain_per_second: float = 2.0, burst: int = 50) -> None:
-        """Change the leaky bucket (Enterprise portals: 5/s and 250)."""
+        """Change the leaky bucket (Enterprise portals: 5/s and 250); levels are kept.
+
+        One bucket per source IP (every local client shares 127.0.0.1's), read on the
+        sandbox clock. A call is refused when it would lift the level above ``burst``.
+        """
+        if (isinstance(drain_per_second, bool) or not isinstance(drain_per_second, int | float)
+                or drain_per_second < 0):
+            raise ValueError(f"drain_per_second must be a number >= 0, not {drain_per_second!r}")
+        burst = _count(burst, "burst", 1)
         with self._lock:
-            self.drain_per_second, self.burst = drain_per_second, burst
+            self.drain_per_second, self.burst = float(drain_per_second), burst
 
     @property
     def injected_error(self) -> str | None:
@@ -238,6 +383,7 @@ class Bitrix24Sandbox:
             (code, description), self._injected = self._injected, None
             return error_reply(code, description)
         if not self._admit(req.client_ip):
+            self._limit_refusals += 1
             return error_reply("QUERY_LIMIT_EXCEEDED")
 
         params, auth = _read_params(req)
@@ -267,7 +413,29 @@ class Bitrix24Sandbox:
             if user_id not in self.admins:
                 return error_reply("ACCESS_DENIED")
             return self._success([self.setup.code], start)
-        return self._status_update(params, user_id, start)
+        return self._scheduled_status_update(params, user_id, start)
+
+    def _scheduled_status_update(self, params: dict[str, object], user_id: int,
+                                 start: float) -> Reply:
+        """The operating-time block, then the fault schedules, then the update itself."""
+        if self._blocked_until is not None:
+            if start < self._blocked_until:
+                self._operating_refusals += 1
+                return error_reply("OPERATION_TIME_LIMIT")
+            self._blocked_until = None
+        decision = self._faults.next_call()
+        if decision.fail is not None:
+            code = decision.fail[decision.fail_index % len(decision.fail)]
+            self._faults.dealt[code] += 1
+            if code == "OPERATION_TIME_LIMIT":
+                reset = self._advertised_reset
+                self._blocked_until = reset if reset is not None and reset > start else None
+            reply = error_reply(code)
+        elif decision.applies:
+            reply = self._status_update(params, user_id, start)
+        else:
+            reply = Reply(0)  # dropped before it was applied: nothing is written
+        return decision.shape(reply)
 
     def _status_update(self, params: dict[str, object], user_id: int, start: float) -> Reply:
         code = _as_text(params.get("CODE"))
@@ -285,14 +453,34 @@ class Bitrix24Sandbox:
         if user_id != message.author_id and user_id not in self.admins:
             return error_reply("ACCESS_DENIED")
         message.status = status
+        message.updates += 1
         return self._success(True, start)
 
     def _success(self, result: object, start: float) -> Reply:
         finish = max(self.clock.now(), start)
-        return Reply.json(200, {"result": result, "time": time_block(start, finish)})
+        reset_at = self._operating_reset_at(start)
+        self._advertised_reset = reset_at
+        return Reply.json(200, {"result": result,
+                                "time": time_block(start, finish, reset_at)})
+
+    def _operating_reset_at(self, now: float) -> int:
+        """The end of the operating-time window as a good answer reports it."""
+        if self._blocked_until is not None and now < self._blocked_until:
+            return math.ceil(self._blocked_until)
+        fail = self._faults.fail
+        if fail is not None and "OPERATION_TIME_LIMIT" in fail.value:
+            return math.ceil(now + self._reset_after)
+        return int(now) + OPERATING_WINDOW
 
 
-def time_block(start: float, finish: float) -> dict[str, object]:
+def _count(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
+    return value
+
+
+def time_block(start: float, finish: float,
+               operating_reset_at: int | None = None) -> dict[str, object]:
     """The ``time`` object Bitrix24 adds to every good answer."""
     def stamp(value: float) -> str:
         return datetime.fromtimestamp(value, tz=UTC).isoformat(timespec="seconds")
@@ -304,7 +492,8 @@ def time_block(start: float, finish: float) -> dict[str, object]:
         "processing": round(finish - start, 6),
         "date_start": stamp(start),
         "date_finish": stamp(finish),
-        "operating_reset_at": int(start) + 600,
+        "operating_reset_at": (int(start) + OPERATING_WINDOW if operating_reset_at is None
+                               else operating_reset_at),
         "operating": 0,
     }
 

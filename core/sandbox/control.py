@@ -1,9 +1,9 @@
 """Driving the sandbox from another process (CLI, GUI) and telling people where it is.
 
 ``POST /_sandbox/control`` takes a JSON object; every key is checked before any is
-applied, so a typo changes nothing. It insists on ``Content-Type: application/json`` and
-a loopback ``Host`` so a web page in a browser cannot drive it (no simple CORS request,
-no DNS rebinding).
+applied, so a typo changes nothing; seeded message ids come back under ``seeded``. It
+insists on ``Content-Type: application/json`` and a loopback ``Host`` so a web page in a
+browser cannot drive it (no simple CORS request, no DNS rebinding).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.sandbox.bitrix24 import ERRORS
+from core.sandbox.bitrix24 import ERRORS, known_error
+from core.sandbox.faults import FAULT_KINDS, check_every, check_seconds
 from core.sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
@@ -29,7 +30,22 @@ CONTROL_KEYS = {
     "bitrix24_inject_error": "a documented error code for the next Bitrix24 REST call",
     "bitrix24_move_portal": "new portal URL (REST calls answer 302), or null to undo",
     "bitrix24_expire_access_token": "true: the main user's access tokens expire now",
+    "bitrix24_rate_limit": '{"drain_per_second": 2, "burst": 50}: the leaky bucket',
+    "bitrix24_seed_messages": 'a count, or {"n": ..., "start": 1}: add bulk messages',
+    "superoffice_seed_messages": 'a count, or {"n": ..., "start": 1}: add bulk messages',
+    "bitrix24_fail_every": '{"n": ..., "code": "QUERY_LIMIT_EXCEEDED" or [codes], '
+                           '"reset_after": 1}: every n-th status update fails; null clears',
+    "superoffice_fail_every": '{"n": ..., "message": ..., "style": "fault"}: every n-th '
+                              "SetDeliveryStatus fails; null clears",
+    "bitrix24_stall_every": '{"n": ..., "seconds": ...}: every n-th status update is applied '
+                            "and answered late; null clears",
+    "superoffice_stall_every": '{"n": ..., "seconds": ...}: the same for SetDeliveryStatus',
+    "bitrix24_drop_every": '{"n": ..., "apply": false}: every n-th status update gets its '
+                           "connection closed without an answer; null clears",
+    "superoffice_drop_every": '{"n": ..., "apply": false}: the same for SetDeliveryStatus',
+    "clear_faults": "true: both systems' schedules, injected errors and blocks are cleared",
 }
+MAX_SEED = 100_000
 
 
 def handle_control(sandbox: Sandbox, req: Incoming) -> Reply:
@@ -49,24 +65,40 @@ def handle_control(sandbox: Sandbox, req: Incoming) -> Reply:
     if not isinstance(payload, dict) or not payload:
         return _refuse(400, "Send a non-empty JSON object.")
     try:
-        actions = [_plan(sandbox, key, value) for key, value in payload.items()]
+        actions = [(key, _plan(sandbox, key, value)) for key, value in payload.items()]
     except ValueError as exc:
         return _refuse(400, str(exc))
     if payload.get("reset") is True:
         sandbox.reset()
-    for action in actions:
-        action()
-    return Reply.json(200, {"ok": True, "state": sandbox.state()})
+    seeded: dict[str, object] = {}
+    for key, action in actions:
+        result = action()
+        if key.endswith("_seed_messages"):
+            seeded[key.removesuffix("_seed_messages")] = result
+    answer: dict[str, object] = {"ok": True, "state": sandbox.state()}
+    if seeded:
+        answer["seeded"] = seeded
+    return Reply.json(200, answer)
 
 
 def _refuse(status: int, message: str) -> Reply:
     return Reply.json(status, {"ok": False, "error": message, "keys": CONTROL_KEYS})
 
 
-def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], None]:
+def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], object]:
     """Check one key's value now; return what applying it does."""
     if key not in CONTROL_KEYS:
         raise ValueError(f"unknown control key {key!r}")
+    system_name, _, rest = key.partition("_")
+    if rest in ("fail_every", "stall_every", "drop_every", "seed_messages", "rate_limit"):
+        try:
+            return _plan_bulk(sandbox, system_name, rest, value)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+    if key == "clear_faults":
+        if value is not True:
+            raise ValueError("clear_faults takes true")
+        return lambda: (sandbox.bitrix24.clear_faults(), sandbox.superoffice.clear_faults())
     if key == "reset":
         if value is not True:
             raise ValueError("reset takes true")
@@ -102,6 +134,76 @@ def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], None]:
     if key == "superoffice_revoke_tickets":
         return sandbox.superoffice.revoke_tickets
     return sandbox.bitrix24.expire_access_token
+
+
+def _fields(value: object, required: tuple[str, ...],
+            optional: tuple[str, ...] = ()) -> dict[str, object]:
+    if not isinstance(value, dict):
+        raise ValueError(f"takes an object with {', '.join(required + optional)}")
+    unknown = sorted(set(value) - set(required) - set(optional))
+    missing = [name for name in required if name not in value]
+    if unknown or missing:
+        raise ValueError(f"takes {', '.join(required)} (optional: "
+                         f"{', '.join(optional) or 'none'}); unknown {unknown}, missing {missing}")
+    return value
+
+
+def _plan_bulk(sandbox: Sandbox, system_name: str, what: str,
+               value: object) -> Callable[[], object]:
+    """The bulk-mode keys: schedules, seeding and the rate limit."""
+    system = sandbox.bitrix24 if system_name == "bitrix24" else sandbox.superoffice
+    if what == "seed_messages":
+        if isinstance(value, int) and not isinstance(value, bool):
+            fields: dict[str, object] = {"n": value}
+        else:
+            fields = _fields(value, ("n",), ("start",))
+        n, start = fields["n"], fields.get("start", 1)
+        for name, number, minimum in (("n", n, 0), ("start", start, 1)):
+            if (isinstance(number, bool) or not isinstance(number, int)
+                    or not minimum <= number <= MAX_SEED):
+                raise ValueError(f"{name} must be an integer in [{minimum}, {MAX_SEED}]")
+        return lambda: system.seed_messages(n, start=start)
+    if what == "rate_limit":
+        fields = _fields(value, ("drain_per_second", "burst"))
+        drain, burst = fields["drain_per_second"], fields["burst"]
+        if isinstance(drain, bool) or not isinstance(drain, int | float) or drain < 0:
+            raise ValueError("drain_per_second must be a number >= 0")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise ValueError("burst must be an integer >= 1")
+        return lambda: sandbox.bitrix24.set_rate_limit(drain, burst)
+    kind = what.removesuffix("_every")
+    assert kind in FAULT_KINDS
+    if value is None:
+        return lambda: system.clear_faults(kind)
+    if kind == "stall":
+        fields = _fields(value, ("n", "seconds"))
+        n, seconds = check_every(fields["n"]), check_seconds(fields["seconds"])
+        return lambda: system.stall_every(n, seconds)
+    if kind == "drop":
+        fields = _fields(value, ("n",), ("apply",))
+        n, apply = check_every(fields["n"]), fields.get("apply", False)
+        if not isinstance(apply, bool):
+            raise ValueError("apply takes true or false")
+        return lambda: system.drop_every(n, apply=apply)
+    if system_name == "bitrix24":
+        fields = _fields(value, ("n",), ("code", "reset_after"))
+        n = check_every(fields["n"])
+        code = fields.get("code", "QUERY_LIMIT_EXCEEDED")
+        codes = [code] if isinstance(code, str) else code
+        if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
+            raise ValueError("code takes an error code or a non-empty list of them")
+        codes = [known_error(c) for c in codes]
+        reset_after = check_seconds(fields.get("reset_after", 1.0), "reset_after")
+        return lambda: sandbox.bitrix24.fail_every(n, codes, reset_after=reset_after)
+    fields = _fields(value, ("n",), ("message", "style"))
+    n = check_every(fields["n"])
+    message, style = fields.get("message", "Simulated NetServer failure"), fields.get(
+        "style", "fault")
+    if not isinstance(message, str) or not message:
+        raise ValueError("message takes a non-empty string")
+    if style not in ("fault", "succeeded_false"):
+        raise ValueError('style is "fault" or "succeeded_false"')
+    return lambda: sandbox.superoffice.fail_every(n, message, str(style))
 
 
 def _plan_so_fault(sandbox: Sandbox, value: object) -> Callable[[], None]:

@@ -55,6 +55,7 @@ B24_APP_PREFIX = "/bitrix24-app"
 CONTROL_PATH = "/_sandbox/control"
 KEY_PATH = "/_sandbox/app-private-key.pem"  # the SANDBOX-ONLY app key, for demos
 DRAIN_LIMIT = 16 * 1024 * 1024
+DROPPED = 0  # the status on_request sees for a connection closed without an answer
 
 
 class Sandbox:
@@ -72,6 +73,8 @@ class Sandbox:
         self.clock = SandboxClock()
         self.received = ReceivedLog()
         self.internal_errors: list[str] = []
+        # Called after each answer with its status, or DROPPED (0) when the connection was
+        # closed without one.
         self.on_request: Callable[[ReceivedRequest, int], None] | None = None
         self._delay = 0.0
         self._delay_lock = threading.Lock()
@@ -208,6 +211,12 @@ class Sandbox:
             "bitrix24_injected_error": self.bitrix24.injected_error,
             "bitrix24_moved_to": self.bitrix24.moved_to,
             "bitrix24_codes_issued": len(self.bitrix24.oauth.codes_issued),
+            "bitrix24_rate_limit": {"drain_per_second": self.bitrix24.drain_per_second,
+                                    "burst": self.bitrix24.burst},
+            "bitrix24_limit_refusals": self.bitrix24.limit_refusals,
+            "bitrix24_operating_refusals": self.bitrix24.operating_refusals,
+            "bitrix24_faults": self.bitrix24.describe_faults(),
+            "superoffice_faults": self.superoffice.describe_faults(),
             "clock": self.clock.now(),
         }
 
@@ -326,9 +335,17 @@ class _Handler(BaseHTTPRequestHandler):
                                                self.client_address[0]))
         else:
             self.close_connection = True
-        self._write(reply)
+        if reply.delay > 0 and sandbox._stopping.wait(reply.delay):
+            reply = Reply(0, drop=True)  # stopping: no late answer, just close
+        if reply.drop:
+            self.close_connection = True  # closed without a byte of answer
+        else:
+            try:
+                self._write(reply)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the client gave up (e.g. timed out)
         if sandbox.on_request is not None:
-            sandbox.on_request(received, reply.status)
+            sandbox.on_request(received, DROPPED if reply.drop else reply.status)
 
     def _discard(self, length: int) -> None:
         """Read a refused body (up to a bound) so the client gets to see the 413."""
@@ -363,7 +380,8 @@ def serve_forever(port: int = 0, out: TextIO = sys.stdout, *,
     with Sandbox(port) as sandbox:
         def log(request: ReceivedRequest, status: int) -> None:
             stamp = time.strftime("%H:%M:%S", time.localtime(request.time))
-            print(f"{stamp} {request.method} {request.path} -> {status}", file=out, flush=True)
+            shown = "dropped (no answer)" if status == DROPPED else status
+            print(f"{stamp} {request.method} {request.path} -> {shown}", file=out, flush=True)
 
         sandbox.on_request = log
         print(banner(sandbox) + "\n\nPress Ctrl+C to stop.", file=out, flush=True)

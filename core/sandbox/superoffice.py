@@ -5,6 +5,8 @@ only, headers and body validated against the WSDL's schema, authentication by ti
 application token, results and failures in the WSDL's response headers. Tickets handed
 out by a sign-in (SoPrincipal password, or PartnerSystemUser on the Online login service)
 live 6 hours on the sandbox clock, as the spec says; the fixed demo ticket never expires.
+Well-formed, authenticated SetDeliveryStatus calls (SOAP or REST) then meet the one-shot
+injected fault and the fault schedules (core/sandbox/faults.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from lxml import etree
 
 from core.sandbox import soap
+from core.sandbox.faults import Every, FaultSchedules, check_every, check_seconds
 from core.sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
 from core.sandbox.superoffice_login import handle_principal
 from core.sandbox.superoffice_rest import handle_rest_set_status
@@ -36,6 +40,8 @@ KNOWN_REQUEST_HEADERS = {s86("ApplicationToken"), s86("Credentials"), s86("TimeZ
 BAD_TICKET_STYLES = ("succeeded_false", "fault")
 SIGN_IN_KINDS = ("password", "system-user")
 TICKET_LIFETIME = 6 * 3600
+BULK_PREFIX = "SO-B-"
+BULK_MESSAGING_ID_BASE = 100000
 
 SANDBOX_STACK = ("   at SuperOffice.CRM.Services.Implementation.MessagingAgent.{op}(...)\n"
                  "   at StatusDesk.Sandbox (simulated stack trace)")
@@ -51,6 +57,7 @@ class SoMessage:
     status: int = 0
     description: str = ""
     stored: bool = False
+    updates: int = 0  # SetDeliveryStatus calls applied (a repeat of the same status counts)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,116 @@ class SuperOfficeSandbox:
             self.issued_tickets: dict[str, float] = {}  # ticket -> expiry, sandbox clock
             self.sign_ins: list[SignIn] = []
             self._injected: InjectedFault | None = None
+            self._faults: FaultSchedules[InjectedFault] = FaultSchedules()
             self._bad_ticket_style = "succeeded_false"
+
+    def seed_messages(self, n: int, *, start: int = 1, plugin: str | None = None) -> list[str]:
+        """Add messages ``start`` .. ``start + n - 1``; their external ids in order.
+
+        External ids are "SO-B-000001" and on (the number zero-padded to six digits),
+        messaging ids 100000 + the number; the plugin is the sandbox's
+        (``credentials.so_plugin``) unless ``plugin`` names another installed one.
+        Seeding a message again keeps its status and count. ``reset`` removes them.
+        """
+        for name, value, minimum in (("n", n, 0), ("start", start, 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
+        plugin = plugin or self.plugin
+        ids = [f"{BULK_PREFIX}{number:06d}" for number in range(start, start + n)]
+        with self._lock:
+            if plugin not in {p.name for p in self.plugins}:
+                raise ValueError(f"no plugin named {plugin!r} is installed")
+            for number, external_id in enumerate(ids, start=start):
+                if (plugin, external_id) not in self.messages:
+                    self.messages[(plugin, external_id)] = SoMessage(
+                        plugin, external_id, BULK_MESSAGING_ID_BASE + number)
+        return ids
+
+    def updates_of(self, external_id: str, plugin: str | None = None) -> int:
+        """How many SetDeliveryStatus calls were applied to a message; KeyError if unknown."""
+        with self._lock:
+            return self.messages[(plugin or self.plugin, external_id)].updates
+
+    def update_counts(self, plugin: str | None = None) -> dict[str, int]:
+        """External id -> applied SetDeliveryStatus calls, for every message of the plugin."""
+        plugin = plugin or self.plugin
+        with self._lock:
+            return {eid: m.updates for (p, eid), m in self.messages.items() if p == plugin}
+
+    def statuses(self, plugin: str | None = None) -> dict[str, tuple[int, str] | None]:
+        """External id -> (Status, StatusDescription) last stored, None if never."""
+        plugin = plugin or self.plugin
+        with self._lock:
+            return {eid: (m.status, m.description) if m.stored else None
+                    for (p, eid), m in self.messages.items() if p == plugin}
+
+    def fail_every(self, n: int, message: str = "Simulated NetServer failure",
+                   style: str = "fault") -> None:
+        """Every n-th SetDeliveryStatus (from now) fails server-side and is not applied.
+
+        Answers as ``inject_fault`` does: SOAP HTTP 500 Fault s:Server ("fault") or HTTP
+        200 with Succeeded=false and an ExceptionInfo ("succeeded_false"); REST HTTP 500.
+        """
+        if style not in BAD_TICKET_STYLES:
+            raise ValueError(f"style must be one of {BAD_TICKET_STYLES}, not {style!r}")
+        n = check_every(n)
+        with self._lock:
+            self._faults.fail = Every(n, InjectedFault(message, style))
+
+    def stall_every(self, n: int, seconds: float) -> None:
+        """Every n-th SetDeliveryStatus (from now) is answered ``seconds`` late.
+
+        The status is stored when the request arrives, then the answer waits: a client
+        that times out and retries sends an update the tenant already applied.
+        """
+        n, seconds = check_every(n), check_seconds(seconds)
+        with self._lock:
+            self._faults.stall = Every(n, seconds)
+
+    def drop_every(self, n: int, *, apply: bool = False) -> None:
+        """Every n-th SetDeliveryStatus (from now): the connection closes without an answer.
+
+        ``apply=False``: not stored (lost on its way in); ``apply=True``: stored first.
+        """
+        n = check_every(n)
+        with self._lock:
+            self._faults.drop = Every(n, bool(apply))
+
+    def clear_faults(self, *kinds: str) -> None:
+        """Clear the named schedules ("fail", "stall", "drop"); with none named, clear all
+        of them and the one-shot injected fault."""
+        with self._lock:
+            self._faults.clear(*kinds)
+            if not kinds:
+                self._injected = None
+
+    @property
+    def faults_dealt(self) -> dict[str, int]:
+        """Scheduled faults given so far: "fail", "stall", "drop" -> count."""
+        with self._lock:
+            return dict(self._faults.dealt)
+
+    def describe_faults(self) -> dict[str, object]:
+        """The schedules and what they dealt (control state)."""
+        with self._lock:
+            fail = self._faults.fail
+            extra = None if fail is None else {"message": fail.value.message,
+                                               "style": fail.value.style}
+            return self._faults.describe(extra)
+
+    def run_status_update(self, update: Callable[[], Reply],
+                          failed: Callable[[InjectedFault], Reply]) -> Reply:
+        """One SetDeliveryStatus through the schedules: ``update`` applies it and answers,
+        ``failed`` answers a scheduled failure. Call with the lock held."""
+        decision = self._faults.next_call()
+        if decision.fail is not None:
+            self._faults.dealt["fail"] += 1
+            reply = failed(decision.fail)
+        elif decision.applies:
+            reply = update()
+        else:
+            reply = Reply(0)  # dropped before it was applied: nothing is written
+        return decision.shape(reply)
 
     def status_of(self, plugin: str, external_id: str) -> tuple[int, str] | None:
         """(Status, StatusDescription) last stored by SetDeliveryStatus; None if never set."""
@@ -227,6 +343,7 @@ class SuperOfficeSandbox:
         message.status = status
         message.description = description or ""
         message.stored = True
+        message.updates += 1
         return None
 
     def _wsdl(self) -> Reply:
@@ -249,6 +366,10 @@ class SuperOfficeSandbox:
         injected = self.take_injected()
         if injected is not None:
             return self._injected_reply(request.operation, injected)
+        if request.operation == "SetDeliveryStatus":
+            return self.run_status_update(
+                lambda: self._op_SetDeliveryStatus(request.body),
+                lambda fault: self._injected_reply(request.operation, fault))
         return getattr(self, f"_op_{request.operation}")(request.body)
 
     def validated_headers(self, request: soap.SoapRequest) -> dict[str, tuple[bool, str | None]]:

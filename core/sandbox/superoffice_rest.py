@@ -69,8 +69,13 @@ def handle_rest_set_status(so: SuperOfficeSandbox, req: Incoming) -> Reply:
     injected = so.take_injected()
     if injected is not None:
         return error(500, injected.message, "SoServerException", "SuperOffice.Services86")
-    failure = so.set_status(values.get("plugin"), values.get("externalmessageid"), status,
-                            values.get("statusdescription"))
-    if failure is not None:
-        return error(500, failure.message, failure.exception_type, failure.source)
-    return Reply(204)
+
+    def update() -> Reply:
+        failure = so.set_status(values.get("plugin"), values.get("externalmessageid"), status,
+                                values.get("statusdescription"))
+        if failure is not None:
+            return error(500, failure.message, failure.exception_type, failure.source)
+        return Reply(204)
+
+    return so.run_status_update(update, lambda fault: error(
+        500, fault.message, "SoServerException", "SuperOffice.Services86"))

@@ -103,11 +103,17 @@ class Incoming:
 
 @dataclass
 class Reply:
-    """What the server writes back: status, headers (Content-Length is added later), body."""
+    """What the server writes back: status, headers (Content-Length is added later), body.
+
+    ``delay``: seconds the server waits before writing it (a stalled answer); ``drop``:
+    the connection is closed instead, without any answer.
+    """
 
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    delay: float = 0.0
+    drop: bool = False
 
     @classmethod
     def json(cls, status: int, payload: object,

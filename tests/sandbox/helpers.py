@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
@@ -32,6 +36,9 @@ PRINCIPAL = "/Remote/Services86/SoPrincipal.svc"
 TEXT_XML = "text/xml; charset=utf-8"
 AUTHENTICATE = "/api/PartnerSystemUser/Authenticate"
 CLAIM = "http://schemes.superoffice.net/identity/"
+CLIENTS = 8  # concurrent clients of the bulk tests
+B24_STATUS_UPDATE = "messageservice.message.status.update"
+REST_SET_STATUS = "/api/v1/Agents/Messaging/SetDeliveryStatus"
 
 
 def soap_headers(app_token: str | None, ticket: str | None) -> str:
@@ -210,3 +217,55 @@ def succeeded(response) -> bool:
     if response.status_code != 200:
         return False
     return header(parse(response), "Succeeded").text == "true"
+
+
+def in_parallel(jobs: Iterable, work: Callable[[httpx.Client, object], object]) -> list:
+    """Run ``work(client, job)`` for every job on CLIENTS threads, each with its own client."""
+    local = threading.local()
+    clients: list[httpx.Client] = []
+    lock = threading.Lock()
+
+    def run(job):
+        if not hasattr(local, "client"):
+            local.client = httpx.Client(timeout=10)
+            with lock:
+                clients.append(local.client)
+        return work(local.client, job)
+
+    try:
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            return list(pool.map(run, jobs))
+    finally:
+        for c in clients:
+            c.close()
+
+
+def b24_update(sb, client, message_id: str, status: str = "delivered", **kwargs):
+    """One status update as the docs write it (upper-case params, ``auth`` in the body)."""
+    c = sb.credentials
+    return client.post(f"{sb.bitrix24_url}/rest/{B24_STATUS_UPDATE}",
+                       json={"CODE": c.b24_code, "MESSAGE_ID": message_id, "STATUS": status,
+                             "auth": c.b24_access_token}, **kwargs)
+
+
+def error_of(response) -> str | None:
+    """The Bitrix24 error code of an answer, None for HTTP 200."""
+    return None if response.status_code == 200 else response.json()["error"]
+
+
+def so_update(sb, client, external_id: str, status: str = "3", **kwargs):
+    """SetDeliveryStatus over SOAP 1.1 with the demo ticket; ``kwargs`` go to httpx."""
+    c = sb.credentials
+    payload = envelope(set_status_body(c.so_plugin, external_id, status),
+                       soap_headers(c.so_app_token, c.so_ticket))
+    return client.post(sb.superoffice_url + MESSAGING, content=payload, headers={
+        "Content-Type": TEXT_XML, "SOAPAction": f'"{ACTION}SetDeliveryStatus"'}, **kwargs)
+
+
+def so_rest_update(sb, client, external_id: str, status: int = 3, **kwargs):
+    """SetDeliveryStatus on the REST agent route with the demo ticket (204 on success)."""
+    c = sb.credentials
+    return client.post(sb.superoffice_url + REST_SET_STATUS, json={
+        "Plugin": c.so_plugin, "ExternalMessageId": external_id, "Status": status,
+        "StatusDescription": "bulk"}, headers={"Authorization": f"SOTicket {c.so_ticket}",
+                                               "SO-AppToken": c.so_app_token}, **kwargs)
