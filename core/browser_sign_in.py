@@ -9,9 +9,11 @@ The code is then exchanged for tokens by ``core.sending.sign_in``.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import queue
 import secrets
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -46,9 +48,9 @@ class BrowserSignIn:
         self.profile = profile
         self.state = secrets.token_urlsafe(16)
         self._codes: queue.Queue[str | BaseException] = queue.Queue()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.sign_in = self  # type: ignore[attr-defined]
+        self._closed = threading.Event()
+        self._server = _Receiver(("127.0.0.1", 0), _Handler)
+        self._server.sign_in = self
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_address[1]}/"
         try:
             url = system.authorization_url(profile, self.redirect_uri, self.state)
@@ -92,13 +94,17 @@ class BrowserSignIn:
         return code
 
     def close(self) -> None:
-        """Stop listening and wake any wait() (within about 50 ms)."""
+        """Stop listening, drop open connections, wake any wait() (within about 50 ms)."""
+        self._closed.set()
         self._codes.put(_CLOSED)
         self._server.shutdown()
         self._server.server_close()
+        self._server.drop_connections()
 
     def _received(self, query: dict[str, list[str]]) -> tuple[int, str, str]:
         """(HTTP status, title, text) for the page the browser shows."""
+        if self._closed.is_set():
+            return 410, "Sign-in over", "StatusDesk stopped waiting. Start Sign in again."
         if query.get("state", [""])[0] != self.state:
             return 400, "Not this sign-in", ("This address belongs to another sign-in attempt. "
                                               "Start Sign in again from StatusDesk.")
@@ -137,11 +143,42 @@ def code_from_text(text: str, state: str = "") -> str:
     return text
 
 
+class _Receiver(ThreadingHTTPServer):
+    """The loopback listener; remembers its connections so close() can drop idle ones."""
+
+    daemon_threads = True
+    sign_in: BrowserSignIn
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:  # noqa: ANN001
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def drop_connections(self) -> None:
+        with self._open_lock:
+            sockets, self._open = list(self._open), set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "StatusDesk"
+    timeout = 10  # a browser's idle pre-connection is not kept open for ever
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        sign_in: BrowserSignIn = self.server.sign_in  # type: ignore[attr-defined]
+        sign_in = self.server.sign_in  # type: ignore[attr-defined]
         query = parse_qs(urlsplit(self.path).query)
         if urlsplit(self.path).path != "/" or not query:
             status, title, text = 404, "Not found", "Nothing here."

@@ -190,6 +190,7 @@ def redact_exchange(exchange: Exchange, secrets: Mapping[str, str] | None = None
             summary=redact_text(outcome.summary, secrets),
             detail=redact_text(outcome.detail, secrets),
             advice=redact_text(outcome.advice, secrets),
+            moved_to=redact_text(outcome.moved_to, secrets),
         ),
         error=None if exchange.error is None else redact_text(exchange.error, secrets),
         notes=tuple(redact_text(note, secrets) for note in exchange.notes),

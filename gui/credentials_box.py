@@ -209,6 +209,14 @@ class CredentialsBox(QGroupBox):
         row.entry.hide()
         if profile is None or not value:
             return
+        from core.systems import get_system
+        from core.systems.base import InvalidInput
+
+        try:  # the same check as the command line's: a bad key or address is not stored
+            get_system(profile.system).check_secret(profile, field, value)
+        except InvalidInput as exc:
+            self._say(f"{exc.message} Nothing was stored.", error=True)
+            return
         row.state.setText("storing…")
         name = profile.name
         self.jobs.start(

@@ -235,9 +235,17 @@ class ProfilesDialog(QDialog):
             self.result.say(f"Saved {profile.name!r}.")
             self.reload(select=profile.name)
 
-        self.jobs.start("Saving the profile",
-                        lambda: store.add(profile, replace_existing=existing),
-                        saved, self._failed, cancellable=False)
+        secrets = self.desk.secrets
+
+        def work() -> None:
+            from core.sending import stale_sign_in
+
+            before = store.get(profile.name) if existing else None
+            store.add(profile, replace_existing=existing)
+            for field in stale_sign_in(before, profile):  # a kept ticket never moves along
+                secrets.delete(profile.name, field)
+
+        self.jobs.start("Saving the profile", work, saved, self._failed, cancellable=False)
 
     def remove(self) -> None:
         item = self.list.currentItem()

@@ -413,3 +413,31 @@ def test_values_never_appear_in_exception_text_fixed_value() -> None:
     assert "Zz9-very-secret" not in shown and "\\xd0\\xba" not in shown
     assert "<hidden>" in shown
     assert "Could not store the 'api_key' credential of profile 'Acme'" in shown
+
+
+class FailsOnField(MemoryKeyring):
+    """Stores everything except one field, like a keyring that fails half way."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__()
+        self.field = field
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        if username.endswith("/" + self.field):
+            raise keyring.errors.PasswordSetError("the keyring refused to write")
+        super().set_password(service, username, password)
+
+
+def test_set_many_is_all_or_nothing() -> None:
+    backend = FailsOnField("access-token")
+    store = SecretStore(backend)
+    with pytest.raises(SecretStoreError):
+        store.set_many("P", {"refresh-token": "old-refresh", "access-token": "x" * 8})
+    assert store.read_all("P", ["refresh-token", "access-token"]) == {}  # rolled back: none
+    backend.field = "nothing"
+    store.set_many("P", {"refresh-token": "refresh-1", "access-token": "access-1"})
+    backend.field = "access-token"
+    with pytest.raises(SecretStoreError, match="access-token"):
+        store.set_many("P", {"refresh-token": "refresh-2", "access-token": "access-2"})
+    assert store.read_all("P", ["refresh-token", "access-token"]) == {
+        "refresh-token": "refresh-1", "access-token": "access-1"}  # the old pair, whole

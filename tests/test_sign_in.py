@@ -250,7 +250,8 @@ def test_refresh_spent_by_another_window_is_adopted(sandbox, secret_store, secre
     stale = _ReadBefore(secret_store, before)
     exchange = send_status(profile, StatusUpdate(sandbox.bitrix24_messages[1], "failed"), stale)
     assert exchange.ok, (exchange.outcome, exchange.notes)
-    assert any("another StatusDesk window" in note for note in exchange.notes)
+    assert any("Another call had just renewed the credentials" in n for n in exchange.notes)
+    assert not any("/oauth/token" in r.path for r in sandbox.received[-2:])  # no 2nd refresh
 
 
 class _ReadBefore:

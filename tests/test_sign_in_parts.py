@@ -94,3 +94,55 @@ def test_any_login_answer_gives_a_ticket_or_a_reason(body: bytes) -> None:
         assert str(exc)
     else:
         assert ticket and who
+
+
+def _answer(claims: dict) -> ReceivedResponse:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    token = f"{part({'alg': 'RS256'})}.{part(claims)}.c2ln"
+    body = json.dumps({"IsSuccessful": True, "Token": token, "ErrorMessage": None}).encode()
+    return ReceivedResponse(200, "OK", "HTTP/1.1", (), body)
+
+
+@pytest.mark.parametrize(("exp", "hours"), [
+    (None, 6.0),  # no exp: the ticket's 6 hours
+    (5 * 60, 6.0),  # a token that lives minutes says nothing about the ticket
+    (3 * 3600, 3.0),  # a token that says the ticket ends sooner, hours ahead: believed
+    (48 * 3600, 6.0),  # never longer than a ticket lives
+    (True, 6.0), (1e20, 6.0), (float("nan"), 6.0),  # nonsense is ignored, not raised
+])
+def test_ticket_expiry_from_the_login_answer(exp, hours) -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    claims = {"http://schemes.superoffice.net/identity/ticket": "7T:abc", "sub": "Sys"}
+    if exp is not None:
+        claims["exp"] = now.timestamp() + exp if isinstance(exp, int) and exp is not True \
+            else exp
+    ticket, expires, who = read_authenticate(_answer(claims), now)
+    assert ticket == "7T:abc" and who == "Sys"
+    assert (expires - now).total_seconds() / 3600 == pytest.approx(hours)
+
+
+def test_an_old_profile_with_login_is_read_as_auth() -> None:
+    from core.profiles import Profile
+
+    old = Profile.from_dict({"name": "A", "system": "superoffice", "base_url": "https://x/y",
+                             "options": {"plugin": "p", "login": "password", "username": "u"}})
+    assert old.option("auth") == "password" and "login" not in old.options
+
+
+def test_a_moved_portal_is_offered_only_without_a_downgrade() -> None:
+    from core.profiles import Profile
+    from core.systems import get_system
+
+    profile = Profile("B", "bitrix24", "https://old.bitrix24.com", options={"code": "c"})
+
+    def moved(location: str) -> str:
+        response = ReceivedResponse(302, "Found", "HTTP/1.1", (("Location", location),), b"")
+        return get_system("bitrix24").read_response(profile, response).moved_to
+
+    assert moved("https://new.bitrix24.com/rest/messageservice.message.status.update") == \
+        "https://new.bitrix24.com"
+    assert moved("https://user:pw@new.bitrix24.com:8443/rest/x") == "https://new.bitrix24.com:8443"
+    assert moved("http://new.bitrix24.com/rest/x") == ""  # the token would go unencrypted
+    assert moved("javascript:alert(1)") == ""

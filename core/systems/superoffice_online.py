@@ -56,7 +56,7 @@ def signed_system_token(system_user_token: str, private_key: str, now: datetime)
 
 def load_private_key(text: str) -> rsa.RSAPrivateKey:
     """An RSA private key from PEM (PKCS#1 or PKCS#8) or the portal's <RSAKeyValue> XML."""
-    text = text.strip()
+    text = text.strip().lstrip("\ufeff").strip()
     try:
         if text.startswith("<"):
             key = _from_xml(text)
@@ -102,12 +102,22 @@ def read_authenticate(response: ReceivedResponse, now: datetime) -> tuple[str, d
     ticket = claims.get(TICKET_CLAIM)
     if not isinstance(ticket, str) or not ticket:
         raise SignInRefused("the answer's token holds no ticket claim")
-    expires = now + TICKET_LIFETIME
-    if isinstance(claims.get("exp"), int | float):
-        expires = min(expires, datetime.fromtimestamp(claims["exp"], UTC))
+    expires = now + TICKET_LIFETIME  # the ticket's life, whatever the JWT's own may be
+    token_end = _timestamp(claims.get("exp"))
+    if token_end is not None and now + timedelta(hours=1) < token_end < expires:
+        expires = token_end  # only a token that says it ends sooner, but not within the hour
     who = next((str(claims[c]) for c in _WHO_CLAIMS if claims.get(c)), "the system user")
     tenant = claims.get(CLAIM + "ctx")
     return ticket, expires, f"{who} of {tenant}" if tenant else who
+
+
+def _timestamp(value: object) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _jwt_claims(token: str) -> dict:
