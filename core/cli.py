@@ -14,11 +14,22 @@ import sys
 from typing import Any, NoReturn, TextIO
 
 from core import rendering
+from core.batch_file import BatchFileError
+from core.cli_batch import BatchStopped, run_batch
+from core.cli_batch import load as load_batch
+from core.cli_history import record, show_history
 from core.cli_login import login_from_terminal
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
+from core.history import HistoryError
 from core.profiles import Profile, ProfileError, ProfileStore
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
-from core.sending import check_connection, preview, read_delivery_status, send_status
+from core.sending import (
+    check_connection,
+    preview,
+    read_delivery_status,
+    send_status,
+    stale_sign_in,
+)
 from core.systems import SYSTEMS, get_system
 from core.systems.base import InvalidInput, MissingSecret, OptionSpec
 
@@ -112,6 +123,31 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar="N", help="repeatable")
     status.add_argument("--json", action="store_true")
 
+    history = commands.add_parser("history", help="what was sent, by whom, with what outcome")
+    history.add_argument("--profile", default="")
+    history.add_argument("--since", default="", metavar="DATE",
+                         help="YYYY-MM-DD or YYYY-MM-DDTHH:MM, your local time")
+    history.add_argument("--failed", action="store_true", help="only calls that did not succeed")
+    history.add_argument("--search", default="", metavar="TEXT",
+                         help="text in message id, status, description or outcome")
+    history.add_argument("--limit", type=int, default=50, metavar="N")
+    formats = history.add_mutually_exclusive_group()
+    formats.add_argument("--json", action="store_true")
+    formats.add_argument("--csv", action="store_true")
+
+    batch = commands.add_parser("batch", help="send the rows of a CSV file (message_id,status,"
+                                "description); '-' reads standard input")
+    batch.add_argument("name")
+    batch.add_argument("file")
+    batch.add_argument("--rate", type=float, metavar="R",
+                       help="calls per second at most (Bitrix24 2, SuperOffice 5 by default)")
+    batch.add_argument("--burst", type=int, metavar="N", help="calls at once at most")
+    batch.add_argument("--resume", action="store_true",
+                       help="skip rows of this file already done for this profile")
+    batch.add_argument("--results", metavar="OUT.csv", help="write each row's outcome as CSV")
+    batch.add_argument("--yes", action="store_true", help="no confirmation for production")
+    batch.add_argument("--json", action="store_true", help="one JSON line per row")
+
     sandbox = commands.add_parser("sandbox", help="run the built-in simulators on 127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     return parser
@@ -147,14 +183,28 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "login":
         exchange = login_from_terminal(store.get(args.name), SecretStore(),
                                        open_browser=not args.no_browser, wait=args.wait)
+        record(exchange)
         _print_exchange(exchange, args.json)
         return exchange.outcome.kind.exit_code
     if args.command == "status":
         exchange = read_delivery_status(store.get(args.name), SecretStore(), args.messaging_id)
+        record(exchange)
         _print_exchange(exchange, args.json)
         return exchange.outcome.kind.exit_code
+    if args.command == "history":
+        if args.limit < 1:
+            raise CliError("--limit must be 1 or more.")
+        try:
+            return show_history(profile=args.profile, since=args.since, failed=args.failed,
+                                limit=args.limit, as_json=args.json, as_csv=args.csv,
+                                text=args.search)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    if args.command == "batch":
+        return _batch(args, store.get(args.name))
     if args.command == "test":
         exchange, listed = check_connection(store.get(args.name), SecretStore())
+        record(exchange)
         _print_exchange(exchange, args.json, extra={"listed": list(listed)})
         return exchange.outcome.kind.exit_code
     if args.command == "sandbox":
@@ -172,7 +222,9 @@ def _run(args: argparse.Namespace) -> int:
 def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
     if args.action == "add":
         profile = _profile_from_args(args)
+        before = _existing(store, profile.name) if args.replace else None
         store.add(profile, replace_existing=args.replace)
+        _forget_stale(before, profile)
         _emit(args.json, profile.to_dict(), f"Profile {profile.name!r} saved in {store.path}.\n"
               + _next_steps(profile))
     elif args.action == "set-url":
@@ -181,6 +233,7 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
         profile = old.with_changes(base_url=system.normalize_base_url(args.url))
         system.validate_profile(profile)
         store.add(profile, replace_existing=True)
+        _forget_stale(old, profile)
         _emit(args.json, profile.to_dict(),
               f"Profile {profile.name!r} now points at {profile.base_url} "
               f"(was {old.base_url}).")
@@ -200,6 +253,26 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
               f"Profile {profile.name!r} removed; forgotten credentials: "
               f"{', '.join(removed) or 'none'}.")
     return 0
+
+
+def _existing(store: ProfileStore, name: str) -> Profile | None:
+    try:
+        return store.get(name)
+    except ProfileError:
+        return None
+
+
+def _forget_stale(old: Profile | None, new: Profile) -> None:
+    """A kept ticket never follows a profile to another address or sign-in."""
+    stale = stale_sign_in(old, new)
+    if stale:
+        try:
+            forgotten = SecretStore().clear(new.name, stale)
+        except KeyringUnavailable:
+            return
+        if forgotten:
+            print(f"Forgot the kept {' and '.join(forgotten)}: it belonged to the old "
+                  "address or sign-in.", file=sys.stderr)
 
 
 def _profile_from_args(args: argparse.Namespace) -> Profile:
@@ -290,8 +363,26 @@ def _send(args: argparse.Namespace, profile: Profile) -> int:
         _confirm(f"Production: set message {update.message_id!r} to status {update.status!r} "
                  f"on {system.title} {system.tenant(profile)} (profile {profile.name!r})?")
     exchange = send_status(profile, update, SecretStore())
+    record(exchange)
     _print_exchange(exchange, args.json)
     return exchange.outcome.kind.exit_code
+
+
+def _batch(args: argparse.Namespace, profile: Profile) -> int:
+    if (args.rate is not None and args.rate <= 0) or (args.burst is not None and args.burst < 1):
+        raise CliError("--rate must be more than 0 and --burst at least 1.")
+    try:
+        batch = load_batch(args.file, profile, sys.stdin)
+        if profile.production and not args.yes and batch.valid:
+            system = get_system(profile.system)
+            _confirm(f"Production: send {len(batch.valid)} status updates from {batch.name} to "
+                     f"{system.title} {system.tenant(profile)} (profile {profile.name!r})?")
+        return run_batch(profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
+                         as_json=args.json, results=args.results)
+    except (BatchFileError, BatchStopped) as exc:
+        raise CliError(str(exc)) from None
+    except HistoryError as exc:
+        raise CliError(f"The batch stopped: {exc}", code=3) from None
 
 
 def _confirm(question: str) -> None:

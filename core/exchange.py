@@ -192,6 +192,7 @@ class Exchange:
     Built only by core.sending, which masks every secret before handing it out.
     ``response`` is None when nothing came back (network failure, dry run).
     ``error`` is the transport's own words when the call failed below HTTP.
+    ``tenant`` names the customer's system in words (host and tenant id).
     """
 
     profile: str
@@ -204,6 +205,7 @@ class Exchange:
     error: str | None = None
     update: StatusUpdate | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    tenant: str = ""
 
     @property
     def ok(self) -> bool:
@@ -215,6 +217,7 @@ class Exchange:
             "profile": self.profile,
             "system": self.system,
             "operation": self.operation,
+            "tenant": self.tenant,
             "update": None
             if self.update is None
             else {
@@ -247,6 +250,7 @@ class Exchange:
             error=data.get("error"),
             update=None if update is None else StatusUpdate(**update),
             notes=tuple(data.get("notes", ())),
+            tenant=data.get("tenant", ""),
         )
 
 

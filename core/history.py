@@ -1,18 +1,22 @@
-"""Every exchange the user made, masked, in a small SQLite file beside the profiles.
+"""The audit trail: every call a person made, one committed row each, in SQLite.
 
-One row per exchange: the columns a list shows (time, profile, system, message id, new
-status, outcome) plus the whole record as JSON (Exchange.to_dict), so any entry can be
-opened in the traffic inspector later exactly as it was. Secrets never reach this file:
-exchanges are masked before core.sending returns them.
+A row holds what an auditor asks for (when, who, which profile, system and tenant, message
+id, status sent, description, outcome, HTTP status, elapsed) plus the whole masked
+exchange as JSON, so any row can be opened in the traffic inspector exactly as it was.
+Secrets never reach this file: core.sending masks exchanges before handing them out.
 
-Each call opens its own short-lived connection, so the window can use the history from
-worker threads without sharing a connection between threads.
+The file lives in the data folder, in WAL mode with full sync: a row is on disk when
+``record`` returns, so a batch killed at any moment resumes from what is recorded.
+Only ``prune`` (rows older than an age the user chose) ever deletes anything.
+Each call opens its own short-lived connection, so threads never share one.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -20,28 +24,43 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.exchange import Exchange
-from core.profiles import config_dir
+from core.profiles import data_dir
 
 HISTORY_FILE = "history.sqlite3"
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS exchanges (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    time TEXT NOT NULL,
-    profile TEXT NOT NULL,
-    system TEXT NOT NULL,
-    operation TEXT NOT NULL,
-    message_id TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL DEFAULT '',
-    http_status INTEGER,
-    outcome_kind TEXT NOT NULL,
-    outcome_summary TEXT NOT NULL,
-    exchange_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS exchanges_profile_time ON exchanges (profile, time);
-"""
-_COLUMNS = ("id, time, profile, system, operation, message_id, status, http_status, "
-            "outcome_kind, outcome_summary")
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS exchanges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        system TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT '',
+        http_status INTEGER,
+        outcome_kind TEXT NOT NULL,
+        outcome_summary TEXT NOT NULL,
+        exchange_json TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS exchanges_profile_time ON exchanges (profile, time)",
+)
+# Added in version 2: the audit columns and the batch a row belongs to.
+_ADDED = (
+    ("who", "TEXT NOT NULL DEFAULT ''"),
+    ("tenant", "TEXT NOT NULL DEFAULT ''"),
+    ("description", "TEXT NOT NULL DEFAULT ''"),
+    ("outcome_code", "TEXT NOT NULL DEFAULT ''"),
+    ("elapsed_ms", "INTEGER"),
+    ("batch_id", "TEXT NOT NULL DEFAULT ''"),
+    ("batch_row", "INTEGER"),
+    ("batch_final", "INTEGER NOT NULL DEFAULT 0"),
+)
+_COLUMNS = ("id, time, who, profile, system, tenant, operation, message_id, status, "
+            "description, http_status, elapsed_ms, outcome_kind, outcome_code, "
+            "outcome_summary, batch_id, batch_row")
+_SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_code",
+             "profile", "tenant", "who")
 
 
 class HistoryError(RuntimeError):
@@ -53,78 +72,131 @@ class HistoryEntry:
     """One row as a list shows it; ``History.exchange(entry.id)`` loads the full record."""
 
     id: int
-    time: str
+    time: str  # UTC, ISO 8601 with milliseconds
+    who: str
     profile: str
     system: str
+    tenant: str
     operation: str
     message_id: str
     status: str
+    description: str
     http_status: int | None
+    elapsed_ms: int | None
     outcome_kind: str
+    outcome_code: str
     outcome_summary: str
+    batch_id: str = ""
+    batch_row: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.outcome_kind == "done"
 
 
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which rows to list. Empty fields do not filter; times are UTC ISO strings."""
+
+    text: str = ""
+    profile: str = ""
+    outcome: str = ""  # "", "ok", "failed", or an outcome kind ("refused", ...)
+    since: str = ""
+    until: str = ""
+    batch_id: str = ""
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class BatchMark:
+    """Where a recorded call stands in a batch: file id, row number, last attempt or not."""
+
+    batch_id: str
+    row: int
+    final: bool
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or config_dir() / HISTORY_FILE
+        self.path = path or data_dir() / HISTORY_FILE
+        self._ready = False  # schema checked by this instance
+        self._lock = threading.Lock()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with closing(sqlite3.connect(self.path, timeout=10)) as db:
-                db.executescript(_SCHEMA)
+                db.execute("PRAGMA synchronous = FULL")
+                with self._lock:
+                    if not self._ready:
+                        _prepare(db)
+                        self._ready = True
                 with db:  # one transaction: committed on success, rolled back on error
                     yield db
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise HistoryError(
                 f"The history file {self.path} cannot be used ({exc}). Move it away to "
                 "start a new history; sending works without it."
             ) from exc
 
-    def record(self, exchange: Exchange) -> HistoryEntry:
-        """Store one (masked) exchange and return its row."""
-        data = exchange.to_dict()
+    def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
+        """Store one (masked) exchange, committed before this returns, and return its row."""
+        update = exchange.update
         started = exchange.timings.started_at if exchange.timings else \
             datetime.now(UTC).isoformat(timespec="milliseconds")
-        update = exchange.update
-        row = (
-            started,
-            exchange.profile,
-            exchange.system,
-            exchange.operation,
-            update.message_id if update else "",
-            update.status if update else "",
-            exchange.response.status_code if exchange.response else None,
-            exchange.outcome.kind.value,
-            exchange.outcome.summary,
-            json.dumps(data, ensure_ascii=False),
-        )
+        values = {
+            "time": started,
+            "who": _who(),
+            "profile": exchange.profile,
+            "system": exchange.system,
+            "tenant": exchange.tenant,
+            "operation": exchange.operation,
+            "message_id": update.message_id if update else "",
+            "status": update.status if update else "",
+            "description": update.description if update else "",
+            "http_status": exchange.response.status_code if exchange.response else None,
+            "elapsed_ms": round(exchange.timings.total_ms) if exchange.timings else None,
+            "outcome_kind": exchange.outcome.kind.value,
+            "outcome_code": exchange.outcome.code,
+            "outcome_summary": exchange.outcome.summary,
+            "batch_id": batch.batch_id if batch else "",
+            "batch_row": batch.row if batch else None,
+            "batch_final": int(batch.final) if batch else 0,
+            "exchange_json": json.dumps(exchange.to_dict(), ensure_ascii=False),
+        }
+        names = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
         with self._db() as db:
-            cursor = db.execute(
-                "INSERT INTO exchanges (time, profile, system, operation, message_id, status, "
-                "http_status, outcome_kind, outcome_summary, exchange_json) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-            entry_id = cursor.lastrowid
-        return HistoryEntry(entry_id or 0, *row[:-1])
+            cursor = db.execute(f"INSERT INTO exchanges ({names}) VALUES ({marks})",
+                                tuple(values.values()))
+            entry_id = cursor.lastrowid or 0
+        shown = {k: v for k, v in values.items() if k not in ("batch_final", "exchange_json")}
+        return HistoryEntry(id=entry_id, **shown)
 
     def recent(self, limit: int = 200, profile: str | None = None) -> list[HistoryEntry]:
         """The newest entries first, of one profile or of all."""
+        return self.search(HistoryFilter(profile=profile or "", limit=limit))
+
+    def search(self, which: HistoryFilter) -> list[HistoryEntry]:
+        """The rows ``which`` selects, newest first."""
         if not self.path.exists():
-            return []  # nothing sent yet: looking does not create the file
-        where, args = ("WHERE profile = ?", [profile]) if profile else ("", [])
+            return []  # nothing recorded yet: looking does not create the file
+        where, args = _where(which)
         with self._db() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM exchanges {where} ORDER BY id DESC LIMIT ?",
-                [*args, limit],
+                [*args, max(1, which.limit)],
             ).fetchall()
         return [HistoryEntry(*row) for row in rows]
+
+    def profiles(self) -> list[str]:
+        """Every profile name the history knows (also of profiles since removed)."""
+        if not self.path.exists():
+            return []
+        with self._db() as db:
+            return [row[0] for row in db.execute(
+                "SELECT DISTINCT profile FROM exchanges ORDER BY profile")]
 
     def exchange(self, entry_id: int) -> Exchange:
         with self._db() as db:
@@ -135,11 +207,86 @@ class History:
             raise HistoryError(f"History entry {entry_id} does not exist (any more).")
         return Exchange.from_dict(json.loads(row[0]))
 
-    def forget_profile(self, profile: str) -> int:
-        """Remove a profile's entries; returns how many were removed."""
+    def rows_done(self, profile: str, batch_id: str) -> set[int]:
+        """Rows of a batch file that finished (their last attempt recorded) for a profile."""
+        if not self.path.exists():
+            return set()
         with self._db() as db:
-            return db.execute("DELETE FROM exchanges WHERE profile = ?", (profile,)).rowcount
+            return {row[0] for row in db.execute(
+                "SELECT DISTINCT batch_row FROM exchanges WHERE profile = ? AND batch_id = ? "
+                "AND batch_final = 1", (profile, batch_id))}
 
-    def clear(self) -> None:
+    def prune(self, older_than_days: int) -> int:
+        """Delete rows older than that many days (the user's setting); returns how many."""
+        if older_than_days < 1:
+            raise ValueError("History is kept at least one day.")
+        cutoff = datetime.now(UTC).timestamp() - older_than_days * 86400
+        limit = datetime.fromtimestamp(cutoff, UTC).isoformat(timespec="milliseconds")
+        if not self.path.exists():
+            return 0
         with self._db() as db:
-            db.execute("DELETE FROM exchanges")
+            return db.execute("DELETE FROM exchanges WHERE time < ?", (limit,)).rowcount
+
+
+def _prepare(db: sqlite3.Connection) -> None:
+    """Create or upgrade the file: WAL journal, version-2 columns and indexes.
+
+    Runs in an immediate transaction, so two threads or processes opening a new or old
+    file at once do not both upgrade it.
+    """
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in _SCHEMA:
+            db.execute(statement)
+        if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            present = {row[1] for row in db.execute("PRAGMA table_info(exchanges)")}
+            for name, kind in _ADDED:
+                if name not in present:
+                    db.execute(f"ALTER TABLE exchanges ADD COLUMN {name} {kind}")
+            db.execute("CREATE INDEX IF NOT EXISTS exchanges_time ON exchanges (time)")
+            db.execute("CREATE INDEX IF NOT EXISTS exchanges_batch "
+                       "ON exchanges (profile, batch_id, batch_row)")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _where(which: HistoryFilter) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if which.text.strip():
+        pattern = "%" + which.text.strip().replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
+        args += [pattern] * len(_SEARCHED)
+    if which.profile:
+        clauses.append("profile = ?")
+        args.append(which.profile)
+    if which.outcome == "ok":
+        clauses.append("outcome_kind = 'done'")
+    elif which.outcome == "failed":
+        clauses.append("outcome_kind != 'done'")
+    elif which.outcome:
+        clauses.append("outcome_kind = ?")
+        args.append(which.outcome)
+    if which.since:
+        clauses.append("time >= ?")
+        args.append(which.since)
+    if which.until:
+        clauses.append("time < ?")
+        args.append(which.until)
+    if which.batch_id:
+        clauses.append("batch_id = ?")
+        args.append(which.batch_id)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _who() -> str:
+    """The person at the keyboard: the operating system's user name."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"

@@ -63,13 +63,21 @@ class Profile:
             name=str(data["name"]),
             system=str(data["system"]),
             base_url=str(data["base_url"]),
-            options={str(k): str(v) for k, v in (data.get("options") or {}).items()},
+            options=_options(data.get("options") or {}),
             presets={str(k): int(v) for k, v in (data.get("presets") or {}).items()},
             production=bool(data.get("production", False)),
             ca_bundle=data.get("ca_bundle") or None,
             proxy=data.get("proxy") or None,
             timeout=float(data.get("timeout") or DEFAULT_TIMEOUT),
         )
+
+
+def _options(saved: dict[str, Any]) -> dict[str, str]:
+    """Options as text; ``login`` (before version 0.2) is what ``auth`` is now."""
+    options = {str(k): str(v) for k, v in saved.items()}
+    if "login" in options:
+        options.setdefault("auth", options.pop("login"))
+    return options
 
 
 def check_profile_name(name: str) -> str:
@@ -82,10 +90,19 @@ def check_profile_name(name: str) -> str:
 
 
 def config_dir() -> Path:
+    """Where the profiles and settings live ($STATUSDESK_HOME when set)."""
     home = os.environ.get("STATUSDESK_HOME")
     if home:
         return Path(home)
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """Where the history lives ($STATUSDESK_HOME when set, so tests keep one folder)."""
+    home = os.environ.get("STATUSDESK_HOME")
+    if home:
+        return Path(home)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 class ProfileStore:

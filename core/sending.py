@@ -8,6 +8,7 @@ failures below HTTP, comes back as an Exchange whose outcome says what happened.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,6 +23,7 @@ from core.exchange import (
 )
 from core.profiles import Profile
 from core.redaction import placeholder, redact_exchange, redact_request
+from core.secrets import SecretStoreError
 from core.systems import get_system
 from core.systems.base import InvalidInput, RenewalFailed, TargetSystem
 from core.transport import Connection, Delivery
@@ -145,6 +147,22 @@ def sign_in(
     return _record(profile, "sign-in", None, signed.delivery, outcome, [], seen)
 
 
+SIGN_IN_OPTIONS = ("auth", "username", "tenant", "environment", "login_url", "client_id",
+                   "oauth_server")
+
+
+def stale_sign_in(old: Profile | None, new: Profile) -> list[str]:
+    """Fields StatusDesk keeps (a cached ticket) that no longer fit the changed profile.
+
+    A ticket belongs to one NetServer, tenant and user: once the address or the sign-in
+    settings change, it must be forgotten, never sent to the new place.
+    """
+    if old is None or (old.base_url == new.base_url and all(
+            old.option(key) == new.option(key) for key in SIGN_IN_OPTIONS)):
+        return []
+    return [spec.key for spec in get_system(old.system).secret_fields(old) if spec.managed]
+
+
 def _no_sign_in(system: TargetSystem, profile: Profile) -> str:
     if system.signs_in_with_browser(profile):
         return (f"Profile {profile.name!r} signs in through the browser: use Sign in in the "
@@ -183,9 +201,12 @@ def _call(
                 return _record(profile, operation, update, signed_in.delivery,
                                signed_in.outcome, notes, secrets)
             secrets = {**secrets, **signed_in.fresh}
-            notes.append(f"No current {' or '.join(_secret_fields(signed_in.fresh))} was "
-                         f"stored: StatusDesk signed in as {signed_in.who} first and stored "
-                         "the new one in the keyring.")
+            if signed_in.who and signed_in.stored:
+                notes.append(f"No current {' or '.join(_secret_fields(signed_in.fresh))} was "
+                             f"stored: StatusDesk signed in as {signed_in.who} first and "
+                             "stored the new one in the keyring.")
+            else:
+                notes.append(signed_in.note)
         request = build(secrets)  # a missing credential raises here, before anything is sent
         delivery = conn.perform(request)
         outcome = delivery.failure or read(delivery.response)
@@ -220,6 +241,7 @@ def _record(
         error=delivery.error,
         update=update,
         notes=tuple(notes),
+        tenant=get_system(profile.system).tenant(profile),
     )
     return redact_exchange(exchange, secrets)
 
@@ -238,6 +260,17 @@ class _Renewal:
     delivery: Delivery | None = None
     outcome: Outcome | None = None
     who: str = ""
+    stored: bool = True  # False: the fresh values could not be kept in the keyring
+
+
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _profile_lock(name: str) -> threading.Lock:
+    """One renewal at a time per profile in this process (the window runs several jobs)."""
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(name, threading.Lock())
 
 
 def _renew(
@@ -252,39 +285,56 @@ def _renew(
 ) -> _Renewal:
     """Renew credentials and store them; no fresh values (and a note saying why) if not.
 
-    When the renewal is refused but the keyring meanwhile holds other values (another
-    StatusDesk window or command renewed first and spent the refresh token we read), those
-    are adopted instead of giving up.
+    Renewed values another call stored since ``secrets`` were read (another job of this
+    window, waiting on the same lock, or another StatusDesk process whose renewal spent the
+    refresh token we read) are adopted instead of renewing again or giving up.
     """
-    renewal = request or system.renewal_request(profile, secrets)
-    if renewal is None:
-        return _Renewal({}, "The credentials have expired and this profile cannot renew them "
-                            "by itself.")
-    delivery = conn.perform(renewal)
-    if delivery.response is None:
-        outcome = delivery.failure or Outcome(OutcomeKind.TRANSPORT, str(delivery.error))
-        return _Renewal({}, f"Signing in failed: {outcome.summary}", delivery, outcome)
-    try:
-        signed = system.read_renewal(profile, delivery.response)
-    except RenewalFailed as exc:
-        newer = _changed_meanwhile(profile, store, secrets) if adopt_newer else {}
+    with _profile_lock(profile.name):
+        newer = _changed_meanwhile(system, profile, store, secrets) if adopt_newer else {}
         if newer:
-            return _Renewal(newer, "The renewal was refused because another StatusDesk window "
-                            "or command had just renewed the credentials: StatusDesk used "
-                            "theirs and repeated the call once.", delivery)
-        outcome = Outcome(OutcomeKind.CREDENTIALS, str(exc), code="sign-in failed",
-                          advice="Store working credentials for this profile, or sign in again.")
-        return _Renewal({}, str(exc), delivery, outcome)
-    fresh = {k: v for k, v in signed.secrets.items() if v}
-    store.set_many(profile.name, fresh)
-    return _Renewal(fresh, f"The credentials were refused or had expired: StatusDesk renewed "
-                           f"them (signed in again as {signed.who}), stored the new "
-                           f"{' and '.join(_secret_fields(fresh))} in the keyring and repeated "
-                           "the call once.", delivery, who=signed.who)
+            return _Renewal(newer, "Another call had just renewed the credentials: "
+                                   "StatusDesk used them and repeated the call once.")
+        renewal = request or system.renewal_request(profile, secrets)
+        if renewal is None:
+            return _Renewal({}, "The credentials have expired and this profile cannot renew "
+                                "them by itself.")
+        delivery = conn.perform(renewal)
+        if delivery.response is None:
+            outcome = delivery.failure or Outcome(OutcomeKind.TRANSPORT, str(delivery.error))
+            return _Renewal({}, f"Signing in failed: {outcome.summary}", delivery, outcome)
+        try:
+            signed = system.read_renewal(profile, delivery.response)
+        except RenewalFailed as exc:
+            newer = _changed_meanwhile(system, profile, store, secrets) if adopt_newer else {}
+            if newer:
+                return _Renewal(newer, "The renewal was refused because another StatusDesk "
+                                "window or command had just renewed the credentials: "
+                                "StatusDesk used theirs and repeated the call once.", delivery)
+            outcome = Outcome(OutcomeKind.CREDENTIALS, str(exc), code="sign-in failed",
+                              advice="Store working credentials for this profile, or sign in "
+                                     "again.")
+            return _Renewal({}, str(exc), delivery, outcome)
+        fresh = {k: v for k, v in signed.secrets.items() if v}
+        names = " and ".join(_secret_fields(fresh))
+        try:
+            store.set_many(profile.name, fresh)
+        except SecretStoreError as exc:  # still use them for this call: they are valid
+            return _Renewal(fresh, f"StatusDesk signed in again as {signed.who} and used the "
+                                   f"new {names} for this call, but could not store them in "
+                                   f"the keyring ({exc}). Sign in again once the keyring "
+                                   "works.", delivery, who=signed.who, stored=False)
+        return _Renewal(fresh, f"The credentials were refused or had expired: StatusDesk "
+                               f"renewed them (signed in again as {signed.who}), stored the new "
+                               f"{names} in the keyring and repeated the call once.", delivery,
+                        who=signed.who)
 
 
-def _changed_meanwhile(profile: Profile, store: Secrets, seen: dict[str, str]) -> dict[str, str]:
-    current = store.read_all(profile.name, secret_keys(profile))
+def _changed_meanwhile(
+    system: TargetSystem, profile: Profile, store: Secrets, seen: dict[str, str]
+) -> dict[str, str]:
+    """Values a sign-in or renewal writes that differ from what this call read."""
+    keys = [spec.key for spec in system.secret_fields(profile) if spec.renewed]
+    current = store.read_all(profile.name, keys)
     return {k: v for k, v in current.items() if v and seen.get(k) != v}
 
 

@@ -153,8 +153,8 @@ def describe_failure(exc: httpx.HTTPError, url: str) -> Outcome:
     else:
         summary = f"The call to {target} failed: {_reason(text)}."
         advice = "Check the network and try again."
-    return Outcome(OutcomeKind.TRANSPORT, summary, code=type(exc).__name__, advice=advice,
-                   detail=text)
+    code = "TLS certificate" if "certificate" in summary else type(exc).__name__
+    return Outcome(OutcomeKind.TRANSPORT, summary, code=code, advice=advice, detail=text)
 
 
 def _reason(text: str) -> str:

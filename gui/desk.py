@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from core.profiles import Profile, ProfileStore, config_dir
+from core.profiles import Profile, ProfileStore, config_dir, data_dir
 
 if TYPE_CHECKING:
     from core.history import History
@@ -149,6 +149,7 @@ class Desk:
         secrets: Secrets | None = None,
     ) -> None:
         self.folder = folder or config_dir()
+        self.history_folder = folder or data_dir()
         self.profiles = ProfileStore(self.folder)
         self.secrets: Secrets = secrets if secrets is not None else SerialSecrets()
         self.connections = Connections()
@@ -160,5 +161,5 @@ class Desk:
         if self._history is None:
             from core.history import HISTORY_FILE, History
 
-            self._history = History(self.folder / HISTORY_FILE)
+            self._history = History(self.history_folder / HISTORY_FILE)
         return self._history

@@ -75,6 +75,7 @@ class SecretSpec:
     ``managed``: StatusDesk writes it itself (a cached ticket, its expiry); the user signs
     in instead of entering it. ``expiry_of``: this value is when that other field's value
     runs out (ISO time, UTC). ``from_file``: usually loaded from a file (a private key).
+    ``renewed``: a sign-in or renewal writes it (a cached ticket, the OAuth tokens).
     """
 
     key: str
@@ -84,6 +85,7 @@ class SecretSpec:
     managed: bool = False
     expiry_of: str = ""
     from_file: bool = False
+    renewed: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,16 @@ class TargetSystem(Protocol):
 
     def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
         """The renewed secrets to store, by field, and who signed in; raises RenewalFailed."""
+
+    pace: tuple[float, int]  # batch default: calls per second, burst
+
+    def retry_after(
+        self, outcome: Outcome, response: ReceivedResponse | None,
+        last_good: ReceivedResponse | None,
+    ) -> float | None:
+        """For a batch: None when the outcome is final; else the least seconds to wait
+        before trying again (0.0: just the growing pause). ``last_good`` is the answer of
+        the last call that succeeded. Network failures are handled by the batch itself."""
 
     def check_secret(self, profile: Profile, field: str, value: str) -> None:
         """Raise InvalidInput when a value cannot be what the field needs (before storing)."""

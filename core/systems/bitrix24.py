@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import urlencode, urlsplit
 
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
@@ -38,10 +39,11 @@ _REST_TAIL = re.compile(r"/rest(/.*)?$")
 
 ACCESS_TOKEN = SecretSpec("access-token", "access token",
                           "The OAuth access token of the app: Sign in fills it (it lives 1 hour "
-                          "and is renewed by itself); or paste one.", required=False)
+                          "and is renewed by itself); or paste one.", required=False,
+                          renewed=True)
 REFRESH_TOKEN = SecretSpec("refresh-token", "refresh token",
                            "Lets StatusDesk renew the access token: Sign in fills it.",
-                           required=False)
+                           required=False, renewed=True)
 CLIENT_SECRET = SecretSpec("client-secret", "client secret",
                            "The app's client secret, sent only to the OAuth server: needed to "
                            "sign in and to renew tokens.")
@@ -59,6 +61,7 @@ class Bitrix24:
     key = "bitrix24"
     title = "Bitrix24"
     reads_status_back = False  # no documented method reads a message's status
+    pace = (2.0, 10)  # the portal drains 2 calls/s (burst 50): stay well inside it
     options = (
         OptionSpec("code", "Provider code", "--code",
                    "The SMS provider's CODE as registered with messageservice.sender.add.",
@@ -150,7 +153,7 @@ class Bitrix24:
         return self._call(profile, secrets, METHOD, params)
 
     def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
-        outcome, data = _read(response)
+        outcome, data = _read(response, profile.base_url)
         if outcome is not None:
             return outcome
         if data.get("result") is True:
@@ -171,7 +174,7 @@ class Bitrix24:
     def read_connection_test(
         self, profile: Profile, response: ReceivedResponse
     ) -> tuple[Outcome, tuple[str, ...]]:
-        outcome, data = _read(response)
+        outcome, data = _read(response, profile.base_url)
         if outcome is not None:
             return outcome, ()
         codes = tuple(str(c) for c in data.get("result") or () if isinstance(c, str))
@@ -228,9 +231,26 @@ class Bitrix24:
                                 f"{': ' + description if description else ''}).")
         who = f"user {data['user_id']}" if data.get("user_id") else "the app's user"
         portal = data.get("domain") or urlsplit(profile.base_url).netloc
-        return SignIn({ACCESS_TOKEN.key: str(data["access_token"]),
-                       REFRESH_TOKEN.key: str(data.get("refresh_token") or "")},
+        # The new refresh token first: the old one is spent, this one must not be lost.
+        return SignIn({REFRESH_TOKEN.key: str(data.get("refresh_token") or ""),
+                       ACCESS_TOKEN.key: str(data["access_token"])},
                       f"{who} on {portal}")
+
+    def retry_after(
+        self, outcome: Outcome, response: ReceivedResponse | None,
+        last_good: ReceivedResponse | None,
+    ) -> float | None:
+        """Limits are refused before execution, so trying again is always safe.
+
+        OPERATION_TIME_LIMIT lasts until ``time.operating_reset_at`` of the last good
+        answer (the refusal itself may not say).
+        """
+        if outcome.code in ("QUERY_LIMIT_EXCEEDED", "OVERLOAD_LIMIT"):
+            return 0.0
+        if outcome.code == "OPERATION_TIME_LIMIT":
+            reset = _operating_reset_at(response) or _operating_reset_at(last_good)
+            return max(0.0, reset - time.time()) if reset is not None else 0.0
+        return None
 
     def check_secret(self, profile: Profile, field: str, value: str) -> None:
         if field == WEBHOOK_URL.key and not _WEBHOOK.match(value.strip()):
@@ -292,11 +312,11 @@ class Bitrix24:
         )
 
 
-def _read(response: ReceivedResponse) -> tuple[Outcome | None, dict]:
+def _read(response: ReceivedResponse, portal: str) -> tuple[Outcome | None, dict]:
     """(failure outcome, None) or (None, the decoded JSON object of a good answer)."""
     if 300 <= response.status_code < 400:
         location = response.header("location") or ""
-        moved_to = _portal_of(location)
+        moved_to = _portal_of(location, portal)
         return Outcome(
             OutcomeKind.REFUSED,
             f"The portal has moved (HTTP {response.status_code}) to "
@@ -333,13 +353,32 @@ def _read(response: ReceivedResponse) -> tuple[Outcome | None, dict]:
     return None, data
 
 
-def _portal_of(location: str) -> str:
-    """The portal address in a redirect's Location (what the profile's address should be)."""
+def _operating_reset_at(response: ReceivedResponse | None) -> float | None:
+    """``time.operating_reset_at`` (Unix time) of an answer, when it carries one."""
+    if response is None:
+        return None
+    try:
+        data = json.loads(response.body.decode("utf-8"))
+        value = data["time"]["operating_reset_at"]
+        return float(value)
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _portal_of(location: str, came_from: str) -> str:
+    """The portal address a redirect points at, to offer as the profile's new address.
+
+    Empty (nothing offered) for an address that is not http(s), or that would take the
+    access token from https down to plain http. User info in the address is dropped.
+    """
     parts = urlsplit(location)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
+    if parts.scheme == "http" and urlsplit(came_from).scheme == "https":
+        return ""
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
     path = _REST_TAIL.sub("", parts.path).rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}"
+    return f"{parts.scheme}://{host}{path}"
 
 
 def _http(response: ReceivedResponse) -> Outcome:

@@ -39,11 +39,11 @@ TICKET = SecretSpec(
 )
 CACHED_TICKET = SecretSpec(
     "ticket", "ticket", "The ticket of the last sign-in; StatusDesk keeps it up to date.",
-    required=False, managed=True,
+    required=False, managed=True, renewed=True,
 )
 TICKET_EXPIRES = SecretSpec(
     "ticket-expires", "ticket expiry", "When the cached ticket expires (UTC); kept with it.",
-    required=False, managed=True, expiry_of="ticket",
+    required=False, managed=True, expiry_of="ticket", renewed=True,
 )
 PASSWORD = SecretSpec(
     "password", "password", "The onsite NetServer password of the profile's username."
@@ -98,6 +98,7 @@ class SuperOffice:
     key = "superoffice"
     title = "SuperOffice"
     reads_status_back = True
+    pace = (5.0, 5)  # NetServer publishes no limit: a gentle default the user may change
     options = (
         OptionSpec(
             "plugin",
@@ -402,6 +403,15 @@ class SuperOffice:
             raise RenewalFailed(f"Signing in to NetServer failed: {str(exc).rstrip('.')}."
                                 ) from None
         return SignIn({TICKET.key: ticket}, who)
+
+    def retry_after(
+        self, outcome: Outcome, response: ReceivedResponse | None,
+        last_good: ReceivedResponse | None,
+    ) -> float | None:
+        """Only "busy, try later" answers (HTTP 503) are worth another attempt."""
+        if response is not None and response.status_code == 503:
+            return 0.0
+        return None
 
     def check_secret(self, profile: Profile, field: str, value: str) -> None:
         if field == PRIVATE_KEY.key:

@@ -1,0 +1,201 @@
+"""Send a checked batch of rows, one after another, at a pace the customer's system takes.
+
+Rules, for the CLI and the window alike:
+- never faster than the profile's rate limiter allows;
+- "too busy" answers (Bitrix24 QUERY_LIMIT_EXCEEDED, OVERLOAD_LIMIT, OPERATION_TIME_LIMIT
+  until its reset time; SuperOffice HTTP 503), time-outs and connection failures are tried
+  again after growing pauses, a bounded number of times (the calls are idempotent); any
+  other answer is final for that row;
+- every attempt is committed to the history before the next one starts, marked with the
+  file's id and row, so a run killed at any moment resumes where it stopped;
+- rejected credentials (after the one renewal core.sending tries) stop the whole run:
+  every further row would be refused the same way.
+Pause, resume and cancel are safe from any thread; a call in flight is finished first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.batch_file import BatchFile, BatchRow
+from core.exchange import Exchange, OutcomeKind, ReceivedResponse
+from core.history import BatchMark, History
+from core.pacing import Backoff, RateLimiter
+from core.profiles import Profile
+from core.sending import Secrets, send_status
+from core.systems import get_system
+from core.transport import Connection
+
+# Failures below HTTP worth another attempt (a certificate problem is not one of them).
+NETWORK_RETRIES = frozenset({"ConnectError", "ConnectTimeout", "ReadTimeout", "WriteTimeout",
+                             "PoolTimeout", "RemoteProtocolError", "ReadError", "WriteError"})
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: BatchRow
+    exchange: Exchange | None  # the last attempt; None for a row done in an earlier run
+    attempts: int
+    skipped: bool = False  # already done: found in the history when resuming
+
+    @property
+    def ok(self) -> bool:
+        return self.skipped or (self.exchange is not None and self.exchange.ok)
+
+
+@dataclass
+class BatchSummary:
+    rows: int = 0  # valid rows in the file
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0  # done in an earlier run
+    retries: int = 0
+    cancelled: bool = False
+    stopped: str = ""  # why the run stopped before the end, in words
+    failures: dict[str, int] = field(default_factory=dict)  # error code -> rows
+
+    @property
+    def unsent(self) -> int:
+        return self.rows - self.done - self.failed - self.skipped
+
+
+class BatchRun:
+    """One run of a batch file against one profile. ``run`` blocks: call it off the UI thread."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        store: Secrets,
+        batch: BatchFile,
+        history: History,
+        *,
+        rate: float | None = None,
+        burst: int | None = None,
+        backoff: Backoff | None = None,
+        connection: Connection | None = None,
+    ) -> None:
+        system = get_system(profile.system)
+        default_rate, default_burst = system.pace
+        self.profile, self.store, self.batch, self.history = profile, store, batch, history
+        self.limiter = RateLimiter(rate or default_rate, burst or default_burst)
+        self.backoff = backoff or Backoff()
+        self._system = system
+        self._connection = connection
+        self._last_good: ReceivedResponse | None = None  # for limits that reset later
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    # -- control, from any thread -------------------------------------------------------
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused run wakes up to stop
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # -- the run ------------------------------------------------------------------------
+
+    def run(
+        self,
+        on_row: Callable[[RowResult], None] | None = None,
+        on_wait: Callable[[BatchRow, str, float], None] | None = None,
+        *,
+        resume: bool = False,
+    ) -> BatchSummary:
+        """Send every valid row not yet done; report each row as it finishes.
+
+        ``on_wait(row, reason, seconds)`` is told about pauses before another attempt.
+        Raises HistoryError when the history cannot be written (nothing more is sent).
+        """
+        rows = self.batch.valid
+        done = self.history.rows_done(self.profile.name, self.batch.batch_id) if resume \
+            else set()
+        summary = BatchSummary(rows=len(rows))
+        connection = self._connection or Connection(self.profile)
+        try:
+            for row in rows:
+                if row.row in done:
+                    summary.skipped += 1
+                    _tell(on_row, RowResult(row, None, 0, skipped=True))
+                    continue
+                if not self._wait_while_paused():
+                    summary.cancelled = True
+                    break
+                result = self._send_row(row, connection, summary, on_wait)
+                if result is None:
+                    summary.cancelled = True
+                    break
+                self._count(result, summary)
+                _tell(on_row, result)
+                if result.exchange and result.exchange.outcome.kind is OutcomeKind.CREDENTIALS:
+                    summary.stopped = (f"Stopped at row {row.row}: "
+                                       f"{result.exchange.outcome.summary}")
+                    break
+        finally:
+            if self._connection is None:
+                connection.close()
+        return summary
+
+    def _send_row(self, row: BatchRow, connection: Connection, summary: BatchSummary,
+                  on_wait: Callable[[BatchRow, str, float], None] | None) -> RowResult | None:
+        """Attempts of one row until a final answer; None when cancelled before any."""
+        attempts, exchange = 0, None
+        while True:
+            if not self.limiter.acquire(self._stop):
+                return RowResult(row, exchange, attempts) if exchange else None
+            exchange = send_status(self.profile, row.update, self.store, connection)
+            attempts += 1
+            pause = self._pause_after(exchange, attempts)
+            final = pause is None  # a row cancelled while it waits to try again is not done
+            self.history.record(exchange, BatchMark(self.batch.batch_id, row.row, final))
+            if final or self._stop.is_set():
+                return RowResult(row, exchange, attempts)
+            summary.retries += 1
+            if on_wait is not None:
+                on_wait(row, exchange.outcome.code or exchange.outcome.summary, pause)
+            if self._stop.wait(pause):
+                return RowResult(row, exchange, attempts)
+
+    def _pause_after(self, exchange: Exchange, attempts: int) -> float | None:
+        """Seconds before the next attempt, or None when this answer is final."""
+        outcome = exchange.outcome
+        if outcome.ok:
+            self._last_good = exchange.response
+            return None
+        if outcome.kind is OutcomeKind.TRANSPORT:
+            at_least = 0.0 if outcome.code in NETWORK_RETRIES else None
+        else:
+            at_least = self._system.retry_after(outcome, exchange.response, self._last_good)
+        if at_least is None:
+            return None
+        return self.backoff.pause(attempts, at_least)
+
+    def _wait_while_paused(self) -> bool:
+        self._running.wait()
+        return not self._stop.is_set()
+
+    @staticmethod
+    def _count(result: RowResult, summary: BatchSummary) -> None:
+        if result.ok:
+            summary.done += 1
+            return
+        summary.failed += 1
+        outcome = result.exchange.outcome if result.exchange else None
+        code = (outcome.code or outcome.kind.value) if outcome else "unknown"
+        summary.failures[code] = summary.failures.get(code, 0) + 1
+
+
+def _tell(on_row: Callable[[RowResult], None] | None, result: RowResult) -> None:
+    if on_row is not None:
+        on_row(result)

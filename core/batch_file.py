@@ -1,0 +1,176 @@
+"""Rows for a batch: a CSV file (or pasted rows) read the way spreadsheets write them.
+
+The header row names the columns: ``message_id,status,description`` (description optional,
+names case-insensitive, in any order). Separators ``,`` ``;`` or tab, a UTF-8 BOM, quoted
+fields with commas, quotes and line breaks inside are all taken. Rows are numbered as a
+spreadsheet shows them (the header is row 1). Every row is then checked against the
+profile, exactly as a single send would be; rows with a problem are kept, marked, and never
+sent. A file is known by the hash of its bytes: that is what ``--resume`` looks up.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from core.exchange import StatusUpdate
+from core.profiles import Profile
+from core.systems import get_system
+from core.systems.base import InvalidInput
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+_COLUMNS = {"messageid": "message_id", "status": "status", "description": "description",
+            "statusdescription": "description"}
+_NOT_NAME = re.compile(r"[^a-z]")
+
+
+class BatchFileError(ValueError):
+    """The file cannot be read as a batch at all; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    message_id: str
+    status: str
+    description: str = ""
+    problem: str = ""  # why this row will not be sent; empty when it is fine
+
+    @property
+    def update(self) -> StatusUpdate:
+        return StatusUpdate(self.message_id, self.status, self.description)
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    name: str
+    batch_id: str  # the hash of the file's bytes: the same file resumes the same batch
+    rows: tuple[BatchRow, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> tuple[BatchRow, ...]:
+        return tuple(row for row in self.rows if not row.problem)
+
+    @property
+    def invalid(self) -> tuple[BatchRow, ...]:
+        return tuple(row for row in self.rows if row.problem)
+
+
+def read_batch(data: bytes | str, name: str = "pasted rows") -> BatchFile:
+    """Rows of a CSV file or pasted text; raises BatchFileError when it is no batch at all."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if len(raw) > MAX_BYTES:
+        raise BatchFileError(f"{name} is {len(raw) // (1024 * 1024)} MB; a batch file may be "
+                             f"at most {MAX_BYTES // (1024 * 1024)} MB. Split it.")
+    text, notes = _decode(raw, name)
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise BatchFileError(f"{name} is empty: it needs a header row "
+                             "message_id,status,description and one row per message.")
+    delimiter = max((";", ",", "\t"), key=first.count)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header, columns = _header(records, name)
+        rows = list(_rows(records, header, columns, name))
+    except csv.Error as exc:
+        raise BatchFileError(f"{name} cannot be read as CSV ({exc}).") from None
+    if not rows:
+        raise BatchFileError(f"{name} has a header but no rows.")
+    batch_id = hashlib.sha256(raw).hexdigest()[:20]
+    return BatchFile(name, batch_id, tuple(rows), tuple(notes))
+
+
+def check_rows(batch: BatchFile, profile: Profile) -> BatchFile:
+    """The same file with each row's problem filled in, as a single send would judge it.
+
+    A message id that repeats an earlier row's is a problem too: which status would win
+    is not clear, and the person should decide.
+    """
+    system = get_system(profile.system)
+    seen: dict[str, int] = {}
+    checked = []
+    for row in batch.rows:
+        problem = row.problem
+        if not problem:
+            try:
+                system.validate(row.update, profile)
+            except InvalidInput as exc:
+                problem = exc.message
+        key = row.message_id.strip()
+        if not problem and key in seen:
+            problem = f"Same message id as row {seen[key]}: keep one of the two rows."
+        seen.setdefault(key, row.row)
+        checked.append(replace(row, problem=problem))
+    return replace(batch, rows=tuple(checked))
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text"
+        try:
+            return raw.decode("utf-16"), []
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in raw:
+        try:
+            return raw.decode("utf-8-sig"), []
+        except UnicodeDecodeError:
+            pass
+        try:
+            return raw.decode("cp1252"), [f"{name} is not UTF-8; it was read as Windows-1252 "
+                                          "(Western European). Check accented letters."]
+        except UnicodeDecodeError:
+            pass
+    raise BatchFileError(f"{name} is not a text file: save it from the spreadsheet as "
+                         "CSV (UTF-8).")
+
+
+def _header(records: Iterable[list[str]], name: str) -> tuple[list[str], dict[str, int]]:
+    for header in records:
+        if any(cell.strip() for cell in header):
+            break
+    else:
+        raise BatchFileError(f"{name} has no header row.")
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        column = _COLUMNS.get(_NOT_NAME.sub("", cell.strip().lower()))
+        if column and column not in columns:
+            columns[column] = index
+    missing = [c for c in ("message_id", "status") if c not in columns]
+    if missing:
+        raise BatchFileError(
+            f"{name}: the first row must be the header message_id,status,description "
+            f"(description optional); found {', '.join(repr(c) for c in header[:5])}, "
+            f"missing {' and '.join(missing)}.")
+    return header, columns
+
+
+def _rows(records: Iterable[list[str]], header: list[str], columns: dict[str, int],
+          name: str) -> Iterable[BatchRow]:
+    def cell(record: list[str], column: str) -> str:
+        index = columns.get(column)
+        return record[index] if index is not None and index < len(record) else ""
+
+    count = 0
+    for number, record in enumerate(records, start=2):
+        if not any(value.strip() for value in record):
+            continue  # blank lines at the end of a sheet
+        count += 1
+        if count > MAX_ROWS:
+            raise BatchFileError(f"{name} has more than {MAX_ROWS:,} rows. Split it.")
+        message_id, status = cell(record, "message_id").strip(), cell(record, "status").strip()
+        problem = ""
+        if not message_id:
+            problem = "The message id is empty."
+        elif not status:
+            problem = "The status is empty."
+        elif len(record) > len(header) and any(v.strip() for v in record[len(header):]):
+            problem = (f"This row has {len(record)} cells but the header {len(header)}: a "
+                       "separator inside a value needs quotes.")
+        yield BatchRow(number, message_id, status, cell(record, "description"), problem)

@@ -1,0 +1,194 @@
+"""``statusdesk-cli batch NAME FILE.csv``: check every row, then send the valid ones.
+
+Invalid rows are listed and never sent. On a terminal a progress line is kept up to date
+on standard error; ``--json`` prints one JSON line per row, then one with the summary.
+Ctrl+C stops after the call in flight, which is recorded: ``--resume`` carries on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from core.batch import BatchRun, BatchSummary, RowResult
+from core.batch_file import BatchFile, BatchRow, check_rows, read_batch
+from core.csv_out import table
+from core.exchange import OutcomeKind
+from core.history import History
+from core.profiles import Profile
+from core.secrets import SecretStore
+from core.systems import get_system
+
+RESULT_COLUMNS = ("row", "message_id", "status", "description", "outcome", "error_code",
+                  "summary", "http_status", "attempts")
+
+
+class BatchStopped(Exception):
+    """The batch cannot start; the message says why (exit code 2)."""
+
+
+def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
+    if path == "-":
+        data, name = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read(), "stdin"
+    else:
+        try:
+            data, name = Path(path).read_bytes(), Path(path).name
+        except OSError as exc:
+            raise BatchStopped(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    return check_rows(read_batch(data, name), profile)
+
+
+def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: int | None,
+              resume: bool, as_json: bool, results: str | None,
+              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    for note in batch.notes:
+        print(f"Note: {note}", file=err)
+    for row in batch.invalid:
+        print(f"Row {row.row} not sent ({row.message_id or 'no message id'}): {row.problem}",
+              file=err)
+    if not batch.valid:
+        raise BatchStopped(f"{batch.name}: no row can be sent.")
+    run = BatchRun(profile, SecretStore(), batch, History(), rate=rate, burst=burst)
+    system = get_system(profile.system)
+    progress = _Progress(len(batch.valid), err) if err.isatty() and not as_json else None
+    print(f"Sending {len(batch.valid)} rows of {batch.name} to {system.title} "
+          f"{system.tenant(profile)} at most {run.limiter.rate:g}/s "
+          f"(batch {batch.batch_id}).", file=err)
+    finished: list[RowResult] = []
+
+    def on_row(result: RowResult) -> None:
+        finished.append(result)
+        if as_json:
+            print(json.dumps(_row_dict(result), ensure_ascii=False), file=out, flush=True)
+        if progress:
+            progress.row(result)
+
+    def on_wait(row: BatchRow, reason: str, seconds: float) -> None:
+        if progress:
+            progress.waiting(row, reason, seconds)
+        elif not as_json:
+            print(f"Row {row.row}: {reason}; trying again in {seconds:.1f} s.", file=err)
+
+    summary = _run_interruptibly(run, on_row, on_wait, resume, err)
+    if progress:
+        progress.end()
+    if results:
+        Path(results).write_text(_results_csv(batch, finished), encoding="utf-8")
+    _report(summary, batch, as_json, out, err)
+    return _exit_code(summary, finished)
+
+
+def _run_interruptibly(run: BatchRun, on_row, on_wait, resume: bool,
+                       err: TextIO) -> BatchSummary:
+    """The run in a worker thread, so Ctrl+C can stop it cleanly after the call in flight."""
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["summary"] = run.run(on_row, on_wait, resume=resume)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="batch", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        print("\nStopping after the call in flight…", file=err, flush=True)
+        run.cancel()
+        worker.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["summary"]  # type: ignore[return-value]
+
+
+def _row_dict(result: RowResult) -> dict[str, object]:
+    row, exchange = result.row, result.exchange
+    outcome = exchange.outcome if exchange else None
+    return {
+        "row": row.row, "message_id": row.message_id, "status": row.status,
+        "ok": result.ok, "skipped": result.skipped, "attempts": result.attempts,
+        "kind": outcome.kind.value if outcome else "done",
+        "code": outcome.code if outcome else "",
+        "summary": outcome.summary if outcome else "Done in an earlier run.",
+        "http_status": exchange.response.status_code if exchange and exchange.response
+        else None,
+    }
+
+
+def _results_csv(batch: BatchFile, finished: list[RowResult]) -> str:
+    by_row = {result.row.row: result for result in finished}
+    lines = []
+    for row in batch.rows:
+        result = by_row.get(row.row)
+        if row.problem:
+            cells = ("not sent", "invalid", row.problem, None, 0)
+        elif result is None:
+            cells = ("not sent", "", "Not sent (the run stopped before this row).", None, 0)
+        else:
+            data = _row_dict(result)
+            cells = (data["kind"], data["code"], data["summary"], data["http_status"],
+                     data["attempts"])
+        lines.append((row.row, row.message_id, row.status, row.description, *cells))
+    return table(RESULT_COLUMNS, lines)
+
+
+def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
+            err: TextIO) -> None:
+    data = {"batch_id": batch.batch_id, "rows": summary.rows, "done": summary.done,
+            "failed": summary.failed, "skipped": summary.skipped, "unsent": summary.unsent,
+            "invalid": len(batch.invalid), "retries": summary.retries,
+            "cancelled": summary.cancelled, "stopped": summary.stopped,
+            "failures": summary.failures}
+    if as_json:
+        print(json.dumps({"summary": data}, ensure_ascii=False), file=out)
+        return
+    text = (f"{summary.done} done, {summary.failed} failed, {summary.skipped} done earlier, "
+            f"{summary.unsent} not sent, {len(batch.invalid)} invalid; "
+            f"{summary.retries} retries.")
+    if summary.failures:
+        text += " Failures: " + ", ".join(f"{c} ×{n}" for c, n in summary.failures.items())
+    print(text, file=out)
+    if summary.stopped:
+        print(summary.stopped, file=err)
+    if summary.cancelled or summary.stopped:
+        print("Carry on later with the same file and --resume.", file=err)
+
+
+def _exit_code(summary: BatchSummary, finished: list[RowResult]) -> int:
+    if summary.stopped:
+        return OutcomeKind.CREDENTIALS.exit_code
+    if summary.cancelled:
+        return 130
+    kinds = {r.exchange.outcome.kind for r in finished if r.exchange and not r.ok}
+    if not kinds:
+        return 0
+    return min(kind.exit_code for kind in kinds if kind is not OutcomeKind.DONE)
+
+
+class _Progress:
+    """One line on a terminal: rows sent, failures, what is being waited for."""
+
+    def __init__(self, total: int, err: TextIO) -> None:
+        self.total, self.err = total, err
+        self.seen = self.failed = 0
+
+    def row(self, result: RowResult) -> None:
+        self.seen += 1
+        self.failed += 0 if result.ok else 1
+        self._show(f"row {result.row.row}: {'ok' if result.ok else 'failed'}")
+
+    def waiting(self, row: BatchRow, reason: str, seconds: float) -> None:
+        self._show(f"row {row.row}: {reason}, again in {seconds:.0f} s")
+
+    def end(self) -> None:
+        print(file=self.err)
+
+    def _show(self, what: str) -> None:
+        share = self.seen / self.total if self.total else 1
+        line = f"\r[{self.seen}/{self.total}] {share:4.0%}  failed {self.failed}  {what}"
+        print(line[:119].ljust(119), end="", file=self.err, flush=True)
