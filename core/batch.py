@@ -44,6 +44,20 @@ class RowResult:
     def ok(self) -> bool:
         return self.skipped or (self.exchange is not None and self.exchange.ok)
 
+    def as_dict(self) -> dict[str, object]:
+        """What a results file or a JSON line says about the row."""
+        row, exchange = self.row, self.exchange
+        outcome = exchange.outcome if exchange else None
+        return {
+            "row": row.row, "message_id": row.message_id, "status": row.status,
+            "ok": self.ok, "skipped": self.skipped, "attempts": self.attempts,
+            "kind": outcome.kind.value if outcome else "done",
+            "code": outcome.code if outcome else "",
+            "summary": outcome.summary if outcome else "Done in an earlier run.",
+            "http_status": exchange.response.status_code if exchange and exchange.response
+            else None,
+        }
+
 
 @dataclass
 class BatchSummary:

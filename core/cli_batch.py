@@ -15,15 +15,12 @@ from typing import TextIO
 
 from core.batch import BatchRun, BatchSummary, RowResult
 from core.batch_file import BatchFile, BatchRow, check_rows, read_batch
-from core.csv_out import table
+from core.csv_out import batch_results_csv
 from core.exchange import OutcomeKind
 from core.history import History
 from core.profiles import Profile
 from core.secrets import SecretStore
 from core.systems import get_system
-
-RESULT_COLUMNS = ("row", "message_id", "status", "description", "outcome", "error_code",
-                  "summary", "http_status", "attempts")
 
 
 class BatchStopped(Exception):
@@ -62,7 +59,7 @@ def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: 
     def on_row(result: RowResult) -> None:
         finished.append(result)
         if as_json:
-            print(json.dumps(_row_dict(result), ensure_ascii=False), file=out, flush=True)
+            print(json.dumps(result.as_dict(), ensure_ascii=False), file=out, flush=True)
         if progress:
             progress.row(result)
 
@@ -76,7 +73,7 @@ def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: 
     if progress:
         progress.end()
     if results:
-        Path(results).write_text(_results_csv(batch, finished), encoding="utf-8")
+        Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8")
     _report(summary, batch, as_json, out, err)
     return _exit_code(summary, finished)
 
@@ -104,37 +101,6 @@ def _run_interruptibly(run: BatchRun, on_row, on_wait, resume: bool,
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["summary"]  # type: ignore[return-value]
-
-
-def _row_dict(result: RowResult) -> dict[str, object]:
-    row, exchange = result.row, result.exchange
-    outcome = exchange.outcome if exchange else None
-    return {
-        "row": row.row, "message_id": row.message_id, "status": row.status,
-        "ok": result.ok, "skipped": result.skipped, "attempts": result.attempts,
-        "kind": outcome.kind.value if outcome else "done",
-        "code": outcome.code if outcome else "",
-        "summary": outcome.summary if outcome else "Done in an earlier run.",
-        "http_status": exchange.response.status_code if exchange and exchange.response
-        else None,
-    }
-
-
-def _results_csv(batch: BatchFile, finished: list[RowResult]) -> str:
-    by_row = {result.row.row: result for result in finished}
-    lines = []
-    for row in batch.rows:
-        result = by_row.get(row.row)
-        if row.problem:
-            cells = ("not sent", "invalid", row.problem, None, 0)
-        elif result is None:
-            cells = ("not sent", "", "Not sent (the run stopped before this row).", None, 0)
-        else:
-            data = _row_dict(result)
-            cells = (data["kind"], data["code"], data["summary"], data["http_status"],
-                     data["attempts"])
-        lines.append((row.row, row.message_id, row.status, row.description, *cells))
-    return table(RESULT_COLUMNS, lines)
 
 
 def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -135,8 +136,9 @@ def _browser_login(session: _Session, name: str) -> None:
                                 "--json"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=session.env)
     try:
-        page = ""
+        page, deadline = "", time.monotonic() + 20
         while "/oauth/authorize/?" not in page:
+            assert time.monotonic() < deadline and process.poll() is None, "no approval page"
             page = process.stderr.readline().strip() or page
         httpx.get(page, follow_redirects=True)  # the browser approving
         out, err = process.communicate(timeout=30)

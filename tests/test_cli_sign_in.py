@@ -154,3 +154,16 @@ def test_moved_portal_then_set_url(cli, sandbox, secret_profile) -> None:
     assert cli("profile", "set-url", name, new_portal).returncode == 0
     again = cli("send", name, "--message-id", sandbox.bitrix24_messages[0], "--status", "sent")
     assert again.returncode == 0, again.stderr
+
+
+def test_a_kept_ticket_does_not_follow_the_profile_elsewhere(cli, sandbox, secret_profile) -> None:
+    name, creds = f"{secret_profile}-stale", sandbox.credentials
+    assert cli("profile", "add", name, "--system", "superoffice", "--url",
+               sandbox.superoffice_url, "--plugin", creds.so_plugin, "--auth", "password",
+               "--username", creds.so_username).returncode == 0
+    _store(cli, name, {"password": creds.so_password, "app-token": creds.so_app_token})
+    assert cli("login", name).returncode == 0
+    moved = cli("profile", "set-url", name, sandbox.origin + "/superoffice/Cust99999")
+    assert moved.returncode == 0 and "Forgot the kept ticket" in moved.stderr
+    shown = json.loads(cli("profile", "show", name, "--json").stdout)["secrets"]
+    assert shown["ticket"] == "missing" and shown["password"] == "stored"
