@@ -8,7 +8,7 @@ Secrets never reach this file: core.sending masks exchanges before handing them 
 The file lives in the data folder, in WAL mode with full sync: a row is on disk when
 ``record`` returns, so a batch killed at any moment resumes from what is recorded.
 Only ``prune`` (rows older than an age the user chose) ever deletes anything.
-Each call opens its own short-lived connection, so threads never share one.
+Each thread has its own connection, so threads never share one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,24 +121,41 @@ class History:
         self.path = path or data_dir() / HISTORY_FILE
         self._ready = False  # schema checked by this instance
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=10)) as db:
-                db.execute("PRAGMA synchronous = FULL")
-                with self._lock:
-                    if not self._ready:
-                        _prepare(db)
-                        self._ready = True
-                with db:  # one transaction: committed on success, rolled back on error
-                    yield db
+            db = self._connection()
+            with db:  # one transaction: committed on success, rolled back on error
+                yield db
         except (sqlite3.Error, OSError) as exc:
+            self._local.__dict__.pop("db", None)  # a broken connection is not kept
             raise HistoryError(
                 f"The history file {self.path} cannot be used ({exc}). Move it away to "
                 "start a new history; sending works without it."
             ) from exc
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, kept open: closing the last one checkpoints the WAL,
+        which would cost more than the write itself."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10)
+            db.execute("PRAGMA synchronous = FULL")
+            with self._lock:
+                if not self._ready:
+                    _prepare(db)
+                    self._ready = True
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their threads end)."""
+        db = self._local.__dict__.pop("db", None)
+        if db is not None:
+            db.close()
 
     def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
         """Store one (masked) exchange, committed before this returns, and return its row."""

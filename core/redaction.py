@@ -116,9 +116,23 @@ def _known_values(secrets: Mapping[str, str]) -> list[tuple[str, str]]:
     return sorted(pairs.items(), key=lambda item: len(item[0]), reverse=True)
 
 
-def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
+class _Prepared:
+    """Secrets with all their escaped forms worked out once, for the many texts of a call."""
+
+    def __init__(self, secrets: Mapping[str, str] | None) -> None:
+        self.pairs = _known_values(secrets or {})
+
+
+Secrets = Mapping[str, str] | _Prepared | None
+
+
+def _prepare(secrets: Secrets) -> _Prepared:
+    return secrets if isinstance(secrets, _Prepared) else _Prepared(secrets)
+
+
+def redact_text(text: str, secrets: Secrets = None) -> str:
     """Mask secrets in any text: a URL, a header value, a body, an error message."""
-    for found, mask in _known_values(secrets or {}):
+    for found, mask in _prepare(secrets).pairs:
         text = text.replace(found, mask)
     text = _WEBHOOK_PATH.sub(lambda m: m.group(1) + _mask(m.group(2), WEBHOOK_SECRET), text)
     text = _QUERY.sub(lambda m: m.group(1) + _mask(m.group(2), _param(m.group(1))), text)
@@ -136,12 +150,13 @@ def redact_text(text: str, secrets: Mapping[str, str] | None = None) -> str:
     return text
 
 
-def redact_bytes(data: bytes, secrets: Mapping[str, str] | None = None) -> bytes:
+def redact_bytes(data: bytes, secrets: Secrets = None) -> bytes:
     text = data.decode("utf-8", errors="surrogateescape")
     return redact_text(text, secrets).encode("utf-8", errors="surrogateescape")
 
 
-def redact_headers(headers: Headers, secrets: Mapping[str, str] | None = None) -> Headers:
+def redact_headers(headers: Headers, secrets: Secrets = None) -> Headers:
+    secrets = _prepare(secrets)
     masked = []
     for name, value in headers:
         kind = _HEADER_FIELDS.get(name.lower(), "")
@@ -157,9 +172,8 @@ def redact_headers(headers: Headers, secrets: Mapping[str, str] | None = None) -
     return tuple(masked)
 
 
-def redact_request(
-    request: OutgoingRequest, secrets: Mapping[str, str] | None = None
-) -> OutgoingRequest:
+def redact_request(request: OutgoingRequest, secrets: Secrets = None) -> OutgoingRequest:
+    secrets = _prepare(secrets)
     return replace(
         request,
         url=redact_text(request.url, secrets),
@@ -168,9 +182,8 @@ def redact_request(
     )
 
 
-def redact_response(
-    response: ReceivedResponse, secrets: Mapping[str, str] | None = None
-) -> ReceivedResponse:
+def redact_response(response: ReceivedResponse, secrets: Secrets = None) -> ReceivedResponse:
+    secrets = _prepare(secrets)
     return replace(
         response,
         headers=redact_headers(response.headers, secrets),
@@ -178,7 +191,8 @@ def redact_response(
     )
 
 
-def redact_exchange(exchange: Exchange, secrets: Mapping[str, str] | None = None) -> Exchange:
+def redact_exchange(exchange: Exchange, secrets: Secrets = None) -> Exchange:
+    secrets = _prepare(secrets)
     outcome = exchange.outcome
     return replace(
         exchange,
