@@ -78,7 +78,7 @@ class Connection:
             answer = self._client.send(built, stream=True)
             try:
                 response_ms = (time.perf_counter() - clock) * 1000
-                body, truncated = self._read_limited(answer)
+                body, truncated = self._read_limited(answer, clock + self.profile.timeout)
             finally:
                 answer.close()
             received = ReceivedResponse(
@@ -98,10 +98,16 @@ class Connection:
         timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
         return Delivery(sent, received, timings)
 
-    def _read_limited(self, answer: httpx.Response) -> tuple[bytes, bool]:
+    def _read_limited(self, answer: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+        """The body, cut at the size limit; a body still trickling in at the deadline (the
+        profile's timeout, counted from sending) is a read time-out, not a wait for ever."""
         chunks: list[bytes] = []
         size = 0
         for chunk in answer.iter_raw():
+            if time.perf_counter() > deadline:
+                raise httpx.ReadTimeout(
+                    f"the answer was still arriving after {self.profile.timeout:g} s "
+                    f"({size} bytes so far)", request=answer.request)
             size += len(chunk)
             if size > self.max_response_bytes:
                 keep = len(chunk) - (size - self.max_response_bytes)
