@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
-from core import xml
+from core import safe_json, xml
 from core.exchange import Exchange, Headers, OutgoingRequest, ReceivedResponse
 
 
@@ -53,8 +53,8 @@ def pretty_body(body: bytes, type_hint: str = "") -> str:
     looks_json = "json" in type_hint or stripped[:1] in (b"{", b"[")
     if looks_json:
         try:
-            return json.dumps(json.loads(stripped.decode("utf-8")), indent=2, ensure_ascii=False)
-        except (UnicodeDecodeError, ValueError):
+            return json.dumps(safe_json.loads(stripped), indent=2, ensure_ascii=False)
+        except ValueError:
             pass
     if "xml" in type_hint or stripped[:1] == b"<":
         try:

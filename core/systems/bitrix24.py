@@ -12,6 +12,7 @@ import re
 import time
 from urllib.parse import urlencode, urlsplit
 
+from core import safe_json
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.profiles import Profile
 from core.systems.base import (
@@ -211,8 +212,8 @@ class Bitrix24:
     def read_renewal(self, profile: Profile, response: ReceivedResponse) -> SignIn:
         """The new pair to store at once (the old refresh token is spent), and who it is."""
         try:
-            data = json.loads(response.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            data = safe_json.loads(response.body)
+        except ValueError:
             data = {}
         if not isinstance(data, dict):
             data = {}
@@ -326,8 +327,8 @@ def _read(response: ReceivedResponse, portal: str) -> tuple[Outcome | None, dict
             moved_to=moved_to,
         ), {}
     try:
-        data = json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = safe_json.loads(response.body)
+    except ValueError:
         data = None
     if not isinstance(data, dict):
         if not response.is_success:
@@ -358,10 +359,10 @@ def _operating_reset_at(response: ReceivedResponse | None) -> float | None:
     if response is None:
         return None
     try:
-        data = json.loads(response.body.decode("utf-8"))
+        data = safe_json.loads(response.body)
         value = data["time"]["operating_reset_at"]
         return float(value)
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return None
 
 

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from core import safe_json
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.profiles import Profile
 from core.systems import superoffice_online as online
@@ -492,8 +493,8 @@ def _read_rest(response: ReceivedResponse) -> Outcome:
     if response.is_success:
         return Outcome(OutcomeKind.DONE, "SuperOffice accepted the call (REST).")
     try:
-        data = json.loads(response.body.decode("utf-8")) if response.body else {}
-    except (UnicodeDecodeError, ValueError):
+        data = safe_json.loads(response.body) if response.body else {}
+    except ValueError:
         data = {}
     if not isinstance(data, dict):
         data = {}
@@ -521,8 +522,8 @@ def _read_rest(response: ReceivedResponse) -> Outcome:
 
 def _rest_plugin_names(response: ReceivedResponse) -> tuple[str, ...]:
     try:
-        data = json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = safe_json.loads(response.body)
+    except ValueError:
         return ()
     if not isinstance(data, list):
         return ()

@@ -20,7 +20,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from core import xml
+from core import safe_json, xml
 from core.exchange import OutgoingRequest, ReceivedResponse
 
 ENVIRONMENTS = {
@@ -89,8 +89,8 @@ def authenticate_request(
 def read_authenticate(response: ReceivedResponse, now: datetime) -> tuple[str, datetime, str]:
     """(ticket, when it expires, who) from the login server's answer; raises SignInRefused."""
     try:
-        data = json.loads(response.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        data = safe_json.loads(response.body)
+    except ValueError:
         data = None
     if not isinstance(data, dict):
         raise SignInRefused(f"the login server answered HTTP {response.status_code} "
@@ -126,8 +126,8 @@ def _jwt_claims(token: str) -> dict:
         raise SignInRefused("the answer's token is not a JWT")
     try:
         payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        claims = json.loads(payload.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        claims = safe_json.loads(payload)
+    except (binascii.Error, ValueError):
         raise SignInRefused("the answer's token cannot be read") from None
     if not isinstance(claims, dict):
         raise SignInRefused("the answer's token holds no claims")
