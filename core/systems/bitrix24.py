@@ -178,7 +178,8 @@ class Bitrix24:
         outcome, data = _read(response, profile.base_url)
         if outcome is not None:
             return outcome, ()
-        codes = tuple(str(c) for c in data.get("result") or () if isinstance(c, str))
+        result = data.get("result")
+        codes = tuple(c for c in result if isinstance(c, str)) if isinstance(result, list) else ()
         code = profile.option("code")
         listed = ", ".join(codes) or "none"
         summary = f"Connected. Provider codes of this app: {listed}."
