@@ -32,7 +32,7 @@ ensure_venv() { # ensure_venv EXTRA: "test" or "app"
   [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
   echo "Installing StatusDesk and its Python dependencies into $venv" >&2
   local spec="."
-  [[ "$extra" == test ]] && spec=".[test]"
+  [[ "$extra" == test ]] && spec=".[test,build]" # the suite builds the frozen app too
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
   echo "$want" >"$stamp"
   # The test extra includes everything the app needs.
