@@ -73,7 +73,8 @@ def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: 
     if progress:
         progress.end()
     if results:
-        Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8")
+        Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8",
+                                 newline="")
     _report(summary, batch, as_json, out, err)
     return _exit_code(summary, finished)
 

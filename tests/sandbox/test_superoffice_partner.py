@@ -110,8 +110,8 @@ def test_refusals(sandbox, client, other_key, case, expected):
         "tampered": lambda: system_user_request(sandbox, signed=tampered(sandbox)),
         "other_key": lambda: system_user_request(
             sandbox, signed=sign_system_token(c.so_system_user_token, other_key, now)),
-        "stale": lambda: system_user_request(sandbox, when=now - 11 * 60),
-        "future": lambda: system_user_request(sandbox, when=now + 11 * 60),
+        "stale": lambda: system_user_request(sandbox, when=now - 12 * 60),  # minutes floor
+        "future": lambda: system_user_request(sandbox, when=now + 12 * 60),
         "unknown_user": lambda: system_user_request(
             sandbox, signed=sign_system_token("SomeoneElse", app_key(sandbox), now)),
         "other_user_same_signature": lambda: system_user_request(
