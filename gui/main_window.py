@@ -1,9 +1,9 @@
 """The main window: pick a profile, fill the status form, preview, send, inspect.
 
-Layout: profile picker, form and history on the left; the traffic inspector on the right;
-busy indicator and Cancel in the status bar. Every blocking call runs as a job
-(gui.jobs); the window only draws what core returns. The send flow lives in
-gui.send_flow.
+Layout: profile picker and form on the left, the traffic inspector on the right, the
+history across the bottom; busy indicator and Cancel in the status bar. Every blocking
+call runs as a job (gui.jobs); the window only draws what core returns. The send flow
+lives in gui.send_flow, the history's in gui.history_actions, batches in gui.batch_window.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ from gui.demo import DEMO_PROFILES
 from gui.desk import Desk
 from gui.errors import explain
 from gui.exchange_view import ExchangeView, view_of_exchange
+from gui.history_actions import HistoryActions
 from gui.history_panel import HistoryPanel
 from gui.inspector import TrafficInspector
-from gui.jobs import Job, Jobs
+from gui.jobs import Jobs
 from gui.menus import install_actions
 from gui.profile_actions import ProfileActions
 from gui.profile_picker import PRODUCTION_COLOUR, ProfilePicker
+from gui.question import ask
 from gui.send_flow import SendFlow
 from gui.settings import restore_bytes, window_settings
 from gui.sign_in import OpenUrl, open_in_browser
@@ -55,13 +57,15 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self)
         self.sandbox = None  # core.sandbox.Sandbox once started from here
         self.system_titles: dict[str, str] = {}
-        self._history_job: Job | None = None
+        self.batch_window = None  # gui.batch_window.BatchWindow once opened
+        self.settings_dialog = None  # gui.settings_dialog.SettingsDialog while open
         self.remember_state = True  # False for --smoke: looking must write nothing
         self.open_url: OpenUrl = open_in_browser  # tests put a stand-in browser here
         self.setWindowTitle("StatusDesk")
         self._build()
         self.flow = SendFlow(self)
         self.profile_actions = ProfileActions(self)
+        self.history_actions = HistoryActions(self)
         install_actions(self)
         self._restore()
         # Loading starts after the first paint: the job thread's imports (lxml, httpx)
@@ -133,38 +137,31 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.welcome)
         self.pages.addWidget(form_page)
 
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(picker_row)
-        top_layout.addWidget(self.summary)
-        top_layout.addWidget(self.pages, 1)
-        self.history = HistoryPanel()
-        self.history.entry_chosen.connect(self.open_history_entry)
-        history_box = QWidget()
-        history_layout = QVBoxLayout(history_box)
-        history_layout.setContentsMargins(0, 0, 0, 0)
-        history_label = QLabel("&History")
-        history_label.setBuddy(self.history)
-        history_layout.addWidget(history_label)
-        history_layout.addWidget(self.history, 1)
-        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
-        self.left_splitter.setObjectName("leftSplitter")
-        self.left_splitter.addWidget(top)
-        self.left_splitter.addWidget(history_box)
-        self.left_splitter.setStretchFactor(1, 1)
-        self.left_splitter.setSizes([280, 480])
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(picker_row)
+        left_layout.addWidget(self.summary)
+        left_layout.addWidget(self.pages, 1)
 
         self.inspector = TrafficInspector(self.jobs)
         self.inspector.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
-        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(left)
         self.main_splitter.addWidget(self.inspector)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([380, 900])
-        self.main_splitter.setContentsMargins(8, 6, 8, 0)
-        self.setCentralWidget(self.main_splitter)
+        # The history spans the window's width: nine columns need it.
+        self.history = HistoryPanel()
+        self.history_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.history_splitter.setObjectName("historySplitter")
+        self.history_splitter.addWidget(self.main_splitter)
+        self.history_splitter.addWidget(self.history)
+        self.history_splitter.setStretchFactor(0, 1)
+        self.history_splitter.setSizes([560, 220])
+        self.history_splitter.setContentsMargins(8, 6, 8, 0)
+        self.setCentralWidget(self.history_splitter)
 
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)  # indeterminate
@@ -189,9 +186,9 @@ class MainWindow(QMainWindow):
 
     def fix_tab_order(self) -> None:
         chain = [self.picker, self.sign_in_button, self.profiles_button, *self.form.widgets(),
-                 self.preview_button, self.send_button, self.history,
-                 self.inspector.find.field, self.inspector.request.tabs,
-                 self.inspector.response.tabs]
+                 self.preview_button, self.send_button, self.inspector.find.field,
+                 self.inspector.request.tabs, self.inspector.response.tabs,
+                 *self.history.focus_widgets()]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
@@ -202,16 +199,21 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)
         for key, splitter in (("window/main_splitter", self.main_splitter),
-                              ("window/left_splitter", self.left_splitter)):
+                              ("window/history_splitter", self.history_splitter)):
             state = restore_bytes(self.settings, key)
             if state is not None:
                 splitter.restoreState(state)
+        columns = restore_bytes(self.settings, "window/history_columns")
+        if columns is not None:
+            self.history.table.horizontalHeader().restoreState(columns)
         self.inspector.restore_state(self.settings)
 
     def save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/main_splitter", self.main_splitter.saveState())
-        self.settings.setValue("window/left_splitter", self.left_splitter.saveState())
+        self.settings.setValue("window/history_splitter", self.history_splitter.saveState())
+        self.settings.setValue("window/history_columns",
+                               self.history.table.horizontalHeader().saveState())
         profile = self.picker.current_profile()
         if profile is not None:
             self.settings.setValue("last_profile", profile.name)
@@ -221,6 +223,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self.remember_state:
             self.save_state()
+        if self.batch_window is not None:
+            self.batch_window.stop_for_good()
         self.jobs.abandon_all()
         self.desk.connections.close_all()
         if self.sandbox is not None:
@@ -246,23 +250,18 @@ class MainWindow(QMainWindow):
     def reload_profiles(self, select: str | None = None) -> None:
         desk = self.desk
 
-        def load() -> tuple[list[Profile], dict[str, str], list]:
+        def load() -> tuple[list[Profile], dict[str, str]]:
             from core.systems import SYSTEMS
 
             titles = {key: system.title for key, system in SYSTEMS.items()}
-            profiles = desk.profiles.load()
-            try:
-                entries = desk.history.recent()
-            except Exception:  # noqa: BLE001 - the list is a convenience; sending still works
-                entries = []
-            return profiles, titles, entries
+            return desk.profiles.load(), titles
 
-        def loaded(result: tuple[list[Profile], dict[str, str], list]) -> None:
-            profiles, self.system_titles, entries = result
+        def loaded(result: tuple[list[Profile], dict[str, str]]) -> None:
+            profiles, self.system_titles = result
             current = self.picker.current_profile()
             self.picker.set_profiles(profiles, self.system_titles,
                                      select or (current.name if current else None))
-            self.history.set_entries(entries)
+            self.history_actions.start()
             self.pages.setCurrentIndex(FORM if profiles else WELCOME)
             if not profiles:
                 self.summary.setText("")
@@ -356,28 +355,21 @@ class MainWindow(QMainWindow):
         self.inspector.show_view(view)
         self.exchange_shown.emit(view)
 
-    def open_history_entry(self, entry_id: int) -> None:
-        if self._history_job is not None:
-            self.jobs.cancel(self._history_job)
-        history = self.desk.history
+    def open_batch(self) -> None:
+        from gui.batch_window import BatchWindow
 
-        def failed(exc: BaseException) -> None:
-            told = explain(exc, "Opening the history entry")
-            self.inspector.show_message(told.level, told.headline, told.advice)
+        if self.batch_window is None:
+            self.batch_window = BatchWindow(self)
+        self.batch_window.open_for(self.picker.current_profile())
 
-        self._history_job = self.jobs.start(
-            "Opening history entry",
-            lambda: view_of_exchange(history.exchange(entry_id), "History"),
-            self.show_exchange, failed, cancellable=False)
+    def open_settings(self) -> None:
+        from gui.settings_dialog import SettingsDialog
+
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+        self.settings_dialog = SettingsDialog(self)
+        self.settings_dialog.open()
 
     def ask(self, title: str, text: str, yes: str, on_yes) -> QMessageBox:
         """A window-modal question that does not block the event loop."""
-        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
-        box.setObjectName("confirmation")
-        go = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.finished.connect(lambda _: box.clickedButton() is go and on_yes())
-        box.open()
-        return box
+        return ask(self, title, text, yes, on_yes)

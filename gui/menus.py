@@ -2,7 +2,8 @@
 
 Ctrl+Enter send, Ctrl+P preview, Ctrl+F find in traffic, Esc cancel, Ctrl+, profiles,
 Ctrl+L profile picker, Ctrl+I sign in, Ctrl+R read a status back (SuperOffice), Ctrl+T
-tabs, Ctrl+S save HAR, Ctrl+Shift+C copy as curl.
+tabs, Ctrl+S save HAR, Ctrl+Shift+C copy as curl, Ctrl+B batch, Ctrl+H filter the history,
+Ctrl+D send a history row again (fills the form), Ctrl+Shift+E export the history as CSV.
 """
 
 from __future__ import annotations
@@ -48,11 +49,22 @@ def install_actions(window: MainWindow) -> None:
     har = action("Save exchange as &HAR…", inspector.ask_har_path, ("Ctrl+S",))
     curl = action("Copy as c&url", inspector.copy_curl, ("Ctrl+Shift+C",))
     quit_app = action("&Quit", window.close, ("Ctrl+Q",))
+    batch = action("&Batch…", window.open_batch, ("Ctrl+B",),
+                   "Send a status to many messages from a CSV file or pasted rows")
+    history = window.history
+    filter_history = action("&Filter the history", history.focus_filter, ("Ctrl+H",))
+    settings = action("&Settings…", window.open_settings, (),
+                      "How long the history is kept; prune it now")
+    for act in (history.send_again_action, history.export_action):
+        window.addAction(act)
 
     menus = window.menuBar()
-    for title, actions in (("&File", (har, curl, None, quit_app)),
-                           ("S&tatus", (preview, send, window.read_back_action, cancel)),
+    for title, actions in (("&File", (har, curl, None, settings, None, quit_app)),
+                           ("S&tatus", (preview, send, window.read_back_action, cancel, None,
+                                        batch)),
                            ("P&rofiles", (profiles, picker, window.sign_in_action, demo)),
+                           ("&History", (filter_history, history.send_again_action,
+                                         history.export_action, None, settings)),
                            ("V&iew", (find, tabs))):
         menu = menus.addMenu(title)
         for act in actions:

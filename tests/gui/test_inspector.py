@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from gui.highlighter import is_dark
+from gui.history_table import MESSAGE
 from gui.inspector import SIDE_BY_SIDE, TABBED
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import choose, fill, press, send_and_wait
@@ -90,10 +91,10 @@ def test_history_entries_reopen_in_the_inspector(qtbot, demo_window, sandbox):
     fill(demo_window, sandbox.bitrix24_messages[0], "failed")
     send_and_wait(qtbot, demo_window)
     history = demo_window.history
-    assert history.topLevelItem(0).text(3) == DEMO_BITRIX24
-    assert history.topLevelItem(1).text(1) == "SO-1001"
+    assert [e.profile for e in history.model.entries] == [DEMO_BITRIX24, DEMO_SUPEROFFICE]
+    assert history.model.index(1, MESSAGE).data() == "SO-1001"
     with qtbot.waitSignal(demo_window.exchange_shown, timeout=5000) as shown:
-        history.setCurrentItem(history.topLevelItem(1))
+        history.table.setCurrentIndex(history.model.index(1, 0))
     view = shown.args[0]
     assert view.title == "History"
     assert view.request.body == first.request.body

@@ -1,0 +1,141 @@
+"""Every row of a batch file as a table model: what it says, whether it may be sent, and
+what became of it. A model, so a file of thousands of rows costs no widget per row.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from gui.history_table import OUTCOME_WORDS
+from gui.profile_picker import dot_icon
+
+if TYPE_CHECKING:
+    from core.batch import RowResult
+    from core.batch_file import BatchFile, BatchRow
+
+COLUMNS = ("Row", "Message id", "Status", "Description", "Check", "Outcome")
+ROW, MESSAGE, STATUS, DESCRIPTION, CHECK, OUTCOME = range(len(COLUMNS))
+WIDTHS = (50, 260, 100, 160, 200, 320)
+INVALID_COLOUR = QColor("#d93025")
+Index = QModelIndex | QPersistentModelIndex
+
+
+def result_text(result: RowResult) -> str:
+    if result.skipped:
+        return "Done in an earlier run"
+    outcome = result.exchange.outcome if result.exchange else None
+    if outcome is None:
+        return "Not sent"
+    words = OUTCOME_WORDS.get(outcome.kind.value, outcome.kind.value)
+    text = f"{words}: {outcome.code}" if outcome.code else words
+    tries = f" (after {result.attempts} attempts)" if result.attempts > 1 else ""
+    return f"{text}{tries}"
+
+
+class BatchTable(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: tuple[BatchRow, ...] = ()
+        self.results: dict[int, RowResult] = {}  # spreadsheet row number -> what became of it
+        self.earlier: set[int] = set()  # rows a previous run finished (history says so)
+        self.waiting: tuple[int, str] = (0, "")  # a row waiting to be tried again, and why
+        self._index: dict[int, int] = {}  # row number -> table row
+        self._ok, self._failed = dot_icon("#1e9e50"), dot_icon("#d93025")
+
+    def set_batch(self, batch: BatchFile | None, earlier: set[int] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = batch.rows if batch is not None else ()
+        self._index = {row.row: i for i, row in enumerate(self.rows)}
+        self.results, self.waiting = {}, (0, "")
+        self.earlier = set(earlier or ())
+        self.endResetModel()
+
+    def set_earlier(self, earlier: set[int]) -> None:
+        self.earlier = set(earlier)
+        self._changed(0, len(self.rows) - 1)
+
+    def clear_results(self) -> None:
+        self.results, self.waiting = {}, (0, "")
+        self._changed(0, len(self.rows) - 1)
+
+    def add_results(self, results: list[RowResult]) -> int:
+        """Record finished rows; the table row of the last one (for scrolling to it)."""
+        places = []
+        for result in results:
+            self.results[result.row.row] = result
+            places.append(self._index.get(result.row.row, 0))
+        if self.waiting[0] in self.results:
+            self.waiting = (0, "")
+        if places:
+            self._changed(min(places), max(places))
+        return places[-1] if places else -1
+
+    def set_waiting(self, row_number: int, text: str) -> None:
+        old = self._index.get(self.waiting[0])
+        self.waiting = (row_number, text)
+        for place in (old, self._index.get(row_number)):
+            if place is not None:
+                self._changed(place, place)
+
+    def _changed(self, first: int, last: int) -> None:
+        if last >= first >= 0:
+            self.dataChanged.emit(self.index(first, CHECK), self.index(last, OUTCOME))
+
+    # -- Qt's model interface ---------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's)
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt's)
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not 0 <= index.row() < len(self.rows):
+            return None
+        row, column = self.rows[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            text = self.text(row, column)
+            if role == Qt.ItemDataRole.ToolTipRole and column == OUTCOME:
+                result = self.results.get(row.row)
+                if result is not None and result.exchange is not None:
+                    return f"{text}\n{result.exchange.outcome.summary}"
+            return text
+        if role == Qt.ItemDataRole.ForegroundRole and row.problem and column == CHECK:
+            return INVALID_COLOUR
+        if role == Qt.ItemDataRole.DecorationRole and column == CHECK:
+            return self._failed if row.problem else self._ok
+        if role == Qt.ItemDataRole.DecorationRole and column == OUTCOME:
+            result = self.results.get(row.row)
+            if result is not None:
+                return self._ok if result.ok else self._failed
+        return None
+
+    def text(self, row: BatchRow, column: int) -> str:
+        if column == ROW:
+            return str(row.row)
+        if column == CHECK:
+            return row.problem or "OK"
+        if column == OUTCOME:
+            return self.outcome(row)
+        return (row.message_id, row.status, row.description)[column - MESSAGE]
+
+    def outcome(self, row: BatchRow) -> str:
+        if row.problem:
+            return "Not sent (invalid)"
+        result = self.results.get(row.row)
+        if result is not None:
+            return result_text(result)
+        if self.waiting[0] == row.row:
+            return self.waiting[1]
+        if row.row in self.earlier:
+            return "Done in an earlier run"
+        return ""

@@ -1,0 +1,188 @@
+"""What the window does with its history: search, open, export, prune, "send again".
+
+Every read and write of the history file is a job; the panel (gui.history_panel) only
+draws. "Send again" fills the status form and sends nothing: the person checks and sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QFileDialog
+
+from gui.errors import explain
+from gui.exchange_view import view_of_exchange
+from gui.history_table import local_time
+from gui.jobs import Job
+from gui.settings import keep_days
+
+if TYPE_CHECKING:
+    from core.history import HistoryEntry, HistoryFilter
+    from gui.main_window import MainWindow
+
+EVERY_ROW = 10_000_000  # an export writes every row the filter selects
+REFRESH_PAUSE_MS = 700  # while a batch runs, the list catches up at most this often
+
+
+class HistoryActions(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = window.history
+        self.search_job: Job | None = None
+        self.open_job: Job | None = None
+        self._started = False
+        self._soon = QTimer(self, singleShot=True, interval=REFRESH_PAUSE_MS)
+        self._soon.timeout.connect(self.panel.search)
+        self.panel.search_wanted.connect(self.search)
+        self.panel.entry_chosen.connect(self.open_entry)
+        self.panel.send_again_wanted.connect(self.send_again)
+        self.panel.export_wanted.connect(self.ask_export_path)
+
+    def _say(self, text: str, ms: int = 8000) -> None:
+        self.window.statusBar().showMessage(text, ms)
+
+    # -- searching --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """After the profiles are loaded: prune first if the person chose to, then list."""
+        if self._started:
+            self.panel.search()  # profiles changed: "(removed)" marks may change
+            return
+        self._started = True
+        days = keep_days(self.window.settings)
+        if days:
+            self.prune(days, lambda text: text and self._say(text), quiet_if_none=True)
+        else:
+            self.panel.search()
+
+    def refresh_soon(self) -> None:
+        """New rows were recorded (a batch): list them shortly, not once per row."""
+        if not self._soon.isActive():
+            self._soon.start()
+
+    def search(self, which: HistoryFilter) -> None:
+        if self.search_job is not None:
+            self.window.jobs.cancel(self.search_job)
+        history = self.window.desk.history
+        known = {profile.name for profile in self.window.picker.profiles()}
+
+        def work() -> tuple[list[str], list[HistoryEntry]]:
+            return history.profiles(), history.search(which)
+
+        def found(result: tuple[list[str], list[HistoryEntry]]) -> None:
+            self.search_job = None
+            self.panel.show_results(result[0], known, result[1])
+
+        def failed(exc: BaseException) -> None:
+            self.search_job = None
+            told = explain(exc, "Reading the history")
+            self.panel.count.setText("the history cannot be read")
+            self._say(told.headline, 0)
+
+        self.search_job = self.window.jobs.start("Searching the history", work, found, failed,
+                                                 cancellable=False)
+
+    # -- opening a row ----------------------------------------------------------------------
+
+    def open_entry(self, entry_id: int) -> None:
+        if self.open_job is not None:
+            self.window.jobs.cancel(self.open_job)
+        history, inspector = self.window.desk.history, self.window.inspector
+
+        def failed(exc: BaseException) -> None:
+            told = explain(exc, "Opening the history entry")
+            inspector.show_message(told.level, told.headline, told.advice)
+
+        self.open_job = self.window.jobs.start(
+            "Opening history entry",
+            lambda: view_of_exchange(history.exchange(entry_id), "History"),
+            self.window.show_exchange, failed, cancellable=False)
+
+    # -- send again -------------------------------------------------------------------------
+
+    def send_again(self, entry: HistoryEntry) -> None:
+        """Fill the form from a row; the person checks it and sends (nothing is sent here)."""
+        window = self.window
+        if entry.profile not in {p.name for p in window.picker.profiles()}:
+            self._say(f"Profile {entry.profile!r} no longer exists, so nothing was filled in. "
+                      "Add it again (Profiles, Ctrl+,) to send to it.", 10000)
+            return
+        window.picker.select(entry.profile)
+        form = window.form
+        if form.profile is None or form.profile.name != entry.profile:
+            return
+        form.clear_invalid()
+        left_out = []
+        for key, value in (("message_id", entry.message_id), ("status", entry.status),
+                           ("description", entry.description)):
+            if key not in form.fields:
+                if value:
+                    left_out.append(key.replace("_", " "))
+                continue
+            form.set_value(key, value)
+            if form.value(key) != value:
+                form.show_invalid(key, f"The status {value!r} of that row is not one this "
+                                  "profile offers: choose one.")
+                return
+        # A rebuilt form's fields are shown on the next turn of the event loop: focus then.
+        field = form.fields["message_id"]
+        QTimer.singleShot(0, lambda: field.setFocus(Qt.FocusReason.OtherFocusReason))
+        note = f" ({', '.join(left_out)} left out: this system takes none)" if left_out else ""
+        self._say(f"Filled in from the history row of {local_time(entry.time)}{note}. Nothing "
+                  "was sent: check it, then Send (Ctrl+Enter).", 12000)
+
+    # -- export -----------------------------------------------------------------------------
+
+    def ask_export_path(self, which: HistoryFilter) -> None:
+        suggested = str(Path.home() / "statusdesk-history.csv")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export history as CSV", suggested,
+                                              "CSV files (*.csv)")
+        if path:
+            self.export(Path(path), which)
+
+    def export(self, path: Path, which: HistoryFilter) -> Job:
+        """Write every row ``which`` selects (not only those shown) as a CSV file."""
+        from dataclasses import replace
+
+        history = self.window.desk.history
+        which = replace(which, limit=EVERY_ROW)
+
+        def work() -> int:
+            from core.csv_out import history_csv
+
+            entries = history.search(which)
+            path.write_text(history_csv(entries), encoding="utf-8", newline="")
+            return len(entries)
+
+        def failed(exc: BaseException) -> None:
+            self._say(f"Could not export the history: {explain(exc, 'Exporting').headline}", 0)
+
+        return self.window.jobs.start(
+            "Exporting the history", work,
+            lambda count: self._say(f"Saved {count:,} history rows to {path}.", 10000),
+            failed, cancellable=False)
+
+    # -- pruning ----------------------------------------------------------------------------
+
+    def prune(self, days: int, done: Callable[[str], None], quiet_if_none: bool = False) -> Job:
+        """Delete rows older than ``days`` (the only deletion there is); ``done`` gets a line."""
+        history = self.window.desk.history
+
+        def pruned(count: int) -> None:
+            if count or not quiet_if_none:
+                done(f"Removed {count:,} history row{'s' if count != 1 else ''} older than "
+                     f"{days} days.")
+            else:
+                done("")
+            self.panel.search()
+
+        def failed(exc: BaseException) -> None:
+            done(f"The history was not pruned: {explain(exc, 'Pruning').headline}")
+            self.panel.search()
+
+        return self.window.jobs.start("Pruning the history", lambda: history.prune(days),
+                                      pruned, failed, cancellable=False)

@@ -1,0 +1,112 @@
+"""Settings: how long the history is kept, and pruning it now.
+
+History is kept for ever unless the person chooses a number of days; then rows older than
+that are deleted when StatusDesk starts, or at once with "Prune now" (after a question).
+Pruning is the only way anything in the history is ever deleted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from gui.question import ask
+from gui.settings import keep_days, set_keep_days
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+
+SUGGESTED_DAYS = 365
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.question: QMessageBox | None = None
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        days = keep_days(window.settings)
+        self.keep_box = QCheckBox("&Keep history for")
+        self.keep_box.setChecked(days > 0)
+        self.days = QSpinBox()
+        self.days.setObjectName("keepDays")
+        self.days.setRange(1, 36500)
+        self.days.setSuffix(" days")
+        self.days.setValue(days or SUGGESTED_DAYS)
+        self.days.setEnabled(days > 0)
+        self.keep_box.toggled.connect(self._toggled)
+        self.prune_button = QPushButton("&Prune now…")
+        self.prune_button.setEnabled(days > 0)
+        self.prune_button.setToolTip("Delete the rows older than this many days now")
+        self.prune_button.clicked.connect(self.ask_prune)
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("pruneResult")
+        self.result_label.setWordWrap(True)
+        about = QLabel("When this is off, every call is kept for ever. When it is on, rows "
+                       "older than this are deleted each time StatusDesk starts. Nothing "
+                       "else ever deletes the history.")
+        about.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.keep_box)
+        row.addWidget(self.days)
+        row.addStretch(1)
+        row.addWidget(self.prune_button)
+        group = QGroupBox("History")
+        group_layout = QVBoxLayout(group)
+        group_layout.addLayout(row)
+        group_layout.addWidget(about)
+        group_layout.addWidget(self.result_label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(group)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+        self.resize(520, 220)
+
+    def chosen_days(self) -> int:
+        return self.days.value() if self.keep_box.isChecked() else 0
+
+    def _toggled(self, on: bool) -> None:
+        self.days.setEnabled(on)
+        self.prune_button.setEnabled(on)
+
+    def accept(self) -> None:
+        set_keep_days(self.window_.settings, self.chosen_days())
+        super().accept()
+
+    def ask_prune(self) -> None:
+        days = self.chosen_days()
+        if not days:
+            return
+        self.question = ask(
+            self, "Prune the history?",
+            f"Delete every history row older than {days} days?\n\nThey cannot be brought "
+            "back. Export them first (History, Export CSV…) if you may need them.",
+            "Delete old rows", lambda: self.prune(days), name="pruneQuestion")
+
+    def prune(self, days: int) -> None:
+        self.question = None
+        self.prune_button.setEnabled(False)
+        self.result_label.setText("Pruning…")
+
+        def done(text: str) -> None:
+            self.result_label.setText(text)
+            self.prune_button.setEnabled(self.keep_box.isChecked())
+
+        self.window_.history_actions.prune(days, done)
