@@ -78,7 +78,25 @@ def main(argv: list[str] | None = None) -> int:
         code = _run(app, window)
         return 0 if watcher.painted and code == 0 else 1
     window.show()
+    say_if_no_keyring(window)
     return _run(app, window)
+
+
+def say_if_no_keyring(window: MainWindow) -> None:
+    """At start, not at the first send: say so when no secure keyring can hold credentials."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.secrets import KeyringUnavailable
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, KeyringUnavailable):
+            box = QMessageBox(QMessageBox.Icon.Warning, "No usable keyring", str(exc),
+                              QMessageBox.StandardButton.Ok, window)
+            box.setObjectName("noKeyring")
+            box.open()
+
+    window.jobs.start("Checking the keyring", window.desk.secrets.check, lambda _name: None,
+                      failed, cancellable=False)
 
 
 def _run(app: QApplication, window: MainWindow) -> int:
