@@ -21,7 +21,14 @@ from core.cli_history import record, show_history
 from core.cli_login import login_from_terminal
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
-from core.profiles import Profile, ProfileError, ProfileStore
+from core.profiles import (
+    DEFAULT_MAX_RESPONSE_MB,
+    MAX_RESPONSE_MB_RANGE,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    check_max_response_mb,
+)
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
 from core.sending import (
     check_connection,
@@ -73,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--ca-bundle", help="PEM file of CAs to trust for this profile")
     add.add_argument("--proxy", help="proxy URL, e.g. http://proxy.example:3128")
     add.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    add.add_argument("--max-response-mb", type=float, default=DEFAULT_MAX_RESPONSE_MB,
+                     metavar="MB", help="answers larger than this are cut off "
+                     f"({MAX_RESPONSE_MB_RANGE[0]:g}-{MAX_RESPONSE_MB_RANGE[1]:g}, "
+                     f"default {DEFAULT_MAX_RESPONSE_MB:g})")
     add.add_argument("--production", action="store_true", help="ask before every send")
     add.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
     add.add_argument("--json", action="store_true")
@@ -300,10 +311,15 @@ def _profile_from_args(args: argparse.Namespace) -> Profile:
         raise CliError("--preset applies to SuperOffice profiles only.")
     if args.timeout <= 0:
         raise CliError("--timeout must be a positive number of seconds.")
+    try:
+        check_max_response_mb(args.max_response_mb)
+    except ProfileError as exc:
+        raise CliError(f"--max-response-mb: {exc}") from None
     profile = Profile(
         name=args.name, system=system.key, base_url=system.normalize_base_url(args.url),
         options=options, presets=presets, production=args.production,
         ca_bundle=args.ca_bundle, proxy=args.proxy, timeout=args.timeout,
+        max_response_mb=args.max_response_mb,
     )
     system.validate_profile(profile)
     return profile

@@ -19,6 +19,9 @@ import platformdirs
 APP_NAME = "StatusDesk"
 PROFILES_FILE = "profiles.json"
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RESPONSE_MB = 10.0
+MAX_RESPONSE_MB_RANGE = (0.1, 1000.0)
+BYTES_PER_MB = 1024 * 1024  # "MB" as file managers mostly show it; a cap, not an exact figure
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 
@@ -37,6 +40,11 @@ class Profile:
     ca_bundle: str | None = None
     proxy: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    max_response_mb: float = DEFAULT_MAX_RESPONSE_MB  # answers beyond it are cut off
+
+    @property
+    def max_response_bytes(self) -> int:
+        return int(self.max_response_mb * BYTES_PER_MB)
 
     def option(self, key: str, default: str = "") -> str:
         return self.options.get(key, default)
@@ -55,6 +63,7 @@ class Profile:
             "ca_bundle": self.ca_bundle,
             "proxy": self.proxy,
             "timeout": self.timeout,
+            "max_response_mb": self.max_response_mb,
         }
 
     @classmethod
@@ -69,6 +78,8 @@ class Profile:
             ca_bundle=data.get("ca_bundle") or None,
             proxy=data.get("proxy") or None,
             timeout=float(data.get("timeout") or DEFAULT_TIMEOUT),
+            max_response_mb=check_max_response_mb(
+                float(data.get("max_response_mb") or DEFAULT_MAX_RESPONSE_MB)),
         )
 
 
@@ -87,6 +98,17 @@ def check_profile_name(name: str) -> str:
             "dots, dashes or underscores, starting with a letter or digit."
         )
     return name
+
+
+def check_max_response_mb(value: float) -> float:
+    """The size limit of a profile's answers, in MB, within what StatusDesk allows."""
+    low, high = MAX_RESPONSE_MB_RANGE
+    if not low <= value <= high:  # also refuses NaN
+        raise ProfileError(
+            f"The size limit of answers must be between {low:g} and {high:g} MB, "
+            f"not {value:g}."
+        )
+    return value
 
 
 def config_dir() -> Path:
@@ -133,6 +155,7 @@ class ProfileStore:
 
     def add(self, profile: Profile, *, replace_existing: bool = False) -> None:
         check_profile_name(profile.name)
+        check_max_response_mb(profile.max_response_mb)
         profiles = self.load()
         if not replace_existing and any(p.name == profile.name for p in profiles):
             raise ProfileError(f"A profile named {profile.name!r} exists already.")

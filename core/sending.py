@@ -299,7 +299,7 @@ def _renew(
             return _Renewal({}, "The credentials have expired and this profile cannot renew "
                                 "them by itself.")
         delivery = conn.perform(renewal)
-        if delivery.response is None:
+        if delivery.response is None or delivery.failure is not None:  # e.g. cut off: too large
             outcome = delivery.failure or Outcome(OutcomeKind.TRANSPORT, str(delivery.error))
             return _Renewal({}, f"Signing in failed: {outcome.summary}", delivery, outcome)
         try:

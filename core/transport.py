@@ -9,6 +9,7 @@ below HTTP become a plain-words Outcome instead of an exception.
 
 from __future__ import annotations
 
+import io
 import ssl
 import time
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ import httpx
 
 from core import __version__
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
-from core.profiles import Profile
+from core.profiles import BYTES_PER_MB, Profile
+from core.systems.base import html_title
 
-MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 USER_AGENT = f"StatusDesk/{__version__}"
+CONNECT_TIMEOUT_MAX = 15.0  # seconds: a connection that takes longer is not coming
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,12 @@ class Delivery:
 class Connection:
     """One client per profile, reused across calls (connection pooling, one TLS setup)."""
 
-    def __init__(self, profile: Profile, *, max_response_bytes: int = MAX_RESPONSE_BYTES):
+    def __init__(self, profile: Profile, *, max_response_bytes: int | None = None):
         self.profile = profile
-        self.max_response_bytes = max_response_bytes
+        self.max_response_bytes = max_response_bytes or profile.max_response_bytes
         self._client = httpx.Client(
-            timeout=httpx.Timeout(profile.timeout, connect=min(profile.timeout, 15.0)),
+            timeout=httpx.Timeout(profile.timeout,
+                                  connect=min(profile.timeout, CONNECT_TIMEOUT_MAX)),
             verify=_verify(profile),
             proxy=profile.proxy or None,
             follow_redirects=False,  # a redirected POST is reported, never replayed blindly
@@ -93,15 +96,24 @@ class Connection:
             )
         except httpx.HTTPError as exc:
             timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
-            return Delivery(sent, None, timings, failure=describe_failure(exc, request.url),
+            failure = describe_failure(exc, request.url, self.profile.proxy,
+                                       timeout=self.profile.timeout)
+            return Delivery(sent, None, timings, failure=failure,
                             error=f"{type(exc).__name__}: {exc}")
         timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
-        return Delivery(sent, received, timings)
+        if truncated:
+            return Delivery(sent, received, timings, failure=too_large(self.max_response_bytes))
+        proxy_failure = _proxy_gateway_failure(received, request.url, self.profile.proxy)
+        return Delivery(sent, received, timings, failure=proxy_failure)
 
     def _read_limited(self, answer: httpx.Response, deadline: float) -> tuple[bytes, bool]:
         """The body, cut at the size limit; a body still trickling in at the deadline (the
-        profile's timeout, counted from sending) is a read time-out, not a wait for ever."""
-        chunks: list[bytes] = []
+        profile's timeout, counted from sending) is a read time-out, not a wait for ever.
+
+        Chunks go straight into one BytesIO, whose getvalue() hands over its buffer without
+        a copy: memory stays near the limit, not twice it.
+        """
+        body = io.BytesIO()
         size = 0
         for chunk in answer.iter_raw():
             if time.perf_counter() > deadline:
@@ -110,11 +122,10 @@ class Connection:
                     f"({size} bytes so far)", request=answer.request)
             size += len(chunk)
             if size > self.max_response_bytes:
-                keep = len(chunk) - (size - self.max_response_bytes)
-                chunks.append(chunk[:keep])
-                return b"".join(chunks), True
-            chunks.append(chunk)
-        return b"".join(chunks), False
+                body.write(chunk[:len(chunk) - (size - self.max_response_bytes)])
+                return body.getvalue(), True
+            body.write(chunk)
+        return body.getvalue(), False
 
 
 def _as_sent(built: httpx.Request, body: bytes) -> OutgoingRequest:
@@ -132,42 +143,130 @@ def _verify(profile: Profile) -> ssl.SSLContext | bool:
     return True
 
 
-def describe_failure(exc: httpx.HTTPError, url: str) -> Outcome:
-    """Plain words for a failure below HTTP, with what to do about it."""
+def too_large(limit: int) -> Outcome:
+    """Plain words for an answer cut off at the profile's size limit."""
+    size = f"{limit / BYTES_PER_MB:g} MB"
+    return Outcome(
+        OutcomeKind.TRANSPORT,
+        f"The answer was larger than {size}; StatusDesk kept the first {size} and stopped "
+        "reading. Raise the profile's size limit if this is expected.",
+        code="answer too large",
+        advice="A status update's answer is small: a much larger one is usually a wrong "
+               "address (a download, a log) or a proxy's page. If it is expected, raise the "
+               "limit (statusdesk-cli profile add ... --max-response-mb N --replace).",
+        detail=f"Size limit: {limit} bytes.",
+    )
+
+
+_UNKNOWN_HOST = "Name or service not known", "nodename nor servname", "getaddrinfo", \
+    "Temporary failure in name resolution", "No address associated"
+
+
+def describe_failure(exc: httpx.HTTPError, url: str, proxy: str | None = None, *,
+                     timeout: float | None = None) -> Outcome:
+    """Plain words for a failure below HTTP, with what to do about it.
+
+    ``proxy`` is the profile's proxy: a connection goes to it first, so when there is one,
+    failing to connect is failing to reach the proxy, and the words say so.
+    """
     text = str(exc)
-    target = httpx.URL(url).host or url
+    lowered = text.lower()
+    parsed = httpx.URL(url)
+    host = parsed.host or url
+    target = f"{host}:{parsed.port}" if parsed.port else host
+    hop = f"the proxy {_where(proxy)}" if proxy else target
+    check_proxy = (f"the profile's proxy ({_where(proxy)})" if proxy
+                   else "whether this network needs a proxy (the profile has none)")
+    waited = f" within {min(timeout, CONNECT_TIMEOUT_MAX):g} s" if timeout else ""
     if isinstance(exc, httpx.ConnectTimeout):
-        summary = f"No answer from {target} while connecting (timed out)."
-        advice = "Check the address, the network and the proxy setting."
+        summary = f"No answer from {hop} while connecting: timed out{waited}."
+        advice = (f"Check the address (host and port), that {hop} can be reached from this "
+                  f"network (a firewall may drop the connection), and {check_proxy}.")
     elif isinstance(exc, httpx.TimeoutException):
-        summary = f"{target} did not answer in time."
+        summary = f"{target} did not answer in time{f' (within {timeout:g} s)' if timeout else ''}."
+        if "still arriving" in text:
+            after = f" after {timeout:g} s" if timeout else ""
+            summary = f"{target} was still sending its answer{after}; StatusDesk stopped waiting."
         advice = ("The call may or may not have been applied. Raise the profile's timeout or "
                   "send again (a repeated status update is harmless).")
     elif isinstance(exc, httpx.ProxyError):
-        summary = f"The proxy refused or failed the connection to {target}."
-        advice = "Check the profile's proxy address and whether it needs authentication."
-    elif "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-        summary = f"The TLS certificate of {target} could not be verified."
-        advice = ("If the customer uses an internal CA, set the profile's CA bundle "
-                  "(--ca-bundle PATH). Verification is never switched off.")
+        summary = (f"The proxy {_where(proxy)} refused or failed the connection to {target}"
+                   f"{f' ({text})' if text else ''}.")
+        advice = (f"Check the profile's proxy ({_where(proxy)}), whether it needs "
+                  f"authentication, and that it can reach {target}.")
+    elif "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in lowered:
+        why = ""
+        if "certificate verify failed:" in text:
+            why = f" ({text.split('certificate verify failed:', 1)[1].split('(')[0].strip()})"
+        summary = f"The TLS certificate of {target} could not be verified{why}."
+        advice = ("If the customer uses an internal CA or a self-signed certificate, set the "
+                  "profile's CA bundle to its certificate (--ca-bundle PATH). Verification is "
+                  "never switched off.")
+    elif isinstance(exc, httpx.ConnectError) and any(m.lower() in lowered for m in _UNKNOWN_HOST):
+        name = (httpx.URL(proxy).host if proxy else host) or hop
+        summary = f"Could not connect to {hop}: the host name {name} is unknown."
+        where = "the profile's proxy" if proxy else "the profile's address"
+        advice = (f"Check the host name in {where} for typing errors, and that this "
+                  "computer's network and DNS work (e.g. open another site).")
     elif isinstance(exc, httpx.ConnectError):
-        summary = f"Could not connect to {target}: {_reason(text)}."
-        advice = "Check the address (host and port), that the service is up, and the proxy."
+        why = "connection refused" if "refused" in lowered else text or "unknown error"
+        summary = f"Could not connect to {hop}: {why}."
+        advice = (f"Check the profile's proxy address ({proxy}) and that the proxy is up."
+                  if proxy else "Check the address (host and port) and that the service is "
+                  f"up; check {check_proxy}.")
+    elif isinstance(exc, httpx.RemoteProtocolError) and "complete message body" in text:
+        got = ""
+        if "received" in text and "expected" in text:
+            got = " (" + text.rsplit("(", 1)[-1].rstrip(")") + ")"
+        summary = f"{target} closed the connection in the middle of its answer{got}."
+        advice = ("The call may or may not have been applied: send again (a repeated status "
+                  "update is harmless). If it keeps happening, check the network and "
+                  f"{check_proxy}.")
     elif isinstance(exc, httpx.RemoteProtocolError):
         summary = f"{target} broke off or answered with something that is not HTTP."
-        advice = "Check the address and port; try again."
+        advice = f"Check the address and port (https:// or http://?) and {check_proxy}."
     else:
-        summary = f"The call to {target} failed: {_reason(text)}."
-        advice = "Check the network and try again."
+        summary = f"The call to {target} failed: {text or 'unknown error'}."
+        advice = f"Check the network and {check_proxy}, then try again."
     code = "TLS certificate" if "certificate" in summary else type(exc).__name__
     return Outcome(OutcomeKind.TRANSPORT, summary, code=code, advice=advice, detail=text)
 
 
-def _reason(text: str) -> str:
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused"
-    if "name or service not known" in lowered or "nodename nor servname" in lowered \
-            or "getaddrinfo" in lowered:
-        return "the host name is unknown"
-    return text or "unknown error"
+def _where(proxy: str | None) -> str:
+    """A proxy's host:port, without any user name or password it carries."""
+    if not proxy:
+        return ""
+    try:
+        parsed = httpx.URL(proxy)
+    except httpx.InvalidURL:
+        return "(unreadable address)"
+    return f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host or "(no host)"
+
+
+def _proxy_gateway_failure(
+    response: ReceivedResponse, url: str, proxy: str | None
+) -> Outcome | None:
+    """A gateway error page (HTTP 502/504) that came back through the profile's proxy.
+
+    Without a proxy the systems read the page themselves (see base.html_page_outcome).
+    """
+    if not proxy or response.status_code not in (502, 504):
+        return None
+    title = html_title(response)
+    if title is None and response.body.strip():
+        return None  # the service's own answer, passed on: the system reads it
+    parsed = httpx.URL(url)
+    target = f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host or url
+    page = "an empty answer" if title is None else \
+        f'an HTML page ("{title}")' if title else "an HTML page (no title)"
+    failed = "could not reach" if response.status_code == 502 else "got no answer in time from"
+    return Outcome(
+        OutcomeKind.TRANSPORT,
+        f"The proxy {_where(proxy)} answered HTTP {response.status_code} with {page} instead "
+        f"of passing on {target}'s answer: it (or a gateway behind it) {failed} {target}.",
+        code=f"HTTP {response.status_code}",
+        advice=(f"Check the profile's proxy ({_where(proxy)}): is it the right one, and can "
+                f"it reach {target}? Check the profile's address too, then send again (a "
+                "repeated status update is harmless)."),
+        detail=f"Content-Type: {response.header('content-type') or '(none)'}",
+    )

@@ -28,7 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.profiles import DEFAULT_TIMEOUT, Profile
+from core.profiles import (
+    DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_TIMEOUT,
+    MAX_RESPONSE_MB_RANGE,
+    Profile,
+)
 
 if TYPE_CHECKING:
     from core.systems.base import OptionSpec, TargetSystem
@@ -66,6 +71,12 @@ class ProfileEditor(QWidget):
         self.timeout.setRange(1, 600)
         self.timeout.setSuffix(" s")
         self.timeout.setValue(DEFAULT_TIMEOUT)
+        self.size_limit = QDoubleSpinBox()
+        self.size_limit.setRange(*MAX_RESPONSE_MB_RANGE)
+        self.size_limit.setDecimals(1)
+        self.size_limit.setSuffix(" MB")
+        self.size_limit.setValue(DEFAULT_MAX_RESPONSE_MB)
+        self.size_limit.setToolTip("Answers larger than this are cut off (and said so)")
         self.ca_bundle = QLineEdit()
         self.ca_bundle.setPlaceholderText("system certificates")
         browse = QPushButton("Browse…")
@@ -90,6 +101,7 @@ class ProfileEditor(QWidget):
         self.advanced_form = QFormLayout()
         fixed_form = QFormLayout()
         fixed_form.addRow("Time&out", self.timeout)
+        fixed_form.addRow("Answer si&ze limit", self.size_limit)
         fixed_form.addRow("CA bundle", ca_row)
         fixed_form.addRow("Pro&xy", self.proxy)
         advanced_layout = QVBoxLayout(self.advanced)
@@ -205,6 +217,7 @@ class ProfileEditor(QWidget):
             self.presets.clear()
             self.production.setChecked(False)
             self.timeout.setValue(DEFAULT_TIMEOUT)
+            self.size_limit.setValue(DEFAULT_MAX_RESPONSE_MB)
             self.ca_bundle.clear()
             self.proxy.clear()
             self._build_options()
@@ -224,6 +237,7 @@ class ProfileEditor(QWidget):
         self.presets.setPlainText("\n".join(f"{k} = {v}" for k, v in profile.presets.items()))
         self.production.setChecked(profile.production)
         self.timeout.setValue(profile.timeout)
+        self.size_limit.setValue(profile.max_response_mb)
         self.ca_bundle.setText(profile.ca_bundle or "")
         self.proxy.setText(profile.proxy or "")
         self._show_applicable()
@@ -259,6 +273,7 @@ class ProfileEditor(QWidget):
             ca_bundle=self.ca_bundle.text().strip() or None,
             proxy=self.proxy.text().strip() or None,
             timeout=self.timeout.value(),
+            max_response_mb=self.size_limit.value(),
         )
         system.validate_profile(profile)
         return profile

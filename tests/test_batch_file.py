@@ -81,7 +81,7 @@ def test_same_bytes_same_batch_id_other_bytes_other_id() -> None:
 
 
 @given(st.binary(max_size=600) | st.text(max_size=600).map(str.encode))
-@settings(max_examples=500)
+@settings(max_examples=2000, deadline=None)
 def test_any_bytes_give_rows_or_a_clear_error(data: bytes) -> None:
     try:
         batch = rows(b"message_id,status,description\n" + data)

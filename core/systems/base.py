@@ -236,9 +236,87 @@ def http_outcome(
             code=f"HTTP {status}",
             advice="Update the profile's address to the new one and send again.",
         )
+    if status >= 500:
+        return Outcome(
+            OutcomeKind.REFUSED,
+            f"{who} failed with HTTP {status} {response.reason} and gave no reason"
+            f"{' (the answer was empty)' if not response.body.strip() else ''}.",
+            code=f"HTTP {status}",
+            advice="The server broke while handling the call, so it may or may not have been "
+                   "applied: send again later (a repeated status update is harmless). If it "
+                   "persists, send the raw exchange to the customer's admin.",
+        )
     return Outcome(
         OutcomeKind.REFUSED,
         f"{who} answered HTTP {status} {response.reason}.",
         code=f"HTTP {status}",
         advice="Try again later; if it persists, send the raw exchange to the customer's admin.",
+    )
+
+
+HTML_TITLE_MAX = 100  # characters of a page's title worth showing in one sentence
+_HTML_SNIFF = 64 * 1024  # only the start of a page is looked at, however large it is
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def html_title(response: ReceivedResponse) -> str | None:
+    """The title of an answer that is an HTML page ('' when it has none); None otherwise.
+
+    An HTML page says so in its Content-Type, or starts with <!doctype html or <html (any
+    case). The title is the page's own text between <title> and </title>, taken as it is:
+    no entity is expanded, nothing is parsed, and it is cut to HTML_TITLE_MAX characters.
+    """
+    start = response.body[:_HTML_SNIFF].lstrip(b"\xef\xbb\xbf \t\r\n")
+    media_type = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if media_type not in _HTML_TYPES and not start[:14].lower().startswith(
+            (b"<!doctype html", b"<html")):
+        return None
+    lowered = start.lower()
+    opening = lowered.find(b"<title")
+    while opening >= 0 and lowered[opening + 6:opening + 7] not in (b">", b" ", b"\t", b"\r",
+                                                                     b"\n", b"/"):
+        opening = lowered.find(b"<title", opening + 6)  # <titlebar> is not a title
+    closing_angle = lowered.find(b">", opening) if opening >= 0 else -1
+    if closing_angle < 0:
+        return ""
+    end = lowered.find(b"</title", closing_angle)
+    raw = start[closing_angle + 1:end if end >= 0 else closing_angle + 1 + 4 * HTML_TITLE_MAX]
+    text = raw[:4 * HTML_TITLE_MAX].decode("utf-8", errors="replace")
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    if len(text) > HTML_TITLE_MAX:
+        text = text[:HTML_TITLE_MAX - 1].rstrip() + "…"
+    return text
+
+
+def html_page_outcome(
+    response: ReceivedResponse, who: str, expected: str, address_advice: str
+) -> Outcome | None:
+    """Plain words for an HTML page where the system's own answer should be, or None.
+
+    Redirects and refused credentials keep their own, more useful outcomes (http_outcome).
+    """
+    status = response.status_code
+    if 300 <= status < 400 or status in (401, 403):
+        return None
+    title = html_title(response)
+    if title is None:
+        return None
+    named = f'"{title}"' if title else "no title"
+    if status in (502, 503, 504):
+        advice = ("A gateway in front of the service (the profile's proxy, or the customer's "
+                  "load balancer) could not reach it: check the address and the proxy "
+                  "setting, then try again later.")
+    elif status == 404:
+        advice = f"The address has no such service. {address_advice}"
+    else:
+        advice = ("Open the address in a browser to see the page: a login page, a captive "
+                  f"portal or a proxy's error page answers instead of {who}. {address_advice} "
+                  "Check the proxy setting too.")
+    return Outcome(
+        OutcomeKind.TRANSPORT,
+        f"{who} answered with an HTML page ({named}) instead of {expected} (HTTP {status}): "
+        "a proxy, login page or error page is in the way.",
+        code=f"HTTP {status}",
+        advice=advice,
+        detail=f"Content-Type: {response.header('content-type') or '(none)'}",
     )

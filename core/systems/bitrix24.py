@@ -23,6 +23,7 @@ from core.systems.base import (
     RenewalFailed,
     SecretSpec,
     SignIn,
+    html_page_outcome,
     http_outcome,
     require_http_url,
     require_secret,
@@ -332,6 +333,9 @@ def _read(response: ReceivedResponse, portal: str) -> tuple[Outcome | None, dict
     except ValueError:
         data = None
     if not isinstance(data, dict):
+        page = html_page_outcome(response, "Bitrix24", "JSON", _ADDRESS_ADVICE)
+        if page is not None:
+            return page, {}
         if not response.is_success:
             return _http(response), {}
         return Outcome(
@@ -388,5 +392,8 @@ def _http(response: ReceivedResponse) -> Outcome:
         response,
         "Bitrix24",
         credentials_advice="Store a current access token of the app.",
-        address_advice="Check the portal address, e.g. https://example.bitrix24.com",
+        address_advice=_ADDRESS_ADVICE,
     )
+
+
+_ADDRESS_ADVICE = "Check the portal address, e.g. https://example.bitrix24.com"

@@ -14,7 +14,7 @@ from lxml import etree
 
 from core import xml
 from core.exchange import Outcome, OutcomeKind, ReceivedResponse
-from core.systems.base import http_outcome
+from core.systems.base import html_page_outcome, http_outcome
 
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services86"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -172,17 +172,19 @@ def read_soap_response(response: ReceivedResponse, operation: str) -> Outcome:
             advice="This server speaks SOAP 1.1 (text/xml), as its WSDL says. Set the "
             "profile's transport to 'soap' instead of 'soap12'.",
         )
+    problem = ""
     try:
         root = xml.parse(response.body) if response.body.strip() else None
     except xml.XMLError as exc:
-        root = None
-        if response.is_success:
-            return _unreadable(response, f"the answer is not XML ({exc})")
-    if root is None:
-        return _http_failure(response) if not response.is_success else _unreadable(
-            response, "the answer is empty"
-        )
-    if xml.local(root.tag) != "Envelope":
+        root, problem = None, f"the answer is not XML ({exc})"
+    if root is None or xml.local(root.tag) != "Envelope":
+        page = _html_page(response)
+        if page is not None:
+            return page
+        if not response.is_success:  # not SOAP: the HTTP status is all there is to go on
+            return _http_failure(response)
+        if root is None:
+            return _unreadable(response, problem or "the answer is empty")
         return _unreadable(response, f"the answer's root element is <{xml.local(root.tag)}>")
 
     header = xml.child(root, "Header")
@@ -301,8 +303,15 @@ def _http_failure(response: ReceivedResponse) -> Outcome:
         response,
         "NetServer",
         credentials_advice="Store a fresh ticket and check the application token.",
-        address_advice="Check the profile's base URL, e.g. https://sod.superoffice.com/Cust12345",
+        address_advice=_ADDRESS_ADVICE,
     )
+
+
+_ADDRESS_ADVICE = "Check the profile's base URL, e.g. https://sod.superoffice.com/Cust12345"
+
+
+def _html_page(response: ReceivedResponse) -> Outcome | None:
+    return html_page_outcome(response, "NetServer", "SOAP", _ADDRESS_ADVICE)
 
 
 def _unreadable(response: ReceivedResponse, why: str) -> Outcome:

@@ -157,3 +157,21 @@ def test_edit_keeps_name_and_system_fixed_and_marks_production(qtbot, memory_des
     finally:
         close_window(window)
     assert QApplication.activeModalWidget() is None
+
+
+def test_the_answer_size_limit_is_kept_and_edited(qtbot, memory_desk, sandbox):
+    memory_desk.profiles.add(Profile("Big", "bitrix24", sandbox.bitrix24_url,
+                                     options={"code": "c", "auth": "oauth"},
+                                     max_response_mb=25.0))
+    window = open_window(qtbot, memory_desk)
+    try:
+        dialog = open_dialog(qtbot, window)
+        dialog.select("Big")
+        qtbot.waitUntil(lambda: dialog.editor.name.text() == "Big")
+        assert dialog.editor.size_limit.value() == 25.0
+        dialog.editor.size_limit.setValue(2.5)
+        dialog.save()
+        qtbot.waitUntil(lambda: memory_desk.profiles.get("Big").max_response_mb == 2.5)
+        dialog.done(0)
+    finally:
+        close_window(window)
