@@ -1,11 +1,14 @@
-"""Start-up time of `statusdesk --smoke` against a bare PySide6 window, in one run.
+"""Start-up time and idle memory of `statusdesk --smoke` against a bare PySide6 window.
 
-Both are separate processes that open a main window, wait for its first paint and exit,
-so the ratio shows what StatusDesk adds on top of Qt itself. Runs alternate between the
-two so that disk cache and CPU frequency treat them alike. Nothing is asserted: the
-numbers are printed.
+Both are separate processes that open a main window and exit after its first paint, so
+the ratio shows what StatusDesk adds on top of Qt itself. Each is run with --report: it
+prints "painted" at its first paint (the time that line arrives is the start-up time; the
+whole run, exit included, is timed too) and its resident memory (RSS) when leaving. For
+memory, both stay open --settle seconds after the first paint first (StatusDesk loads its
+profiles and history then). Runs alternate between the two so that disk cache and CPU
+frequency treat them alike. Nothing is asserted: the numbers are printed.
 
-    python benchmarks/startup.py [--runs N] [--platform offscreen|xcb]
+    python benchmarks/startup.py [--runs N] [--settle S] [--platform offscreen|xcb]
 """
 
 from __future__ import annotations
@@ -18,22 +21,46 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+# gui/app.py's own Qt imports (importing Qt builds its ~90 enum classes: about 15 ms that
+# every real Qt program pays), a window of the size StatusDesk opens at (its backing store
+# is memory too), and the same --settle/--report protocol as `statusdesk --smoke`.
 BARE_WINDOW = """
-import sys
-from PySide6.QtCore import QEvent, QObject, QTimer
+import os, sys
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
+settle = float(sys.argv[sys.argv.index("--settle") + 1]) if "--settle" in sys.argv else 0.0
+report = "--report" in sys.argv
+
+def done():
+    if report:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[1])
+        print(f"rss_kb={pages * os.sysconf('SC_PAGE_SIZE') // 1024}", flush=True)
+    app.exit(0)
+
 class FirstPaint(QObject):
+    painted = False
+
     def eventFilter(self, watched, event):
-        if event.type() == QEvent.Type.Paint:
-            QTimer.singleShot(0, app.quit)
+        if event.type() == QEvent.Type.Paint and not self.painted:
+            self.painted = True
+            if report:
+                print("painted", flush=True)
+            if settle > 0:
+                QTimer.singleShot(round(settle * 1000), done)
+            else:
+                done()
         return False
 
-app = QApplication(sys.argv)
+app = QApplication(sys.argv[:1])
 window = QMainWindow()
 window.setCentralWidget(QLabel("bare"))
+window.resize(1280, 800)
 watcher = FirstPaint()
 window.installEventFilter(watcher)
 window.show()
@@ -49,44 +76,84 @@ def statusdesk_command() -> list[str]:
     return [found, "--smoke"] if found else [sys.executable, "-m", "gui.app", "--smoke"]
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+BARE, STATUSDESK = "bare PySide6 window", "statusdesk --smoke"
+
+
+@dataclass
+class Run:
+    first_paint: float  # seconds from launch to the first paint
+    total: float  # seconds from launch to exit
+    rss_kb: int  # resident memory when leaving (after --settle)
+
+
+def run_once(command: list[str], env: dict[str, str], settle: float = 0.0) -> Run:
+    """One run with --report: when it painted (as its 'painted' line arrives), when it
+    ended, and its resident memory then."""
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
-    return elapsed
+    child = subprocess.Popen([*command, "--report", "--settle", str(settle)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    painted = None
+    lines = []
+    for line in child.stdout:
+        if line.strip() == "painted" and painted is None:
+            painted = time.perf_counter() - started
+        lines.append(line.strip())
+    _, errors = child.communicate()
+    total = time.perf_counter() - started
+    rss = [int(line.removeprefix("rss_kb=")) for line in lines if line.startswith("rss_kb=")]
+    if child.returncode != 0 or painted is None or not rss:
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{errors}")
+    return Run(painted, total, rss[0])
+
+
+def measure(runs: int, platform: str, settle: float) -> dict[str, list[Run]]:
+    """Per run: time to first paint and in all (no settle), and settled RSS (separate runs
+    with ``settle``), for the bare window and for StatusDesk, alternating."""
+    with tempfile.TemporaryDirectory(prefix="statusdesk-bench-") as home:
+        # Byte-code cached as in an installed app (pip compiles at install time); the cache
+        # goes to the temp folder, not the source tree.
+        env = {**os.environ, "QT_QPA_PLATFORM": platform, "STATUSDESK_HOME": home,
+               "PYTHONPYCACHEPREFIX": str(Path(home) / "pycache")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        commands = {BARE: [sys.executable, "-c", BARE_WINDOW], STATUSDESK: statusdesk_command()}
+        for command in commands.values():  # warm the disk and byte-code caches, untimed
+            run_once(command, env)
+        found: dict[str, list[Run]] = {name: [] for name in commands}
+        for _ in range(runs):
+            for name, command in commands.items():
+                found[name].append(run_once(command, env))
+        for _ in range(max(1, runs // 2)):
+            for name, command in commands.items():
+                settled = run_once(command, env, settle)
+                found[name].append(Run(0.0, 0.0, settled.rss_kb))
+    return found
+
+
+def medians(runs: list[Run]) -> Run:
+    timed = [run for run in runs if run.total > 0]
+    settled = [run for run in runs if run.total == 0]
+    return Run(statistics.median(r.first_paint for r in timed),
+               statistics.median(r.total for r in timed),
+               round(statistics.median(r.rss_kb for r in settled)))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--settle", type=float, default=1.5,
+                        help="seconds after the first paint before RSS is read")
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="statusdesk-bench-") as home:
-        # Byte-code cached as in an installed app (pip compiles at install time); the cache
-        # goes to the temp folder, not the source tree.
-        env = {**os.environ, "QT_QPA_PLATFORM": args.platform, "STATUSDESK_HOME": home,
-               "PYTHONPYCACHEPREFIX": str(Path(home) / "pycache")}
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        commands = {
-            "bare PySide6 window": [sys.executable, "-c", BARE_WINDOW],
-            "statusdesk --smoke": statusdesk_command(),
-        }
-        for command in commands.values():  # warm the disk and byte-code caches, untimed
-            timed(command, env)
-        times: dict[str, list[float]] = {name: [] for name in commands}
-        for _ in range(args.runs):
-            for name, command in commands.items():
-                times[name].append(timed(command, env))
-    print(f"Start-up to first paint, {args.runs} runs each, QT_QPA_PLATFORM={args.platform}")
-    for name, values in times.items():
-        print(f"  {name:22} median {statistics.median(values) * 1000:7.1f} ms   "
-              f"min {min(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms")
-    ratio = statistics.median(times["statusdesk --smoke"]) / statistics.median(
-        times["bare PySide6 window"])
-    print(f"  ratio statusdesk / bare (medians): {ratio:.2f}")
+    found = {name: medians(runs) for name, runs in
+             measure(args.runs, args.platform, args.settle).items()}
+    bare, ours = found[BARE], found[STATUSDESK]
+    print(f"{args.runs} runs each, alternating, QT_QPA_PLATFORM={args.platform}; medians")
+    print(f"  {'':22} {'first paint':>12} {'whole run':>10} {'RSS settled':>12}")
+    for name, run in found.items():
+        print(f"  {name:22} {run.first_paint * 1000:9.1f} ms {run.total * 1000:7.1f} ms "
+              f"{run.rss_kb / 1024:9.1f} MB")
+    print(f"  {'ratio':22} {ours.first_paint / bare.first_paint:11.2f}x "
+          f"{ours.total / bare.total:9.2f}x {ours.rss_kb / bare.rss_kb:11.2f}x")
     return 0
 
 

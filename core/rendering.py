@@ -6,10 +6,18 @@ Shared by the command line and the window, so both show the same thing.
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from core import safe_json, xml
 from core.exchange import Exchange, Headers, OutgoingRequest, ReceivedResponse
+
+# JSON bigger than this is decoded a piece at a time (see _loads_in_pieces).
+PIECEWISE_JSON_BYTES = 1_000_000
+_PIECEWISE_DEPTH = 2  # containers this near the top are walked in Python
+_WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's, as the json module has it
+_DECODER = json.JSONDecoder()
 
 
 def request_line(request: OutgoingRequest) -> str:
@@ -53,7 +61,7 @@ def pretty_body(body: bytes, type_hint: str = "") -> str:
     looks_json = "json" in type_hint or stripped[:1] in (b"{", b"[")
     if looks_json:
         try:
-            return json.dumps(safe_json.loads(stripped), indent=2, ensure_ascii=False)
+            return json.dumps(_json_value(stripped), indent=2, ensure_ascii=False)
         except ValueError:
             pass
     if "xml" in type_hint or stripped[:1] == b"<":
@@ -62,6 +70,79 @@ def pretty_body(body: bytes, type_hint: str = "") -> str:
         except xml.XMLError:
             pass
     return body_text(body)
+
+
+def _json_value(data: bytes) -> Any:
+    if len(data) <= PIECEWISE_JSON_BYTES:
+        return safe_json.loads(data)
+    try:
+        return _loads_in_pieces(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 ({exc.reason})") from None
+
+
+def _loads_in_pieces(text: str) -> Any:
+    """json.loads(text), same value and same errors (ValueError), in short steps.
+
+    json.loads holds the interpreter lock for all of a 10 MB answer (70 ms here), so the
+    window's thread, waiting for it, cannot paint meanwhile. Here the outer objects and
+    arrays are walked in Python and only their members go through the C decoder, one
+    at a time, so the lock changes hands between them.
+    """
+    value, end = _value(text, _WHITESPACE.match(text, 0).end(), 0)
+    end = _WHITESPACE.match(text, end).end()
+    if end != len(text):
+        raise ValueError(f"Extra data at character {end}")
+    return value
+
+
+def _value(text: str, pos: int, depth: int) -> tuple[Any, int]:
+    if depth < _PIECEWISE_DEPTH and text.startswith("[", pos):
+        return _array(text, pos + 1, depth + 1)
+    if depth < _PIECEWISE_DEPTH and text.startswith("{", pos):
+        return _object(text, pos + 1, depth + 1)
+    return _DECODER.raw_decode(text, pos)
+
+
+def _array(text: str, pos: int, depth: int) -> tuple[list[Any], int]:
+    items: list[Any] = []
+    pos = _WHITESPACE.match(text, pos).end()
+    if text.startswith("]", pos):
+        return items, pos + 1
+    while True:
+        item, pos = _value(text, pos, depth)
+        items.append(item)
+        pos = _WHITESPACE.match(text, pos).end()
+        if text.startswith(",", pos):
+            pos = _WHITESPACE.match(text, pos + 1).end()
+        elif text.startswith("]", pos):
+            return items, pos + 1
+        else:
+            raise ValueError(f"Expecting ',' delimiter at character {pos}")
+
+
+def _object(text: str, pos: int, depth: int) -> tuple[dict[str, Any], int]:
+    members: dict[str, Any] = {}
+    pos = _WHITESPACE.match(text, pos).end()
+    if text.startswith("}", pos):
+        return members, pos + 1
+    while True:
+        if not text.startswith('"', pos):
+            raise ValueError(f"Expecting property name at character {pos}")
+        key, pos = _DECODER.raw_decode(text, pos)
+        pos = _WHITESPACE.match(text, pos).end()
+        if not text.startswith(":", pos):
+            raise ValueError(f"Expecting ':' delimiter at character {pos}")
+        members[key], pos = _value(text, _WHITESPACE.match(text, pos + 1).end(), depth)
+        pos = _WHITESPACE.match(text, pos).end()
+        if text.startswith(",", pos):
+            pos = _WHITESPACE.match(text, pos + 1).end()
+        elif text.startswith("}", pos):
+            return members, pos + 1
+        else:
+            raise ValueError(f"Expecting ',' delimiter at character {pos}")
 
 
 def pretty_request(request: OutgoingRequest) -> str:

@@ -21,10 +21,6 @@ class PaneText:
     body: bytes
     size: int  # bytes on the wire (head and body)
 
-    @property
-    def large(self) -> bool:
-        return len(self.raw) > 400_000
-
 
 @dataclass(frozen=True)
 class ExchangeView:

@@ -1,26 +1,25 @@
 """Colours for HTTP messages: start line, header names, and an XML or JSON body.
 
-Works on the text the inspector shows (raw or pretty): the first block is the request or
-status line, header blocks follow until the first empty one, then the body. Masked secrets
+Works on the text the inspector shows (raw or pretty): the first line is the request or
+status line, header lines follow until the first empty one, then the body. Masked secrets
 (``***ticket***``) stand out so nobody mistakes them for real values. Colours follow the
 palette, so light and dark themes both read well.
+
+Only the lines on screen are coloured, just before they are painted (the editor calls
+``colour_visible`` from its paintEvent): the cost follows what the person looks at, not
+the size of the message, so a 10 MB answer is coloured as quickly as a small one. (A
+QSyntaxHighlighter colours the whole document, in one go, whenever text is added.)
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QPalette,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextDocument,
-)
+from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextLayout
 
-HEAD, BODY = 1, 2
-MAX_HIGHLIGHTED_CHARS = 400_000  # beyond this, plain text keeps the window quick
+if TYPE_CHECKING:
+    from gui.message_pane import MessageText
 
 _LIGHT = {
     "start": "#1f2328", "header": "#0b57d0", "tag": "#0b57d0", "attr": "#8e24aa",
@@ -52,11 +51,14 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-class HttpHighlighter(QSyntaxHighlighter):
-    def __init__(self, document: QTextDocument, palette: QPalette) -> None:
-        super().__init__(document)
+class HttpHighlighter:
+    """Colours the lines of one editor as they come into view."""
+
+    def __init__(self, editor: MessageText, palette: QPalette) -> None:
+        self.editor = editor
         self.body_kind = "text"
-        self.enabled = True
+        self.head_lines = 1  # the start line and the headers: lines 0 .. head_lines - 1
+        self._coloured: set[int] = set()  # block numbers whose colours are set
         self.set_palette(palette)
 
     def set_palette(self, palette: QPalette) -> None:
@@ -77,34 +79,63 @@ class HttpHighlighter(QSyntaxHighlighter):
         secret.setBackground(QColor(colours["secret_bg"]))
         secret.setFontWeight(QFont.Weight.Bold)
         self._formats["secret"] = secret
-        self.rehighlight()
+        self._coloured.clear()  # coloured again, in the new colours, when painted
+        self.editor.viewport().update()
 
-    def set_body_kind(self, kind: str, *, enabled: bool = True) -> None:
-        """kind is "xml", "json" or "text"; call before the document's text changes."""
+    def set_body_kind(self, kind: str, head_lines: int = 1) -> None:
+        """kind is "xml", "json" or "text"; call when the editor's text is replaced."""
         self.body_kind = kind
-        self.enabled = enabled
+        self.head_lines = max(1, head_lines)
+        self._coloured.clear()
 
-    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        if not self.enabled:
-            return
-        block = self.currentBlock().blockNumber()
-        previous = self.previousBlockState()
-        if block == 0:
-            self.setFormat(0, len(text), self._formats["start"])
-            self.setCurrentBlockState(HEAD)
-        elif previous == HEAD and text:
+    def forget(self, block_number: int) -> None:
+        """That line changed (text was appended to it): colour it again when painted."""
+        self._coloured.discard(block_number)
+
+    def colour_visible(self) -> None:
+        """Colour the lines on screen that are not coloured yet."""
+        editor = self.editor
+        block = editor.firstVisibleBlock()
+        offset = editor.contentOffset()
+        bottom = editor.viewport().height()
+        dirty_from = dirty_to = -1
+        while block.isValid():
+            number = block.blockNumber()
+            if number not in self._coloured:
+                self._coloured.add(number)
+                laid_out = block.layout().lineCount() > 0
+                block.layout().setFormats(self.ranges(number, block.text()))
+                if laid_out:  # laid out before it had colours: lay it out again
+                    if dirty_from < 0:
+                        dirty_from = block.position()
+                    dirty_to = block.position() + block.length()
+            if editor.blockBoundingGeometry(block).translated(offset).top() > bottom:
+                break
+            block = block.next()
+        if dirty_from >= 0:
+            editor.document().markContentsDirty(dirty_from, dirty_to - dirty_from)
+
+    def ranges(self, number: int, text: str) -> list[QTextLayout.FormatRange]:
+        """The coloured stretches of line ``number``, whose text is ``text``."""
+        found: list[tuple[int, int, str]] = []
+        if number == 0:
+            found.append((0, len(text), "start"))
+        elif number < self.head_lines:
             name, colon, _ = text.partition(":")
             if colon:
-                self.setFormat(0, len(name), self._formats["header"])
-            self.setCurrentBlockState(HEAD)
+                found.append((0, len(name), "header"))
         else:
-            self.setCurrentBlockState(BODY)
-            rules = {"xml": _XML_RULES, "json": _JSON_RULES}.get(self.body_kind, ())
-            for name, pattern in rules:
+            for name, pattern in {"xml": _XML_RULES, "json": _JSON_RULES}.get(
+                    self.body_kind, ()):
+                group = 1 if pattern.groups and name == "value" else 0
                 for match in pattern.finditer(text):
-                    group = 1 if pattern.groups and name == "value" else 0
                     start, end = match.span(group)
-                    self.setFormat(start, end - start, self._formats[name])
+                    found.append((start, end - start, name))
         for match in _PLACEHOLDER.finditer(text):
-            self.setFormat(match.start(), match.end() - match.start(), self._formats["secret"])
-
+            found.append((match.start(), match.end() - match.start(), "secret"))
+        ranges = []
+        for start, length, name in found:
+            stretch = QTextLayout.FormatRange()
+            stretch.start, stretch.length, stretch.format = start, length, self._formats[name]
+            ranges.append(stretch)
+        return ranges

@@ -39,6 +39,7 @@ SIDE_BY_SIDE, TABBED = "side", "tabs"
 class TrafficInspector(QWidget):
     notice = Signal(str)  # one line for the status bar
     use_new_address = Signal(str, str)  # profile name, the address its server moved to
+    loaded = Signal()  # a big message finished going into the panes (see MessagePane)
 
     def __init__(self, jobs: Jobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +57,7 @@ class TrafficInspector(QWidget):
         for pane in (self.request, self.response):
             pane.focused.connect(lambda p=pane: self._set_active(p))
             pane.mode_changed.connect(self._sync_mode)
+            pane.loaded.connect(self._pane_loaded)
 
         self.find = FindBar(self._search_editors, self._reveal)
         self.layout_button = QToolButton()
@@ -142,6 +144,17 @@ class TrafficInspector(QWidget):
             self._set_active(self.response)
         self.find.refresh()
         self._update_actions()
+
+    @property
+    def loading(self) -> bool:
+        """True while a big message is still going into the panes on screen."""
+        return self.request.loading or self.response.loading
+
+    def _pane_loaded(self) -> None:
+        if self.find.field.text():
+            self.find.refresh()  # matches in the part that came in last
+        if not self.loading:
+            self.loaded.emit()
 
     def show_message(self, level: str, headline: str, advice: str = "", code: str = "",
                      details: str = "", *, clear: bool = False,

@@ -1,0 +1,127 @@
+"""StatusDesk's four speed figures, measured in one run, printed as one table.
+
+1. start-up: `statusdesk --smoke` against a bare PySide6 window with the same Qt imports
+   (separate processes, alternating runs; benchmarks/startup.py): time to the first
+   paint, and the whole run with its exit;
+2. one call: core send_status plus the history write against raw httpx posting the same
+   bytes to the same loopback sandbox in another process (benchmarks/call.py);
+3. idle memory: resident memory (RSS) after the first paint, settled, for the pair of 1.;
+4. the inspector opening a 10 MB response: the longest UI-thread stall, from a 5 ms
+   QTimer's largest gap, in a fresh process (benchmarks/inspector.py).
+
+Every ratio is against a baseline measured in the same run; the stall's baseline is the
+same timer on the idle window. Nothing is asserted: the goals are printed beside the
+figures.
+
+    python benchmarks/run.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import call  # noqa: E402
+import startup  # noqa: E402
+
+GOALS = {"start-up": 1.3, "call": 1.2, "memory": 1.3, "stall_ms": 100.0}
+SETTLE = 1.5  # seconds after the first paint before the resident memory is read
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    return (f"{cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; PySide6 {PySide6.__version__}, "
+            f"Qt {qVersion()}")
+
+
+def stalls(size_mb: float) -> dict[str, dict[str, float]]:
+    """benchmarks/inspector.py in its own process (a fresh QApplication, offscreen)."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(HERE / "inspector.py"), "--size", str(size_mb),
+                           "--json"], env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmarks/inspector.py failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def row(name: str, ours: str, base: str, ratio: str, goal: str, met: bool | None) -> str:
+    verdict = "" if met is None else ("met" if met else "MISSED")
+    return f"{name:46} {ours:>10} {base:>10} {ratio:>7}  {goal:>9}  {verdict}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a rough look)")
+    parser.add_argument("--size", type=float, default=10.0, help="response size in MB for 4.")
+    args = parser.parse_args()
+    runs, calls, rounds = (3, 50, 3) if args.quick else (9, 200, 7)
+    began = time.perf_counter()
+
+    windows = startup.measure(runs, "offscreen", settle=SETTLE)
+    bare, ours = (startup.medians(windows[name]) for name in (startup.BARE, startup.STATUSDESK))
+    calls_by_system = {system: call.measure(system, calls, rounds)
+                       for system in ("superoffice", "bitrix24")}
+    inspector = stalls(args.size)
+
+    print(f"StatusDesk speed, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"Machine: {machine()}; QT_QPA_PLATFORM=offscreen")
+    print()
+    print(f"{'figure':46} {'StatusDesk':>10} {'baseline':>10} {'ratio':>7}  {'goal':>9}")
+    ratio = ours.first_paint / bare.first_paint
+    print(row("1. start-up to first paint (bare window)", f"{ours.first_paint * 1000:.0f} ms",
+              f"{bare.first_paint * 1000:.0f} ms", f"{ratio:.2f}x", "<= 1.3x",
+              ratio <= GOALS["start-up"]))
+    ratio = ours.total / bare.total
+    print(row("   the whole --smoke run, exit included", f"{ours.total * 1000:.0f} ms",
+              f"{bare.total * 1000:.0f} ms", f"{ratio:.2f}x", "", None))
+    for system, found in calls_by_system.items():
+        mine = statistics.median(found[call.STATUSDESK])
+        base = statistics.median(found[call.BASELINE])
+        print(row(f"2. one call + history, {system} (raw httpx)", f"{mine * 1000:.2f} ms",
+                  f"{base * 1000:.2f} ms", f"{mine / base:.2f}x", "<= 1.2x",
+                  mine / base <= GOALS["call"]))
+    ratio = ours.rss_kb / bare.rss_kb
+    print(row(f"3. idle memory, RSS {SETTLE:g} s after paint (bare)",
+              f"{ours.rss_kb / 1024:.1f} MB", f"{bare.rss_kb / 1024:.1f} MB", f"{ratio:.2f}x",
+              "<= 1.3x", ratio <= GOALS["memory"]))
+    for kind, found in inspector.items():
+        stall = max(found["open_ms"], found["switch_ms"])
+        print(row(f"4. {args.size:g} MB {kind.upper()} answer: longest stall (idle)",
+                  f"{stall:.0f} ms", f"{found['idle_ms']:.0f} ms", "", "<= 100 ms",
+                  stall <= GOALS["stall_ms"]))
+    print()
+    print(f"1. and 3.: medians of {runs} and {max(1, runs // 2)} alternating runs, separate "
+          "processes, an empty profile folder.")
+    print(f"2.: median per-call time of {rounds} alternating rounds of {calls} calls, one "
+          "reused connection each; history = SQLite, WAL, synchronous=FULL.")
+    for kind, found in inspector.items():
+        print(f"4. {kind}: opening {found['open_ms']:.0f} ms, then Raw/Pretty and scrolling to "
+              f"the end {found['switch_ms']:.0f} ms; all of it in after {found['ready_s']:.1f} s.")
+    print(f"({time.perf_counter() - began:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
