@@ -13,6 +13,7 @@ Each thread has its own connection, so threads never share one.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import sqlite3
@@ -301,8 +302,9 @@ def _where(which: HistoryFilter) -> tuple[str, list[object]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
+@functools.cache
 def _who() -> str:
-    """The person at the keyboard: the operating system's user name."""
+    """The person at the keyboard: the operating system's user name (asked once)."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):

@@ -15,13 +15,13 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime, timedelta
-
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from typing import TYPE_CHECKING
 
 from core import safe_json, xml
 from core.exchange import OutgoingRequest, ReceivedResponse
+
+if TYPE_CHECKING:  # cryptography is imported when a key is used: ~10 MB most runs never need
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 ENVIRONMENTS = {
     "sod": "https://sod.superoffice.com/Login",
@@ -48,6 +48,9 @@ class SignInRefused(ValueError):
 
 def signed_system_token(system_user_token: str, private_key: str, now: datetime) -> str:
     """``token.yyyyMMddHHmm.signature``: what PartnerSystemUser/Authenticate expects."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     data = f"{system_user_token}.{now.astimezone(UTC):%Y%m%d%H%M}"
     signature = load_private_key(private_key).sign(
         data.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
@@ -56,6 +59,10 @@ def signed_system_token(system_user_token: str, private_key: str, now: datetime)
 
 def load_private_key(text: str) -> rsa.RSAPrivateKey:
     """An RSA private key from PEM (PKCS#1 or PKCS#8) or the portal's <RSAKeyValue> XML."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     text = text.strip().lstrip("\ufeff").strip()
     try:
         if text.startswith("<"):
@@ -136,6 +143,8 @@ def _jwt_claims(token: str) -> dict:
 
 def _from_xml(text: str) -> rsa.RSAPrivateKey:
     """The .NET <RSAKeyValue> form the SuperOffice developer portal hands out."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         root = xml.parse(text.encode("utf-8"))
     except xml.XMLError:
