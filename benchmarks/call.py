@@ -5,7 +5,8 @@ ways reuse one HTTP connection, as the window does (gui.desk.Connections):
 
 - baseline: raw httpx posting the exact bytes StatusDesk sends (same URL, headers, body);
 - StatusDesk: core.sending.send_status (validate, build, send, parse, mask) plus the
-  history write (core.history, SQLite WAL, synchronous=FULL), as one send in the window.
+  history write (core.history, SQLite WAL, synchronous=FULL), as one send in the window;
+  and send_status alone, which shows how much of the difference is the history write.
 
 Rounds alternate between the two; each round sends ``--calls`` updates. Printed: the
 median time per call and the ratio. Nothing is asserted.
@@ -45,7 +46,8 @@ from core.transport import Connection  # noqa: E402
 
 SERVER = ("import sys; from core.sandbox import Sandbox; s = Sandbox(0); s.start(); "
           "print(s.origin, flush=True); sys.stdin.read()")
-BASELINE, STATUSDESK = "raw httpx, same bytes", "send_status + history"
+BASELINE, SEND_ONLY, STATUSDESK = ("raw httpx, same bytes", "send_status, no history",
+                                   "send_status + history")
 
 
 class Keys:
@@ -125,13 +127,19 @@ def measure(system: str = "superoffice", calls: int = 200,
                                           headers=list(request.headers), content=request.body)
                 assert response.status_code == 200, response.text
 
+        def send_only() -> None:
+            for update in updates:
+                exchange = send_status(profile, update, keys, connection)
+                assert exchange.ok, exchange.outcome
+
         def statusdesk() -> None:
             for update in updates:
                 exchange = send_status(profile, update, keys, connection)
                 assert exchange.ok, exchange.outcome
                 history.record(exchange)
 
-        ways: dict[str, Callable[[], None]] = {BASELINE: baseline, STATUSDESK: statusdesk}
+        ways: dict[str, Callable[[], None]] = {
+            BASELINE: baseline, SEND_ONLY: send_only, STATUSDESK: statusdesk}
         for way in ways.values():  # warm up: imports, connections, the history file
             way()
         times: dict[str, list[float]] = {name: [] for name in ways}

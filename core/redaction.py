@@ -11,6 +11,7 @@ A masked value reads ``***field***``: valid inside XML text, JSON strings and UR
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -75,7 +76,10 @@ _WEBHOOK_PATH = re.compile(r"(/rest/\d+/)([^/?#\s\"'<>]+)")
 _QUERY = re.compile(
     r"(?i)([?&](?:" + "|".join(_PARAM_FIELDS) + r")=)([^&#\s\"'<>]*)"
 )
-_FORM = re.compile(r"(?i)(^|&)(" + "|".join(_PARAM_FIELDS) + r")=([^&]*)")
+# A form field after "&", and the first one (two patterns: a leading literal "&" lets the
+# scan skip ahead, where "(^|&)" tried every position).
+_FORM = re.compile(r"(?i)(&)(" + "|".join(_PARAM_FIELDS) + r")=([^&]*)")
+_FIRST_FORM_FIELD = re.compile(r"(?i)()(" + "|".join(_PARAM_FIELDS) + r")=([^&]*)")
 _XML = re.compile(
     r"(<(?:[\w.-]+:)?(" + "|".join(_XML_FIELDS) + r")(?:\s[^>]*)?(?<!/)>)([^<]+)(</)"
 )
@@ -97,14 +101,19 @@ def _variants(value: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
 
 
-def _known_values(secrets: Mapping[str, str]) -> list[tuple[str, str]]:
+def _known_values(secrets: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """(text to find, placeholder), longest first so a URL is masked before its parts.
 
     A key may carry a suffix after '#' ("access-token#renewed") to mask several values of
     one field under the field's name.
     """
+    return _pairs(tuple(sorted(secrets.items())))
+
+
+@functools.lru_cache(maxsize=16)  # a profile's secrets rarely change between calls
+def _pairs(secrets: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     pairs: dict[str, str] = {}
-    for key, value in secrets.items():
+    for key, value in secrets:
         field = key.split("#", 1)[0]
         if not value:
             continue
@@ -113,7 +122,7 @@ def _known_values(secrets: Mapping[str, str]) -> list[tuple[str, str]]:
             value, field = match.group(2), WEBHOOK_SECRET
         for form in _variants(value):
             pairs[form] = placeholder(field)
-    return sorted(pairs.items(), key=lambda item: len(item[0]), reverse=True)
+    return tuple(sorted(pairs.items(), key=lambda item: len(item[0]), reverse=True))
 
 
 class _Prepared:
@@ -131,22 +140,32 @@ def _prepare(secrets: Secrets) -> _Prepared:
 
 
 def redact_text(text: str, secrets: Secrets = None) -> str:
-    """Mask secrets in any text: a URL, a header value, a body, an error message."""
+    """Mask secrets in any text: a URL, a header value, a body, an error message.
+
+    Each positional pattern runs only when the text holds the character it starts from
+    ("=" for parameters, "<" for XML, '"' for JSON): most texts of a call hold few of them.
+    """
+    if not text:
+        return text
     for found, mask in _prepare(secrets).pairs:
         text = text.replace(found, mask)
-    text = _WEBHOOK_PATH.sub(lambda m: m.group(1) + _mask(m.group(2), WEBHOOK_SECRET), text)
-    text = _QUERY.sub(lambda m: m.group(1) + _mask(m.group(2), _param(m.group(1))), text)
-    text = _FORM.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}=" + _mask(m.group(3), _param(f"&{m.group(2)}=")),
-        text,
-    )
-    text = _XML.sub(
-        lambda m: m.group(1) + _mask(m.group(3), _XML_FIELDS[m.group(2)]) + m.group(4), text
-    )
-    text = _JSON.sub(
-        lambda m: m.group(1) + _mask(m.group(3), _JSON_FIELDS[m.group(2).lower()]) + m.group(4),
-        text,
-    )
+    if "/rest/" in text:
+        text = _WEBHOOK_PATH.sub(lambda m: m.group(1) + _mask(m.group(2), WEBHOOK_SECRET),
+                                 text)
+    if "=" in text:
+        text = _QUERY.sub(lambda m: m.group(1) + _mask(m.group(2), _param(m.group(1))), text)
+        first = _FIRST_FORM_FIELD.match(text)
+        if first:
+            text = _form_field(first) + text[first.end():]
+        text = _FORM.sub(_form_field, text)
+    if "<" in text:
+        text = _XML.sub(
+            lambda m: m.group(1) + _mask(m.group(3), _XML_FIELDS[m.group(2)]) + m.group(4),
+            text)
+    if '"' in text:
+        text = _JSON.sub(
+            lambda m: m.group(1) + _mask(m.group(3), _JSON_FIELDS[m.group(2).lower()])
+            + m.group(4), text)
     return text
 
 
@@ -216,6 +235,10 @@ def _mask(value: str, field: str) -> str:
     if not value or _PLACEHOLDER.fullmatch(value):
         return value
     return placeholder(field)
+
+
+def _form_field(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{m.group(2)}=" + _mask(m.group(3), _param(f"&{m.group(2)}="))
 
 
 def _param(prefix: str) -> str:

@@ -121,3 +121,31 @@ def test_renewed_values_masked_under_the_field_name() -> None:
     text = "old OLD-TOKEN new NEW-TOKEN"
     masked = redact_text(text, {"access-token": "OLD-TOKEN", "access-token#renewed": "NEW-TOKEN"})
     assert masked == "old ***access-token*** new ***access-token***"
+
+
+def test_form_fields_masked_first_and_after_ampersand() -> None:
+    body = "client_secret=cs-1&grant_type=refresh_token&Refresh_Token=rt-2&code=c3"
+    assert redact_text(body) == (
+        "client_secret=***client-secret***&grant_type=refresh_token"
+        "&Refresh_Token=***refresh-token***&code=c3"
+    )
+    # A name that merely ends like a field is not a field.
+    assert redact_text("my_password=keep&x=1") == "my_password=keep&x=1"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(["auth", "access_token", "refresh_token", "client_secret",
+                           "password"]),
+    value=st.text(alphabet=string.ascii_letters + string.digits + "-._~%", min_size=1,
+                  max_size=30),
+    before=st.lists(st.sampled_from(["a=1", "grant_type=x", "b=", "c=d%26e"]), max_size=3),
+    after=st.lists(st.sampled_from(["a=1", "scope=x", "z="]), max_size=3),
+)
+def test_a_secret_form_field_is_masked_wherever_it_stands(
+    field: str, value: str, before: list[str], after: list[str]
+) -> None:
+    fields = [*before, f"{field}={value}", *after]
+    masked = redact_text("&".join(fields)).split("&")
+    assert masked[len(before)].startswith(f"{field}=***")
+    assert masked[:len(before)] == before and masked[len(before) + 1:] == after
