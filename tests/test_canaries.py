@@ -107,6 +107,17 @@ def test_no_secret_leaves_the_keyring(sandbox, statusdesk_home, secret_profile) 
     session.store(names["hook"], "webhook-url", f"{b24}/rest/1/{CANARY_HOOK_CODE}/")
     _send(session, names["hook"], sandbox.bitrix24_messages[0], "sent", ok=False)
 
+    # Exports: the history as CSV and JSON, a batch with its results file.
+    session.run("history", "--csv")
+    session.run("history", "--json", "--limit", "100")
+    rows = statusdesk_home / "rows.csv"
+    rows.write_text("message_id,status\n" + "".join(
+        f"{m},delivered\n" for m in sandbox.bitrix24_messages[:2]), encoding="utf-8")
+    results = statusdesk_home / "results.csv"
+    session.run("batch", names["oauth"], str(rows), "--results", str(results), "--yes",
+                "--json")
+    assert results.read_text(encoding="utf-8-sig").count("done") == 2
+
     secrets = _every_secret(names, sandbox)
     history = History(statusdesk_home / HISTORY_FILE)
     for exchange in session.exchanges:

@@ -3,7 +3,8 @@
 Profiles carry canary credentials in every field the window stores (real keyring); calls
 are refused or succeed against the sandbox; then every place a secret could leak to is
 searched: every widget's text, the clipboard after "Copy as curl" and "Copy body", a HAR
-file, the history file and everything else in the config folder, and this process's argv.
+file, the history's CSV export, the history file and everything else in the config and data
+folder, and this process's argv. (StatusDesk writes no log file.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import uuid
 import pytest
 from PySide6.QtGui import QGuiApplication
 
+from core.history import HistoryFilter
 from core.profiles import Profile
 from core.redaction import SECRET_FIELDS
 from core.secrets import SecretStore
@@ -61,13 +63,17 @@ def test_canaries_never_leave_the_keyring(qtbot, statusdesk_home, sandbox, tmp_p
             seen.append(QGuiApplication.clipboard().text())
             window.inspector.save_har(tmp_path / f"{tag}-{len(seen)}.har")
         qtbot.waitUntil(lambda: len(list(tmp_path.glob("*.har"))) == 2, timeout=5000)
+        window.history_actions.export(tmp_path / f"{tag}-history.csv", HistoryFilter())
+        qtbot.waitUntil(lambda: (tmp_path / f"{tag}-history.csv").exists(), timeout=5000)
     finally:
         close_window(window)
         for profile in (so, b24):
             for field in SECRET_FIELDS:
                 store.delete(profile, field)
-    files = [p for p in (*statusdesk_home.rglob("*"), *tmp_path.glob("*.har")) if p.is_file()]
+    exports = [*tmp_path.glob("*.har"), *tmp_path.glob("*.csv")]
+    files = [p for p in (*statusdesk_home.rglob("*"), *exports) if p.is_file()]
     assert any(p.name.startswith("history") for p in files)
+    assert tag in (tmp_path / f"{tag}-history.csv").read_text(encoding="utf-8-sig")
     places = {f"file {p.name}": p.read_bytes().decode("utf-8", "replace") for p in files}
     places |= {f"window/clipboard {n}": text for n, text in enumerate(seen)}
     places["argv"] = " ".join(sys.argv)
