@@ -5,6 +5,10 @@ exactly: the request headers as httpx sent them (Host, Content-Length, User-Agen
 the response's status line, headers and body bytes (never decompressed: we ask for
 ``identity`` so the body on screen is the body on the wire), plus timings. Failures
 below HTTP become a plain-words Outcome instead of an exception.
+
+``Connection.abort`` (and ``close``), from any thread, ends the calls in flight at once
+(how: core.cancelling); a cut call comes back as a "cancelled" Delivery, which says
+whether its request had started out.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import UTC, datetime
 import httpx
 
 from core import __version__
+from core.cancelling import Call, CallsInFlight, cancelled
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
 from core.profiles import BYTES_PER_MB, Profile
 from core.systems.base import html_title
@@ -38,22 +43,35 @@ class Delivery:
 
 
 class Connection:
-    """One client per profile, reused across calls (connection pooling, one TLS setup)."""
+    """One client per profile, reused across calls (connection pooling, one TLS setup).
+
+    Safe to share between threads; ``abort`` and ``close`` may come from any thread.
+    """
 
     def __init__(self, profile: Profile, *, max_response_bytes: int | None = None):
         self.profile = profile
         self.max_response_bytes = max_response_bytes or profile.max_response_bytes
+        self._in_flight = CallsInFlight()
         self._client = httpx.Client(
             timeout=httpx.Timeout(profile.timeout,
                                   connect=min(profile.timeout, CONNECT_TIMEOUT_MAX)),
-            verify=_verify(profile),
+            verify=self._in_flight.watch_tls(_tls_context(profile)),
             proxy=profile.proxy or None,
             follow_redirects=False,  # a redirected POST is reported, never replayed blindly
             trust_env=False,  # the profile says which proxy and CA; nothing implicit
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
         )
 
+    def abort(self) -> None:
+        """End every call in flight on this connection now (see core.cancelling); each
+        returns a "cancelled" Delivery. Later calls work as usual."""
+        self._in_flight.cut()
+
     def close(self) -> None:
+        """Close the client. Calls in flight in other threads are aborted first, and calls
+        made afterwards end as "cancelled before anything was sent" (the window closes a
+        connection when the user cancels: nothing more may go out on it)."""
+        self._in_flight.cut(closing=True)
         self._client.close()
 
     def __enter__(self) -> Connection:
@@ -66,16 +84,29 @@ class Connection:
         """The request as it will go out, with the headers httpx adds (Host, Length...)."""
         return _as_sent(self._build(request), request.body)
 
-    def _build(self, request: OutgoingRequest) -> httpx.Request:
+    def _build(self, request: OutgoingRequest, call: Call | None = None) -> httpx.Request:
         return self._client.build_request(
-            request.method, request.url, headers=list(request.headers), content=request.body
+            request.method, request.url, headers=list(request.headers), content=request.body,
+            extensions={"trace": self._in_flight.trace(call)} if call is not None else None,
         )
 
     def perform(self, request: OutgoingRequest) -> Delivery:
         started = datetime.now(UTC).isoformat(timespec="milliseconds")
         clock = time.perf_counter()
-        built = self._build(request)
-        sent = _as_sent(built, request.body)
+        call = self._in_flight.begin()
+        if call is None:
+            sent = _as_sent(self._build(request), request.body)
+            return _cancelled(sent, False, started, clock, None,
+                              "the connection was closed before the call started")
+        try:
+            built = self._build(request, call)
+            sent = _as_sent(built, request.body)
+            return self._perform(request, call, built, sent, started, clock)
+        finally:
+            self._in_flight.end(call)
+
+    def _perform(self, request: OutgoingRequest, call: Call, built: httpx.Request,
+                 sent: OutgoingRequest, started: str, clock: float) -> Delivery:
         response_ms = None
         try:
             answer = self._client.send(built, stream=True)
@@ -94,12 +125,21 @@ class Connection:
                 body=body,
                 truncated=truncated,
             )
-        except httpx.HTTPError as exc:
+        except Exception as exc:
+            if call.aborted:  # whatever the cut socket made httpx raise
+                return _cancelled(sent, self._in_flight.went_out(call), started, clock,
+                                  response_ms, f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, httpx.HTTPError):
+                raise
             timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
             failure = describe_failure(exc, request.url, self.profile.proxy,
                                        timeout=self.profile.timeout)
             return Delivery(sent, None, timings, failure=failure,
                             error=f"{type(exc).__name__}: {exc}")
+        if call.aborted:  # an answer read up to a cut: it may be incomplete
+            return _cancelled(sent, self._in_flight.went_out(call), started, clock,
+                              response_ms, f"HTTP {received.status_code}, "
+                              f"{len(received.body)} body bytes read before the cut")
         timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
         if truncated:
             return Delivery(sent, received, timings, failure=too_large(self.max_response_bytes))
@@ -137,10 +177,23 @@ def _as_sent(built: httpx.Request, body: bytes) -> OutgoingRequest:
     )
 
 
-def _verify(profile: Profile) -> ssl.SSLContext | bool:
+def _cancelled(sent: OutgoingRequest, went_out: bool, started: str, clock: float,
+               response_ms: float | None, what: str) -> Delivery:
+    timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
+    return Delivery(sent, None, timings, failure=cancelled(_target(sent.url), sent=went_out),
+                    error=f"Cancelled ({what})")
+
+
+def _target(url: str) -> str:
+    parsed = httpx.URL(url)
+    return f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host or url
+
+
+def _tls_context(profile: Profile) -> ssl.SSLContext:
+    """The profile's CA bundle, or what httpx's verify=True would use."""
     if profile.ca_bundle:
         return ssl.create_default_context(cafile=profile.ca_bundle)
-    return True
+    return httpx.create_ssl_context(trust_env=False)
 
 
 def too_large(limit: int) -> Outcome:

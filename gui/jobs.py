@@ -3,7 +3,8 @@
 Each job runs a plain function in a daemon thread and reports back by a queued signal, so
 its result or error is handled on the UI thread. Cancelling a job *abandons* it: the UI
 stops waiting at once and its late result is dropped; whoever started it also closes the
-resource it was blocked on (see gui.desk.Connections.discard) so the thread ends soon.
+resource it was blocked on in ``on_cancel`` (a connection: gui.desk.Connections.discard,
+which cuts the call in flight) so that the thread ends at once too.
 Daemon threads never hold up quitting the application.
 """
 

@@ -1,7 +1,8 @@
 """Preview, send, confirm and cancel: the steps between the form and the inspector.
 
 Input is checked on the UI thread (pure, instant); keyring, network and history run in
-one job per operation. Cancelling abandons the job, closes the profile's connection and
+one job per operation. Cancelling abandons the job, closes the connection it uses (which
+cuts the call in flight: its thread ends at once, see core.transport.Connection.abort) and
 says plainly that the request may still have reached the customer's system. A cancel
 that comes before anything was sent stops the send for good (the keyring read checks).
 """
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from core.exchange import Exchange, StatusUpdate
     from core.history import HistoryEntry
     from core.profiles import Profile
+    from core.transport import Connection
     from gui.desk import Secrets
     from gui.main_window import MainWindow
 
@@ -169,12 +171,16 @@ class SendFlow(QObject):
         desk = self.window.desk
         tenant = get_system(profile.system).tenant(profile)
         cancelled = threading.Event()
+        used: list[Connection] = []  # the one this send uses, for Cancel to cut
 
         def work() -> tuple[ExchangeView, HistoryEntry | None, str]:
             from core.history import HistoryError
             from core.sending import send_status
 
             connection = desk.connections.get(profile)
+            used.append(connection)
+            if cancelled.is_set():  # cancelled while it was being opened: cut it too
+                connection.close()
             exchange = send_status(profile, update, _GuardedSecrets(desk.secrets, cancelled),
                                    connection)
             if cancelled.is_set():
@@ -196,6 +202,8 @@ class SendFlow(QObject):
         def on_cancel() -> None:
             cancelled.set()
             desk.connections.discard(profile.name)
+            for connection in used:  # the same one, unless the profile changed meanwhile
+                connection.close()
             self.window.inspector.show_message(
                 "warning", CANCELLED_SUMMARY, CANCELLED_ADVICE.format(tenant=tenant),
                 clear=True, empty_note="Cancelled: the answer, if any, was not waited for.")
@@ -215,10 +223,18 @@ class SendFlow(QObject):
 
 
 def _as_cancelled(exchange: Exchange, tenant: str) -> Exchange:
-    """The late record of a cancelled call, kept in the history as what it was."""
+    """The late record of a cancelled call, kept in the history as what it was: cut off by
+    the cancel (nothing sent yet, or maybe applied), or an answer that came anyway."""
+    from core.cancelling import CANCELLED_BEFORE_SENDING
     from core.exchange import Outcome, OutcomeKind
 
-    outcome = Outcome(OutcomeKind.TRANSPORT, CANCELLED_SUMMARY, code="cancelled",
-                      advice=CANCELLED_ADVICE.format(tenant=tenant),
-                      detail=f"What came back after the cancel: {exchange.outcome.summary}")
+    code = exchange.outcome.code
+    if code == CANCELLED_BEFORE_SENDING:
+        outcome = replace(exchange.outcome, summary="Cancelled before the request was "
+                          f"sent: nothing reached {tenant}.")
+    else:
+        outcome = Outcome(OutcomeKind.TRANSPORT, CANCELLED_SUMMARY, code="cancelled",
+                          advice=CANCELLED_ADVICE.format(tenant=tenant),
+                          detail=exchange.outcome.detail if code == "cancelled" else
+                          f"What came back after the cancel: {exchange.outcome.summary}")
     return replace(exchange, outcome=outcome)
