@@ -6,7 +6,6 @@ when that is set. It never holds a secret: those go to the keyring (core.secrets
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -137,6 +136,8 @@ class ProfileStore:
     def load(self) -> list[Profile]:
         if not self.path.exists():
             return []
+        import json  # here: with no profiles file, the window starts without it
+
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             return [Profile.from_dict(item) for item in data.get("profiles", [])]
@@ -168,6 +169,8 @@ class ProfileStore:
         return profile
 
     def _write(self, profiles: list[Profile]) -> None:
+        import json
+
         self.folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(
             {"version": 1, "profiles": [p.to_dict() for p in profiles]},

@@ -11,14 +11,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication
-
 SCREENSHOT_SIZE = (1360, 860)
 SCREENSHOT_DESCRIPTION = "Delivered to handset"
+# With --smoke, when set: print the names of the loaded modules at the first paint and
+# when leaving ("modules at first paint: a b c"), so a test can see what start-up loads.
+SMOKE_MODULES_VARIABLE = "STATUSDESK_SMOKE_MODULES"
 
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
     from gui.main_window import MainWindow
 
 
@@ -40,6 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def make_app(argv: list[str] | None = None, *, style: bool = True) -> QApplication:
     """The application; ``style=False`` leaves the style sheet to apply_style, to call once
     the main window is built (see there)."""
+    from PySide6.QtWidgets import QApplication
+
     from gui.resources import app_icon
 
     app = QApplication.instance() or QApplication([sys.argv[0], *(argv or [])])
@@ -78,49 +83,65 @@ def resident_kb() -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
-class _FirstPaint(QObject):
-    """Quits the application once the window has painted (and ``settle`` seconds more)."""
+def _first_paint_watcher(app: QApplication, settle: float = 0.0,
+                         report: bool = False) -> QObject:
+    """An event filter for the main window that quits the application once the window has
+    painted (and ``settle`` seconds more); its ``painted`` says whether it did."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
-    def __init__(self, app: QApplication, settle: float = 0.0, report: bool = False) -> None:
-        super().__init__()
-        self.app = app
-        self.settle = settle
-        self.report = report
-        self.painted = False
+    modules = bool(os.environ.get(SMOKE_MODULES_VARIABLE))
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Paint and not self.painted:
-            self.painted = True
-            if self.report:
-                print("painted", flush=True)
-            if self.settle > 0:
-                QTimer.singleShot(round(self.settle * 1000), self._done)
-            else:
-                self._done()
-        return False
+    class FirstPaint(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.painted = False
 
-    def _done(self) -> None:
-        """Leave the event loop now: work the window queues after its first paint (loading
-        the profiles) is not started when only the first paint was asked for."""
-        if self.report:
-            print(f"rss_kb={resident_kb()}", flush=True)
-        self.app.exit(0)
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+            if event.type() == QEvent.Type.Paint and not self.painted:
+                self.painted = True
+                if report:
+                    print("painted", flush=True)
+                if modules:
+                    print("modules at first paint:", *sorted(sys.modules), flush=True)
+                if settle > 0:
+                    QTimer.singleShot(round(settle * 1000), self._done)
+                else:
+                    self._done()
+            return False
+
+        def _done(self) -> None:
+            """Leave the event loop now: work the window queues after its first paint
+            (loading the profiles) is not started when only the first paint was asked for."""
+            if report:
+                print(f"rss_kb={resident_kb()}", flush=True)
+            if modules:
+                print("modules when leaving:", *sorted(sys.modules), flush=True)
+            app.exit(0)
+
+    return FirstPaint()
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The arguments and the window's Qt-free modules (gui.desk, core.profiles) come before
+    # PySide6 is imported: from then on, PySide's import hook reads the source of every
+    # module named in an import statement (looking for "PySide6"), argparse's lazy imports
+    # included. Before it, the same imports cost ~3 ms less at start-up.
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from gui.desk import Desk
+
     app = make_app(style=args.screenshot is not None)
     if args.screenshot is not None:
         return screenshot(app, args.screenshot)
 
-    from gui.desk import Desk
     from gui.main_window import MainWindow
 
     window = MainWindow(Desk())
     apply_style(app)
     if args.smoke:
+        from PySide6.QtCore import QTimer
+
         window.remember_state = False
-        watcher = _FirstPaint(app, args.settle, args.report)
+        watcher = _first_paint_watcher(app, args.settle, args.report)
         window.installEventFilter(watcher)
         never_painted = 15000 + round(args.settle * 1000)
         QTimer.singleShot(never_painted, lambda: app.exit(1))  # fail the check
@@ -128,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         code = _run(app, window)
         return 0 if watcher.painted and code == 0 else 1
     window.show()
-    say_if_no_keyring(window)
+    # After the first paint: the check imports keyring and its Secret Service backend in a
+    # job thread (~70 ms of imports, which would compete with the paint for the GIL).
+    window.after_first_paint(lambda: say_if_no_keyring(window))
     return _run(app, window)
 
 
@@ -160,6 +183,8 @@ def _run(app: QApplication, window: MainWindow) -> int:
 def screenshot(app: QApplication, path: Path) -> int:
     """Send a Bitrix24 and then a SuperOffice status to the sandbox; save the window."""
     import tempfile
+
+    from PySide6.QtCore import Qt, QTimer
 
     from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE, install_demo, start_sandbox
     from gui.desk import Desk, MemorySecrets

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from core.history import History
     from core.transport import Connection
 
+# core.history.HISTORY_FILE, named here too so that the window can tell whether anything
+# was recorded without importing core.history (and sqlite3); a test checks they agree.
+HISTORY_FILE = "history.sqlite3"
+
 
 class Secrets(Protocol):
     """The part of core.secrets.SecretStore the window uses."""
@@ -105,8 +109,9 @@ class MemorySecrets:
 class Connections:
     """One core Connection per profile, reused between calls; replaced when cancelled.
 
-    Discarding a connection closes its HTTP client: the call in flight then fails (or
-    ends at its timeout) in its own thread, whose late result the window ignores.
+    Discarding a connection closes it, which aborts the call in flight: its thread ends at
+    once with a "cancelled" outcome (see core.transport.Connection.abort) that the window
+    no longer waits for, and nothing more goes out on it; the next call gets a new one.
     """
 
     def __init__(self) -> None:
@@ -128,6 +133,7 @@ class Connections:
         return connection
 
     def discard(self, name: str) -> None:
+        """Abort and close the profile's connection (Cancel), if it has one."""
         with self._lock:
             found = self._open.pop(name, None)
         if found is not None:
@@ -159,7 +165,12 @@ class Desk:
     def history(self) -> History:
         """Imported on first use (from a job thread): sqlite3 need not delay the window."""
         if self._history is None:
-            from core.history import HISTORY_FILE, History
+            from core.history import History
 
             self._history = History(self.history_folder / HISTORY_FILE)
         return self._history
+
+    def has_history(self) -> bool:
+        """Whether the history is open or its file exists: False before the first record,
+        when listing it would find nothing (and would import sqlite3 for that)."""
+        return self._history is not None or (self.history_folder / HISTORY_FILE).exists()

@@ -7,27 +7,17 @@ from the request into the response. Case-insensitive, plain text.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import (
-    QColor,
-    QKeySequence,
-    QShortcut,
-    QTextCharFormat,
-    QTextCursor,
-    QTextDocument,
-)
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QTextEdit,
-    QToolButton,
-    QWidget,
-)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 from gui.highlighter import is_dark
+
+if TYPE_CHECKING:  # the text classes are imported by the first search, not at start-up
+    from PySide6.QtGui import QTextCursor
+    from PySide6.QtWidgets import QPlainTextEdit
 
 MAX_MATCHES = 5000
 
@@ -44,6 +34,7 @@ class FindBar(QWidget):
         self._reveal = reveal
         self._matches: list[tuple[QPlainTextEdit, QTextCursor]] = []
         self._current = -1
+        self._marked = False  # whether matches are marked in the editors
         self.field = QLineEdit()
         self.field.setObjectName("findField")
         self.field.setPlaceholderText("Find in traffic  (Ctrl+F)")
@@ -89,16 +80,17 @@ class FindBar(QWidget):
         """Find every match again (the text changed or the query did)."""
         query = self.field.text()
         self._matches = []
-        for editor in self._editors():
-            if not query:
-                break
-            document = editor.document()
-            cursor = QTextCursor(document)
-            while len(self._matches) < MAX_MATCHES:
-                cursor = document.find(query, cursor, QTextDocument.FindFlag(0))
-                if cursor.isNull():
-                    break
-                self._matches.append((editor, QTextCursor(cursor)))
+        if query:
+            from PySide6.QtGui import QTextCursor, QTextDocument
+
+            for editor in self._editors():
+                document = editor.document()
+                cursor = QTextCursor(document)
+                while len(self._matches) < MAX_MATCHES:
+                    cursor = document.find(query, cursor, QTextDocument.FindFlag(0))
+                    if cursor.isNull():
+                        break
+                    self._matches.append((editor, QTextCursor(cursor)))
         self._current = 0 if self._matches and jump else -1
         if self._current == 0:
             self._select()
@@ -127,6 +119,21 @@ class FindBar(QWidget):
         self._mark()
 
     def _mark(self) -> None:
+        if self._matches or self._marked:  # with nothing marked, there is nothing to clear
+            self._set_marks()
+        if not self.field.text():
+            self.count.setText("")
+        elif not self._matches:
+            self.count.setText("no matches")
+        else:
+            position = f"{self._current + 1} of " if self._current >= 0 else ""
+            more = "+" if len(self._matches) >= MAX_MATCHES else ""
+            self.count.setText(f"{position}{len(self._matches)}{more}")
+
+    def _set_marks(self) -> None:
+        from PySide6.QtGui import QColor, QTextCharFormat
+        from PySide6.QtWidgets import QTextEdit
+
         dark = is_dark(self.palette())
         every = QColor("#6b5a00" if dark else "#fff2a8")
         current = QColor("#c77700" if dark else "#ffb340")
@@ -142,11 +149,4 @@ class FindBar(QWidget):
             selections.setdefault(editor, []).append(selection)
         for editor, marks in selections.items():
             editor.setExtraSelections(marks)
-        if not self.field.text():
-            self.count.setText("")
-        elif not self._matches:
-            self.count.setText("no matches")
-        else:
-            position = f"{self._current + 1} of " if self._current >= 0 else ""
-            more = "+" if len(self._matches) >= MAX_MATCHES else ""
-            self.count.setText(f"{position}{len(self._matches)}{more}")
+        self._marked = bool(self._matches)

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QFileDialog
 
 from gui.errors import explain
 from gui.exchange_view import view_of_exchange
@@ -53,6 +52,12 @@ class HistoryActions(QObject):
             self.panel.search()  # profiles changed: "(removed)" marks may change
             return
         self._started = True
+        if not self.window.desk.has_history():
+            # Nothing recorded yet: the empty list, without opening the history. Shown on
+            # the next turn of the event loop, as a search's result would be.
+            known = {profile.name for profile in self.window.picker.profiles()}
+            QTimer.singleShot(0, self.panel, lambda: self.panel.show_results([], known, []))
+            return
         days = keep_days(self.window.settings)
         if days:
             self.prune(days, lambda text: text and self._say(text), quiet_if_none=True)
@@ -138,6 +143,8 @@ class HistoryActions(QObject):
     # -- export -----------------------------------------------------------------------------
 
     def ask_export_path(self, which: HistoryFilter) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         suggested = str(Path.home() / "statusdesk-history.csv")
         path, _ = QFileDialog.getSaveFileName(self.window, "Export history as CSV", suggested,
                                               "CSV files (*.csv)")

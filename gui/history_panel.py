@@ -7,7 +7,6 @@ profiles since removed), outcome and a date range in local days.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
@@ -31,6 +30,8 @@ from PySide6.QtWidgets import (
 from gui.history_table import OUTCOME, HistoryTable, column_widths
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from core.history import HistoryEntry, HistoryFilter
 
 SHOWN = 1000  # rows a search brings into the table; Export CSV… writes every match
@@ -42,6 +43,8 @@ OUTCOMES = (("All outcomes", ""), ("Succeeded", "ok"), ("Failed (any)", "failed"
 
 def utc_start_of(day: date) -> str:
     """Local midnight at the start of ``day``, as the history's UTC text."""
+    from datetime import UTC, datetime, time  # not needed before a date is filtered on
+
     local = datetime.combine(day, time()).astimezone()
     return local.astimezone(UTC).isoformat(timespec="milliseconds")
 
@@ -173,6 +176,8 @@ class HistoryPanel(QWidget):
     # -- the filter -----------------------------------------------------------------------
 
     def filter(self, limit: int = SHOWN) -> HistoryFilter:
+        from datetime import timedelta
+
         from core.history import HistoryFilter
 
         since = until = ""

@@ -6,7 +6,6 @@ asks only for the rows on screen. Times are shown in local time, kept in UTC.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -33,6 +32,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def local_time(iso: str) -> str:
+    from datetime import datetime  # not needed before the first row is shown
+
     try:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
     except ValueError:

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -253,6 +252,8 @@ class TrafficInspector(QWidget):
         self.notice.emit(f"Copied the {which.lower()} body ({len(pane.body)} bytes).")
 
     def ask_har_path(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         if self.view is None or self.view.exchange is None:
             return
         exchange = self.view.exchange

@@ -8,13 +8,15 @@ lives in gui.send_flow, the history's in gui.history_actions, batches in gui.bat
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -25,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.profiles import Profile
-from gui.demo import DEMO_PROFILES
 from gui.desk import Desk
 from gui.errors import explain
 from gui.exchange_view import ExchangeView, view_of_exchange
@@ -36,14 +37,31 @@ from gui.jobs import Jobs
 from gui.menus import install_actions
 from gui.profile_actions import ProfileActions
 from gui.profile_picker import PRODUCTION_COLOUR, ProfilePicker
-from gui.question import ask
 from gui.send_flow import SendFlow
 from gui.settings import restore_bytes, window_settings
-from gui.sign_in import OpenUrl, open_in_browser
 from gui.status_form import StatusForm
 from gui.welcome import WelcomePanel
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from gui.sign_in import OpenUrl
+
 WELCOME, FORM = 0, 1
+
+
+def system_titles() -> dict[str, str]:
+    """The target systems' names by key (imports core.systems)."""
+    from core.systems import SYSTEMS
+
+    return {key: system.title for key, system in SYSTEMS.items()}
+
+
+def open_in_browser(url: str) -> bool:
+    """gui.sign_in.open_in_browser, imported when a sign-in first needs a browser."""
+    from gui.sign_in import open_in_browser as open_url
+
+    return open_url(url)
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +90,7 @@ class MainWindow(QMainWindow):
         # would otherwise compete with it. The timer covers a window that never paints.
         self._last_profile = str(self.settings.value("last_profile", "") or "")
         self._loading_started = False
+        self._after_paint: list[Callable[[], object]] = []
         QTimer.singleShot(400, self._start_loading)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -83,6 +102,16 @@ class MainWindow(QMainWindow):
         if not self._loading_started:
             self._loading_started = True
             self.reload_profiles(select=self._last_profile)
+            for callback in self._after_paint:
+                callback()
+            self._after_paint.clear()
+
+    def after_first_paint(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` when loading starts, after the first paint (now if it has)."""
+        if self._loading_started:
+            callback()
+        else:
+            self._after_paint.append(callback)
 
     # -- building ---------------------------------------------------------------------
 
@@ -251,10 +280,10 @@ class MainWindow(QMainWindow):
         desk = self.desk
 
         def load() -> tuple[list[Profile], dict[str, str]]:
-            from core.systems import SYSTEMS
-
-            titles = {key: system.title for key, system in SYSTEMS.items()}
-            return desk.profiles.load(), titles
+            profiles = desk.profiles.load()
+            # The titles head the picker's groups: without a profile, core.systems waits
+            # until something needs it (open_profiles asks for the titles itself).
+            return profiles, system_titles() if profiles else {}
 
         def loaded(result: tuple[list[Profile], dict[str, str]]) -> None:
             profiles, self.system_titles = result
@@ -282,6 +311,7 @@ class MainWindow(QMainWindow):
         if profile is None:
             return
         from core.systems import get_system
+        from gui.demo import DEMO_PROFILES
 
         system = get_system(profile.system)
         self.form.set_profile(profile, system.form_fields(profile), system.options,
@@ -300,8 +330,8 @@ class MainWindow(QMainWindow):
         from gui.profiles_dialog import ProfilesDialog
 
         current = self.picker.current_profile()
-        dialog = ProfilesDialog(self.desk, self.jobs, self.system_titles, self,
-                                open_url=self.open_url)
+        dialog = ProfilesDialog(self.desk, self.jobs, self.system_titles or system_titles(),
+                                self, open_url=self.open_url)
         dialog.exchange_ready.connect(lambda ex: self.show_exchange(view_of_exchange(
             ex, "Sign-in" if ex.operation == "sign-in" else "Connection test")))
         dialog.finished.connect(lambda _: self.reload_profiles(
@@ -315,7 +345,7 @@ class MainWindow(QMainWindow):
     # -- sandbox ------------------------------------------------------------------------
 
     def start_demo(self) -> None:
-        from gui.demo import DEMO_SUPEROFFICE, DemoSetup, install_demo
+        from gui.demo import DEMO_PROFILES, DEMO_SUPEROFFICE, DemoSetup, install_demo
 
         desk, running = self.desk, self.sandbox
         current = self.picker.current_profile()
@@ -372,4 +402,6 @@ class MainWindow(QMainWindow):
 
     def ask(self, title: str, text: str, yes: str, on_yes) -> QMessageBox:
         """A window-modal question that does not block the event loop."""
+        from gui.question import ask
+
         return ask(self, title, text, yes, on_yes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QMimeData, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QTextCursor, QTextOption
+from PySide6.QtGui import QFontDatabase, QTextOption
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -46,6 +46,11 @@ class MessageText(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setPlaceholderText(placeholder)
         self.setUndoRedoEnabled(False)
+        # The viewport's first viewport() of a process makes PySide try every QWidget class
+        # for the wrapper of an object it has not seen (~9 ms, 2 MB: all those classes get
+        # built); found by its Qt name it is wrapped as the plain QWidget it is, and
+        # viewport() gives that wrapper from then on.
+        self.findChild(QWidget, "qt_scrollarea_viewport")
         self.highlighter = HttpHighlighter(self, self.palette())
         self._feed: DisplayLines | None = None  # the text still going in, piece by piece
         self._joins: list[int] = []  # display lines that continue the one before
@@ -113,6 +118,8 @@ class MessageText(QPlainTextEdit):
             self._next_step.start()
 
     def _append(self, piece: str, *, first: bool) -> None:
+        from PySide6.QtGui import QTextCursor  # not needed before the first text
+
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         if first:

@@ -11,18 +11,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox
 
 from gui.errors import Explained, explain
 from gui.jobs import Job
-from gui.read_back import ReadBackDialog, can_read_back
-from gui.sign_in import WITH_KEYRING, SignedIn, SignInRunner, sign_in_kind
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
     from core.history import HistoryEntry
     from core.profiles import Profile
     from gui.exchange_view import ExchangeView
     from gui.main_window import MainWindow
+    from gui.read_back import ReadBackDialog
+    from gui.sign_in import SignedIn, SignInRunner
 
 CANCELLED = "Cancelled: StatusDesk stopped waiting for the answer."
 
@@ -31,20 +32,34 @@ class ProfileActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.signer = SignInRunner(window.desk, window.jobs, window)
-        self.signer.signed_in.connect(self._signed_in)
-        self.signer.refused.connect(self._tell)
+        self._signer: SignInRunner | None = None  # made at the first sign-in
         self.read_job: Job | None = None
         self.read_dialog: ReadBackDialog | None = None
         self.question: QMessageBox | None = None  # the open "use the new address?" one
         window.inspector.use_new_address.connect(self.offer_new_address)
 
+    @property
+    def signer(self) -> SignInRunner:
+        if self._signer is None:
+            from gui.sign_in import SignInRunner
+
+            self._signer = SignInRunner(self.window.desk, self.window.jobs, self.window)
+            self._signer.signed_in.connect(self._signed_in)
+            self._signer.refused.connect(self._tell)
+        return self._signer
+
     def update(self, profile: Profile | None) -> None:
         """Offer only what the current profile can do."""
-        window, kind = self.window, sign_in_kind(profile)
+        kind, reads_back = "", False
+        if profile is not None:
+            from gui.read_back import can_read_back
+            from gui.sign_in import sign_in_kind
+
+            kind, reads_back = sign_in_kind(profile), can_read_back(profile)
+        window = self.window
         window.sign_in_action.setEnabled(bool(kind))
         window.sign_in_button.setVisible(bool(kind))
-        window.read_back_action.setEnabled(can_read_back(profile))
+        window.read_back_action.setEnabled(reads_back)
 
     def _current(self, doing: str) -> Profile | None:
         profile = self.window.picker.current_profile()
@@ -75,6 +90,8 @@ class ProfileActions(QObject):
     # -- sign in ------------------------------------------------------------------------
 
     def sign_in(self) -> None:
+        from gui.sign_in import WITH_KEYRING, sign_in_kind
+
         profile = self._current("sign in")
         if profile is None:
             return
@@ -97,6 +114,8 @@ class ProfileActions(QObject):
     # -- read a status back ---------------------------------------------------------------
 
     def read_back(self) -> None:
+        from gui.read_back import ReadBackDialog, can_read_back
+
         profile = self._current("read a status back")
         if profile is None:
             return

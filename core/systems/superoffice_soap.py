@@ -9,12 +9,14 @@ it byte for byte; WCF's BasicHttpBinding answers it with HTTP 415.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from core import xml
 from core.exchange import Outcome, OutcomeKind, ReceivedResponse
 from core.systems.base import html_page_outcome, http_outcome
+
+if TYPE_CHECKING:  # lxml is imported by the functions that build XML (see core.xml)
+    from lxml import etree
 
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services86"
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -55,6 +57,8 @@ def envelope_11(
     operation: str, params: list[tuple[str, str]], ticket: str, app_token: str | None
 ) -> bytes:
     """A SOAP 1.1 envelope as the WSDL's BasicHttpBinding expects it."""
+    from lxml import etree
+
     envelope, call = _envelope_11(operation, ticket, app_token)
     for name, value in params:
         etree.SubElement(call, _q(name)).text = value
@@ -63,6 +67,8 @@ def envelope_11(
 
 def delivery_status_envelope(messaging_ids: list[int], ticket: str, app_token: str | None) -> bytes:
     """GetDeliveryStatus: MessagingIds is a .NET ArrayOfint."""
+    from lxml import etree
+
     envelope, call = _envelope_11("GetDeliveryStatus", ticket, app_token)
     ids = etree.SubElement(call, _q("MessagingIds"), nsmap={"a": ARRAYS})
     for messaging_id in messaging_ids:
@@ -90,6 +96,8 @@ def delivery_statuses(response: ReceivedResponse) -> tuple[DeliveryStatus, ...]:
 def _envelope_11(
     operation: str, ticket: str, app_token: str | None
 ) -> tuple[etree._Element, etree._Element]:
+    from lxml import etree
+
     envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
     header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
     if app_token:
@@ -102,6 +110,8 @@ def _envelope_11(
 
 def sign_in_envelope(username: str, password: str, app_token: str | None) -> bytes:
     """SoPrincipal.AuthenticateUsernamePassword: only ApplicationToken in the header."""
+    from lxml import etree
+
     envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
     header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
     if app_token:
@@ -138,6 +148,8 @@ def envelope_12_as_documented(
 
     ``params`` are (name, xsd type, value).
     """
+    from lxml import etree
+
     envelope = etree.Element(
         f"{{{SOAP12}}}Envelope",
         nsmap={
