@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(Desk())
     apply_style(app)
-    if args.smoke:
+    watcher = None
+    if args.smoke:  # a real start (keyring check included) that leaves after painting
         from PySide6.QtCore import QTimer
 
         window.remember_state = False
@@ -145,14 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         window.installEventFilter(watcher)
         never_painted = 15000 + round(args.settle * 1000)
         QTimer.singleShot(never_painted, lambda: app.exit(1))  # fail the check
-        window.show()
-        code = _run(app, window)
-        return 0 if watcher.painted and code == 0 else 1
     window.show()
     # After the first paint: the check imports keyring and its Secret Service backend in a
     # job thread (~70 ms of imports, which would compete with the paint for the GIL).
     window.after_first_paint(lambda: say_if_no_keyring(window))
-    return _run(app, window)
+    code = _run(app, window)
+    if watcher is not None:
+        return 0 if watcher.painted and code == 0 else 1
+    return code
 
 
 def say_if_no_keyring(window: MainWindow) -> None:
