@@ -47,6 +47,8 @@ def elapsed_text(ms: int | None) -> str:
 
 
 def outcome_text(entry: HistoryEntry) -> str:
+    if entry.outcome_code.startswith("cancelled"):  # the person stopped it: not the network
+        return "Cancelled" + entry.outcome_code.removeprefix("cancelled")
     words = OUTCOME_WORDS.get(entry.outcome_kind, entry.outcome_kind)
     return f"{words}: {entry.outcome_code}" if entry.outcome_code else words
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal, Slot
 
 from gui.errors import explain
 from gui.exchange_view import ExchangeView, view_of_exchange, view_of_preview
@@ -60,13 +60,22 @@ class _GuardedSecrets:
 
 
 class SendFlow(QObject):
+    # A cancelled send's history row, recorded after the window stopped waiting: the
+    # history list shows it all the same (emitted from the job's thread, so queued).
+    recorded_after_cancel = Signal(object)
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self.recorded_after_cancel.connect(self._list_cancelled)
         self.send_job: Job | None = None
         self.preview_job: Job | None = None
         self.confirmation = None  # the open production question, if any
         window.jobs.busy_changed.connect(self._busy_changed)
+
+    @Slot(object)
+    def _list_cancelled(self, entry: HistoryEntry) -> None:
+        self.window.history.add_entry(entry)
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -189,6 +198,8 @@ class SendFlow(QObject):
                 entry, problem = desk.history.record(exchange), ""
             except HistoryError as exc:
                 entry, problem = None, str(exc)
+            if cancelled.is_set() and entry is not None:  # done() will not be called
+                self.recorded_after_cancel.emit(entry)
             return view_of_exchange(exchange), entry, problem
 
         def done(result: tuple[ExchangeView, HistoryEntry | None, str]) -> None:

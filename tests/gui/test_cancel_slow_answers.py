@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
 from core.profiles import Profile
 from gui.desk import Desk
+from gui.history_table import OUTCOME
 from gui.main_window import MainWindow
 from gui.send_flow import CANCELLED_SUMMARY
 from tests.gui.conftest import close_window, open_window
@@ -119,6 +120,10 @@ def test_cancel_while_an_answer_trickles_in(qtbot, memory_desk, trickling):
                     for e in memory_desk.history.recent()}
         assert recorded == {"SO-2001": ("cancelled", CANCELLED_SUMMARY),
                             "SO-2002": ("cancelled", CANCELLED_SUMMARY)}
+        # ...and the history list shows them, as cancelled, without a search.
+        model = window.history.model
+        qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+        assert {model.index(row, OUTCOME).data() for row in range(2)} == {"Cancelled"}
     finally:
         timer.stop()
         close_window(window)
