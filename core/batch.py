@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.batch_file import BatchFile, BatchRow
+from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
 from core.exchange import Exchange, OutcomeKind, ReceivedResponse
 from core.history import BatchMark, History
 from core.pacing import Backoff, RateLimiter
@@ -28,6 +29,8 @@ from core.sending import Secrets, send_status
 from core.systems import get_system
 from core.transport import Connection
 
+# Calls cut by stop_now: not an answer about the row.
+_CUT = frozenset({CANCELLED, CANCELLED_BEFORE_SENDING})
 # Failures below HTTP worth another attempt (a certificate problem is not one of them).
 NETWORK_RETRIES = frozenset({"ConnectError", "ConnectTimeout", "ReadTimeout", "WriteTimeout",
                              "PoolTimeout", "RemoteProtocolError", "ReadError", "WriteError"})
@@ -97,6 +100,7 @@ class BatchRun:
         self.backoff = backoff or Backoff()
         self._system = system
         self._connection = connection
+        self._in_use: Connection | None = None  # for stop_now to cut
         self._last_good: ReceivedResponse | None = None  # for limits that reset later
         self._stop = threading.Event()
         self._running = threading.Event()
@@ -113,6 +117,14 @@ class BatchRun:
     def cancel(self) -> None:
         self._stop.set()
         self._running.set()  # a paused run wakes up to stop
+
+    def stop_now(self) -> None:
+        """Cancel, and cut the call in flight instead of waiting for its answer (the
+        application is quitting). A cut row is recorded as not finished: Resume sends it."""
+        self.cancel()
+        connection = self._in_use
+        if connection is not None:
+            connection.abort()
 
     @property
     def paused(self) -> bool:
@@ -137,6 +149,7 @@ class BatchRun:
             else set()
         summary = BatchSummary(rows=len(rows))
         connection = self._connection or Connection(self.profile)
+        self._in_use = connection
         try:
             for row in rows:
                 if row.row in done:
@@ -147,8 +160,9 @@ class BatchRun:
                     summary.cancelled = True
                     break
                 result = self._send_row(row, connection, summary, on_wait)
-                if result is None:
-                    summary.cancelled = True
+                if result is None or (result.exchange is not None
+                                      and result.exchange.outcome.code in _CUT):
+                    summary.cancelled = True  # a row cut mid-call counts as not sent
                     break
                 self._count(result, summary)
                 _tell(on_row, result)
@@ -171,7 +185,8 @@ class BatchRun:
             exchange = send_status(self.profile, row.update, self.store, connection)
             attempts += 1
             pause = self._pause_after(exchange, attempts)
-            final = pause is None  # a row cancelled while it waits to try again is not done
+            # Not done: a row cancelled while it waits to try again, or cut mid-call.
+            final = pause is None and exchange.outcome.code not in _CUT
             self.history.record(exchange, BatchMark(self.batch.batch_id, row.row, final))
             if final or self._stop.is_set():
                 return RowResult(row, exchange, attempts)

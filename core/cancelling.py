@@ -19,7 +19,8 @@ from typing import Any
 
 from core.exchange import Outcome, OutcomeKind
 
-CANCELLED_BEFORE_SENDING = "cancelled, not sent"  # an Outcome.code, like "cancelled"
+CANCELLED = "cancelled"  # Outcome.code of a call cut while its request was out
+CANCELLED_BEFORE_SENDING = "cancelled, not sent"  # ...and of one cut before it went out
 
 Trace = Callable[[str, dict[str, Any]], None]
 
@@ -135,7 +136,7 @@ def cancelled(target: str, *, sent: bool) -> Outcome:
     return Outcome(
         OutcomeKind.TRANSPORT,
         f"Cancelled: StatusDesk stopped waiting for the answer from {target}.",
-        code="cancelled",
+        code=CANCELLED,
         advice=f"The request may already have reached {target} and been applied. A "
                "repeated status update is harmless: send again to be sure, or check the "
                "message in the customer's system.",

@@ -102,6 +102,13 @@ class BatchRunner(QObject):
             if self._run is not None:
                 self._run.cancel()
 
+    def stop_now(self) -> None:
+        """Cancel and cut the call in flight (the application is quitting)."""
+        with self._lock:
+            self._cancelled = True
+            if self._run is not None:
+                self._run.stop_now()
+
     def wait(self, timeout: float) -> bool:
         """Join the worker (closing the window, tests); True when it has ended."""
         thread = self._thread

@@ -324,7 +324,8 @@ class BatchWindow(QDialog):
         super().closeEvent(event)
 
     def stop_for_good(self) -> None:
-        """The main window is closing: stop after the call in flight, briefly wait for it."""
+        """The main window is closing: cut the call in flight (its row stays to be sent on
+        Resume) and let the run record that."""
         if self.runner.running:
-            self.runner.cancel()
+            self.runner.stop_now()
             self.runner.wait(5.0)

@@ -145,3 +145,31 @@ def test_superoffice_batch_with_a_fault_schedule(sandbox, history) -> None:
     assert all(sandbox.superoffice.updates_of(i) == 1 for i in ids)
     kinds = {e.outcome_kind for e in history.search(HistoryFilter(limit=100))}
     assert kinds == {OutcomeKind.DONE.value, OutcomeKind.TRANSPORT.value}
+
+
+def test_stop_now_cuts_the_call_in_flight_and_resume_sends_that_row(tmp_path, history):
+    """Quitting during a batch: the row waiting on a silent server is cut at once (its
+    timeout is 30 s), recorded as not finished, and a resumed run sends it again."""
+    from tests.helpers_servers import LoopbackServer, never_answering
+
+    with LoopbackServer(never_answering) as silent:
+        profile = Profile("slow", "bitrix24", silent.url, timeout=30.0,
+                          options={"code": "sms_gw", "auth": "oauth"})
+        batch = batch_of(profile, ["m-1", "m-2"])
+        run = BatchRun(profile, DictSecrets({"access-token": "t-1"}), batch, history,
+                       rate=100, burst=10, backoff=QUICK)
+        summaries = []
+        worker = threading.Thread(target=lambda: summaries.append(run.run()), daemon=True)
+        worker.start()
+        deadline = time.monotonic() + 5
+        while not silent.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(silent.requests) == 1
+        run.stop_now()
+        worker.join(2.0)
+        assert not worker.is_alive(), "the run waited for the silent server"
+    summary = summaries[0]
+    assert summary.cancelled and (summary.done, summary.failed, summary.unsent) == (0, 0, 2)
+    [entry] = history.search(HistoryFilter(batch_id=batch.batch_id))
+    assert (entry.message_id, entry.outcome_code) == ("m-1", "cancelled")
+    assert history.rows_done("slow", batch.batch_id) == set()  # Resume sends m-1 again

@@ -261,3 +261,27 @@ def test_closing_hides_a_run_and_quitting_stops_it(qtbot, demo_desk, sandbox, tm
     sent = {i for i in ids if portal.updates_of(i)}
     assert sent == recorded and len(sent) < 200  # every call that went out is recorded
     assert all(portal.updates_of(i) == 1 for i in sent)
+
+
+def test_quitting_during_a_run_cuts_the_call_and_leaves_its_row_for_resume(
+        qtbot, demo_window, demo_desk, sandbox, tmp_path):
+    """Closing the main window while a row waits on a slow portal (10 s) does not wait for
+    it: the call is cut, recorded as not finished, and the row is still to be sent."""
+    ids = sandbox.bitrix24.seed_messages(3, start=700)
+    path = tmp_path / "slow.csv"
+    write_rows(path, ids)
+    dialog = batch_window(qtbot, demo_window)
+    load(qtbot, dialog, path)
+    batch_id = dialog.source.batch.batch_id
+    sandbox.set_delay(10)
+    try:
+        dialog.send_button.click()
+        qtbot.waitUntil(lambda: len(sandbox.received) == 1, timeout=5000)
+        started = time.monotonic()
+        demo_window.close()
+        assert time.monotonic() - started < 3, "quitting waited for the slow portal"
+    finally:
+        sandbox.set_delay(0)
+    [entry] = demo_desk.history.search(HistoryFilter(batch_id=batch_id))
+    assert (entry.message_id, entry.outcome_code) == (ids[0], "cancelled")
+    assert demo_desk.history.rows_done(DEMO_BITRIX24, batch_id) == set()
