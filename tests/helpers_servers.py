@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import select
 import socket
 import ssl
 import threading
@@ -144,6 +145,41 @@ def answering(answer: bytes) -> Handler:
 def never_answering(conn: socket.socket, request: Request, stop: threading.Event) -> None:
     """Reads the request, then says nothing until the test ends."""
     stop.wait(10)
+
+
+@dataclass
+class TricklingServer(LoopbackServer):
+    """Sends the status line and headers at once, then one body byte every ``interval``
+    seconds, for ever: until the client hangs up (counted in ``hung_up``) or the test
+    ends. For the time-out and Cancel tests."""
+
+    handler: Handler | None = None  # type: ignore[assignment]  # always _trickle
+    interval: float = 0.05
+    bytes_sent: int = 0
+    hung_up: int = 0
+
+    def __post_init__(self) -> None:
+        self.handler = self._trickle
+        self._counting = threading.Lock()
+        super().__post_init__()
+
+    def _trickle(self, conn: socket.socket, request: Request, stop: threading.Event) -> None:
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n"
+                         b"Content-Length: 10000000\r\n\r\n")
+            while not stop.is_set():
+                readable, _, _ = select.select([conn], [], [], self.interval)
+                if readable and conn.recv(1) == b"":
+                    break  # the client closed its end
+                conn.sendall(b"<")
+                with self._counting:
+                    self.bytes_sent += 1
+            else:
+                return  # the test ended first
+        except OSError:
+            pass  # reset by the client: it hung up too
+        with self._counting:
+            self.hung_up += 1
 
 
 def streaming(size: int, chunk: int = 256 * 1024) -> Handler:

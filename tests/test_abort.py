@@ -21,12 +21,12 @@ from core.transport import Connection, Delivery
 from tests.helpers_servers import (
     LoopbackServer,
     Request,
+    TricklingServer,
     full_backlog,
     http_answer,
     never_answering,
     read_request,
 )
-from tests.helpers_slow_server import TricklingServer
 from tests.test_network_failures import _full_backlog_drops_syns
 
 TIMEOUT = 30.0

@@ -26,6 +26,7 @@ from tests.helpers import DictSecrets
 from tests.helpers_servers import (
     LoopbackServer,
     Request,
+    TricklingServer,
     answering,
     free_port,
     full_backlog,
@@ -35,7 +36,6 @@ from tests.helpers_servers import (
     server_tls,
     streaming,
 )
-from tests.test_transport_edges import trickling_server
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "http://www.superoffice.net/ws/crm/NetServer/Services86"
@@ -217,13 +217,9 @@ def test_server_closes_in_the_middle_of_the_body(system: str, server) -> None:
 
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_trickling_server_is_given_up_on(system: str) -> None:
-    stop = threading.Event()
-    port = trickling_server(stop)
-    try:
-        exchange, took = send(system, f"http://127.0.0.1:{port}", timeout=FAST)
-    finally:
-        stop.set()
-    assert_transport(exchange, "ReadTimeout", f"127.0.0.1:{port} was still sending its "
+    with TricklingServer() as server:
+        exchange, took = send(system, server.url, timeout=FAST)
+    assert_transport(exchange, "ReadTimeout", f"127.0.0.1:{server.port} was still sending its "
                      f"answer after {FAST:g} s; StatusDesk stopped waiting.")
     assert FAST * 0.9 < took < FAST + 1
 
