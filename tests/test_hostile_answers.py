@@ -133,3 +133,28 @@ def test_an_html_error_page_is_called_what_it_is() -> None:
         outcome = system.read_response(profile, answer(502, page, "text/html"))
         assert not outcome.ok
         assert "502" in outcome.summary
+
+
+def test_huge_attributes_and_texts_give_an_outcome() -> None:
+    """5 MB inside one attribute, one text and one JSON string, and 50,000 attributes."""
+    huge = b"x" * (5 * 1024 * 1024)
+    many = b" ".join(b'a%d="1"' % n for n in range(50_000))
+    envelope = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+                b'<SetDeliveryStatusResponse xmlns="urn:x" huge="' + huge + b'" ' + many
+                + b"><Text>" + huge + b"</Text></SetDeliveryStatusResponse></s:Body>"
+                b"</s:Envelope>")
+    assert isinstance(soap.read_soap_response(answer(200, envelope), "SetDeliveryStatus"),
+                      Outcome)
+    big_json = b'{"result": "' + huge + b'", "' + huge + b'": 1}'
+    assert isinstance(get_system("bitrix24").read_response(
+        B24, answer(200, big_json, "application/json")), Outcome)
+
+
+@given(st.binary(max_size=2000) | soapish() | jsonish(),
+       st.sampled_from(["", "text/xml", "application/json", "text/html"]))
+@EXAMPLES
+def test_the_inspector_shows_any_body(body: bytes, content_type: str) -> None:
+    """Pretty and raw views of any answer are text, whatever the bytes (never an error)."""
+    from core.rendering import pretty_body
+
+    assert isinstance(pretty_body(body, content_type), str)
