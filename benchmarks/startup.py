@@ -14,6 +14,7 @@ frequency treat them alike. Nothing is asserted: the numbers are printed.
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import shutil
 import statistics
@@ -24,14 +25,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]  # the gui modules are read from here
+
 # gui/app.py's own Qt imports (importing Qt builds its ~90 enum classes: about 15 ms that
 # every real Qt program pays), a window of the size StatusDesk opens at (its backing store
 # is memory too), and the same --settle/--report protocol as `statusdesk --smoke`.
+# SAME_QT_IMPORTS becomes every Qt name StatusDesk imports before its first paint (PySide
+# sets a class up, enums and all, when it is first imported), or nothing for the bare
+# window with gui/app.py's imports only.
 BARE_WINDOW = """
 import os, sys
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+# SAME_QT_IMPORTS
 
 settle = float(sys.argv[sys.argv.index("--settle") + 1]) if "--settle" in sys.argv else 0.0
 report = "--report" in sys.argv
@@ -76,7 +83,30 @@ def statusdesk_command() -> list[str]:
     return [found, "--smoke"] if found else [sys.executable, "-m", "gui.app", "--smoke"]
 
 
-BARE, STATUSDESK = "bare PySide6 window", "statusdesk --smoke"
+BARE, BARE_APP_IMPORTS, STATUSDESK = ("bare window, same Qt imports",
+                                      "bare window, app.py's imports", "statusdesk --smoke")
+
+
+def same_qt_imports(env: dict[str, str]) -> str:
+    """The import lines of every Qt name StatusDesk's modules import at module level, of
+    the gui modules loaded at its first paint (as `--smoke` lists them)."""
+    done = subprocess.run([*statusdesk_command(), "--settle", "0"], capture_output=True,
+                          text=True, env={**env, "STATUSDESK_SMOKE_MODULES": "1"}, timeout=60)
+    prefix = "modules at first paint:"
+    listed = [line.removeprefix(prefix).split() for line in done.stdout.splitlines()
+              if line.startswith(prefix)]
+    if done.returncode != 0 or not listed:
+        raise SystemExit(f"statusdesk --smoke did not list its modules:\n{done.stderr}")
+    names: dict[str, set[str]] = {}
+    for module in listed[0]:
+        path = ROOT / (module.replace(".", "/") + ".py")
+        if not module.startswith("gui.") or not path.exists():
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module level only
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("PySide6"):
+                names.setdefault(node.module, set()).update(a.name for a in node.names)
+    return "\n".join(f"from {module} import {', '.join(sorted(found))}"
+                     for module, found in sorted(names.items()))
 
 
 @dataclass
@@ -115,7 +145,10 @@ def measure(runs: int, platform: str, settle: float) -> dict[str, list[Run]]:
         env = {**os.environ, "QT_QPA_PLATFORM": platform, "STATUSDESK_HOME": home,
                "PYTHONPYCACHEPREFIX": str(Path(home) / "pycache")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        commands = {BARE: [sys.executable, "-c", BARE_WINDOW], STATUSDESK: statusdesk_command()}
+        same = BARE_WINDOW.replace("# SAME_QT_IMPORTS", same_qt_imports(env))
+        commands = {BARE: [sys.executable, "-c", same],
+                    BARE_APP_IMPORTS: [sys.executable, "-c", BARE_WINDOW],
+                    STATUSDESK: statusdesk_command()}
         for command in commands.values():  # warm the disk and byte-code caches, untimed
             run_once(command, env)
         found: dict[str, list[Run]] = {name: [] for name in commands}
@@ -146,14 +179,17 @@ def main() -> int:
     args = parser.parse_args()
     found = {name: medians(runs) for name, runs in
              measure(args.runs, args.platform, args.settle).items()}
-    bare, ours = found[BARE], found[STATUSDESK]
+    ours = found[STATUSDESK]
     print(f"{args.runs} runs each, alternating, QT_QPA_PLATFORM={args.platform}; medians")
-    print(f"  {'':22} {'first paint':>12} {'whole run':>10} {'RSS settled':>12}")
+    print(f"  {'':28} {'first paint':>12} {'whole run':>10} {'RSS settled':>12}")
     for name, run in found.items():
-        print(f"  {name:22} {run.first_paint * 1000:9.1f} ms {run.total * 1000:7.1f} ms "
+        print(f"  {name:28} {run.first_paint * 1000:9.1f} ms {run.total * 1000:7.1f} ms "
               f"{run.rss_kb / 1024:9.1f} MB")
-    print(f"  {'ratio':22} {ours.first_paint / bare.first_paint:11.2f}x "
-          f"{ours.total / bare.total:9.2f}x {ours.rss_kb / bare.rss_kb:11.2f}x")
+    for name in (BARE, BARE_APP_IMPORTS):
+        base = found[name]
+        print(f"  {'ratio to ' + name.split(', ')[1]:28} "
+              f"{ours.first_paint / base.first_paint:5.2f}x {ours.total / base.total:9.2f}x "
+              f"{ours.rss_kb / base.rss_kb:11.2f}x")
     return 0
 
 
