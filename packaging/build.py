@@ -88,8 +88,16 @@ def say(message: str) -> None:
     print(f"build.py: {message}", flush=True)
 
 
-def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
-    shown = " ".join(str(part) for part in cmd)
+# Passwords a signing step passes on its command line (the tools take them no other way):
+# never printed, neither in the command shown nor in a failure's message.
+PASSWORD_VARIABLES = ("STATUSDESK_MACOS_CERTIFICATE_PASSWORD",
+                      "STATUSDESK_WINDOWS_CERTIFICATE_PASSWORD", "STATUSDESK_NOTARY_PASSWORD")
+
+
+def run(cmd: list[str], *, hide: tuple[str, ...] = (), **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, showing it first; ``hide``: more values to show as ***."""
+    hidden = {*hide, *(os.environ.get(name, "") for name in PASSWORD_VARIABLES)} - {""}
+    shown = " ".join("***" if str(part) in hidden else str(part) for part in cmd)
     say(f"$ {shown}")
     done = subprocess.run([str(part) for part in cmd], **kwargs)
     if done.returncode != 0:
@@ -230,15 +238,15 @@ def macos_keychain() -> Iterator[None]:
     try:
         if keychain.exists():
             keychain.unlink()
-        run(["security", "create-keychain", "-p", password, keychain])
+        run(["security", "create-keychain", "-p", password, keychain], hide=(password,))
         run(["security", "set-keychain-settings", "-lut", "21600", keychain])
-        run(["security", "unlock-keychain", "-p", password, keychain])
+        run(["security", "unlock-keychain", "-p", password, keychain], hide=(password,))
         run(["security", "import", p12, "-k", keychain, "-f", "pkcs12", "-A",
              "-T", "/usr/bin/codesign", "-T", "/usr/bin/security",
              "-P", os.environ.get("STATUSDESK_MACOS_CERTIFICATE_PASSWORD", "")],
             stdout=subprocess.DEVNULL)
         run(["security", "set-key-partition-list", "-S", "apple-tool:,apple:", "-k", password,
-             keychain], stdout=subprocess.DEVNULL)
+             keychain], stdout=subprocess.DEVNULL, hide=(password,))
         run(["security", "list-keychains", "-d", "user", "-s", keychain, *previous])
         yield
     finally:
