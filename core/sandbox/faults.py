@@ -110,7 +110,10 @@ class FaultSchedules(Generic[T]):
             self.dealt["stall"] += 1
         if drop is not None:
             self.dealt["drop"] += 1
-        return Decision(fail=fail.value if fail is not None and drop is None else None,
+            if fail is not None:  # the drop wins: this fail's turn passes to the next one
+                fail.fired -= 1
+                fail = None
+        return Decision(fail=fail.value if fail is not None else None,
                         fail_index=fail.fired - 1 if fail is not None else 0,
                         stall=stall.value if stall is not None else 0.0,
                         drop=drop is not None,

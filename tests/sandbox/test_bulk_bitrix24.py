@@ -391,3 +391,18 @@ def test_schedules_refuse_nonsense(sandbox, call):
         call(sandbox.bitrix24)
     assert sandbox.bitrix24.describe_faults() == {"fail": None, "stall": None, "drop": None,
                                                  "dealt": {}, "blocked_until": None}
+
+
+def test_a_fail_that_meets_a_drop_keeps_its_turn_for_the_next_fail():
+    """Fail every 2nd call with codes A, B in turn, drop every 4th: the drop wins on calls
+    4, 8, ... and the codes still alternate on the fails that are answered."""
+    from core.sandbox.faults import Every, FaultSchedules
+
+    schedules: FaultSchedules[tuple[str, ...]] = FaultSchedules()
+    schedules.fail, schedules.drop = Every(2, ("A", "B")), Every(4, False)
+    answered = []
+    for _ in range(12):
+        decision = schedules.next_call()
+        if decision.fail is not None:
+            answered.append(decision.fail[decision.fail_index % 2])
+    assert answered == ["A", "B", "A"]
