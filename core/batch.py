@@ -202,9 +202,9 @@ class BatchRun:
         if outcome.ok:
             self._last_good = exchange.response
             return None
-        if outcome.kind is OutcomeKind.TRANSPORT:
+        if exchange.response is None:  # nothing came back: the network decides
             at_least = 0.0 if outcome.code in NETWORK_RETRIES else None
-        else:
+        else:  # the system reads its answer, error pages (a 503 "busy" page) included
             at_least = self._system.retry_after(outcome, exchange.response, self._last_good)
         if at_least is None:
             return None

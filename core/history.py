@@ -226,13 +226,14 @@ class History:
         return Exchange.from_dict(json.loads(row[0]))
 
     def rows_done(self, profile: str, batch_id: str) -> set[int]:
-        """Rows of a batch file that finished (their last attempt recorded) for a profile."""
+        """Rows of a batch file that were applied for a profile: Resume skips them. A row
+        that ended refused or failed is sent again (a repeated status update is harmless)."""
         if not self.path.exists():
             return set()
         with self._db() as db:
             return {row[0] for row in db.execute(
                 "SELECT DISTINCT batch_row FROM exchanges WHERE profile = ? AND batch_id = ? "
-                "AND batch_final = 1", (profile, batch_id))}
+                "AND batch_final = 1 AND outcome_kind = 'done'", (profile, batch_id))}
 
     def prune(self, older_than_days: int) -> int:
         """Delete rows older than that many days (the user's setting); returns how many."""

@@ -173,3 +173,24 @@ def test_stop_now_cuts_the_call_in_flight_and_resume_sends_that_row(tmp_path, hi
     [entry] = history.search(HistoryFilter(batch_id=batch.batch_id))
     assert (entry.message_id, entry.outcome_code) == ("m-1", "cancelled")
     assert history.rows_done("slow", batch.batch_id) == set()  # Resume sends m-1 again
+
+
+def test_a_busy_page_instead_of_soap_is_tried_again(history):
+    """SuperOffice's 503 "busy" comes back as an HTML page from its front end: the batch
+    asks the system, which says try again, rather than calling the page final."""
+    from tests.helpers_servers import LoopbackServer, http_answer
+    from tests.test_network_failures import SOAP_DONE
+
+    answers = [http_answer("503 Service Unavailable", b"<html><title>Busy</title></html>",
+                           "text/html"), http_answer("200 OK", SOAP_DONE, "text/xml")]
+
+    def handle(conn, request, stop) -> None:
+        conn.sendall(answers.pop(0))
+
+    with LoopbackServer(handle) as server:
+        profile = Profile("so", "superoffice", server.url, timeout=5.0,
+                          options={"plugin": "sms"})
+        store = DictSecrets({"ticket": "7T:x", "app-token": "app"})
+        summary = BatchRun(profile, store, batch_of(profile, ["m-1"], status="2"), history,
+                           rate=100, backoff=QUICK).run()
+    assert (summary.done, summary.retries, len(server.requests)) == (1, 1, 2)

@@ -146,7 +146,8 @@ def test_batch_rows_done_count_only_final_attempts(tmp_path):
     history.record(make("A", "m1"), BatchMark("f", 1, final=True))
     history.record(make("A", "m2", ok=False), BatchMark("f", 2, final=False))  # killed here
     history.record(make("B", "m3"), BatchMark("f", 3, final=True))  # another profile
-    assert history.rows_done("A", "f") == {1}
+    history.record(make("A", "m4", ok=False), BatchMark("f", 4, final=True))  # refused
+    assert history.rows_done("A", "f") == {1}  # a refused row is sent again on Resume
     assert history.rows_done("A", "other") == set()
 
 
