@@ -133,7 +133,10 @@ def sign_in(
     with _connection(profile, connection) as conn:
         signed = _renew(system, profile, store, secrets, conn, request=request,
                         adopt_newer=False)
-    if signed.fresh:
+    if signed.fresh and not signed.stored:  # signed in, but nothing kept: say so
+        outcome = Outcome(OutcomeKind.CREDENTIALS, signed.note, code="not stored",
+                          advice="Make the keyring usable, then sign in again.")
+    elif signed.fresh:
         stored = _secret_fields(signed.fresh)
         outcome = Outcome(OutcomeKind.DONE, f"Signed in as {signed.who}. The new "
                           f"{' and '.join(stored)} {'is' if len(stored) == 1 else 'are'} "

@@ -158,3 +158,14 @@ def test_the_inspector_shows_any_body(body: bytes, content_type: str) -> None:
     from core.rendering import pretty_body
 
     assert isinstance(pretty_body(body, content_type), str)
+
+
+@given(st.sampled_from(["https://b.bitrix24.com:abc/rest/", "https://[::1/", "http://[x]/",
+                        "//", "https://user:pw@b.bitrix24.com:99999/rest/"])
+       | st.text(max_size=60))
+@settings(max_examples=500, deadline=None)
+def test_any_redirect_address_gives_an_outcome(location: str) -> None:
+    """A 302's Location, however broken, is an outcome (the portal moved), never a crash."""
+    response = ReceivedResponse(302, "Found", "HTTP/1.1",
+                                (("Location", location.replace("\n", "")),), b"")
+    assert isinstance(get_system("bitrix24").read_response(B24, response), Outcome)

@@ -329,3 +329,27 @@ def test_moved_portal_is_reported_not_followed(sandbox, secret_store, secret_pro
     moved = profile.with_changes(base_url=exchange.outcome.moved_to)
     assert send_status(moved, StatusUpdate(sandbox.bitrix24_messages[0], "sent"),
                        secret_store).ok
+
+
+class _KeyringRefusesWrites(_ReadBefore):
+    """The real keyring for reading; every write fails (a locked or broken keyring)."""
+
+    def __init__(self, store) -> None:
+        super().__init__(store, None)
+
+    def set_many(self, profile, values):
+        from core.secrets import SecretStoreError
+
+        raise SecretStoreError("the keyring refused the write")
+
+
+def test_a_sign_in_whose_ticket_cannot_be_stored_says_so(
+        sandbox, secret_store, secret_profile) -> None:
+    creds = sandbox.credentials
+    profile = _superoffice(sandbox, secret_profile, "password", username=creds.so_username)
+    secret_store.set_many(secret_profile, {"password": creds.so_password,
+                                           "app-token": creds.so_app_token})
+    exchange = sign_in(profile, _KeyringRefusesWrites(secret_store))
+    assert exchange.outcome.kind is OutcomeKind.CREDENTIALS
+    assert "could not store them in the keyring" in exchange.outcome.summary
+    assert secret_store.get(secret_profile, "ticket") is None

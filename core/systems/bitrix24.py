@@ -377,12 +377,16 @@ def _portal_of(location: str, came_from: str) -> str:
     Empty (nothing offered) for an address that is not http(s), or that would take the
     access token from https down to plain http. User info in the address is dropped.
     """
-    parts = urlsplit(location)
+    try:
+        parts = urlsplit(location)
+        port = parts.port
+    except ValueError:  # "[::1", ":abc" for a port: nothing to offer
+        return ""
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
     if parts.scheme == "http" and urlsplit(came_from).scheme == "https":
         return ""
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    host = parts.hostname + (f":{port}" if port else "")
     path = _REST_TAIL.sub("", parts.path).rstrip("/")
     return f"{parts.scheme}://{host}{path}"
 
