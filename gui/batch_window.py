@@ -176,13 +176,13 @@ class BatchWindow(QDialog):
                          f"sends the {left:,} left; Send sends all {valid:,} again.")
         lines += [f"Note: {note}" for note in (*batch.notes, self.source.note) if note]
         self.counts.setText("\n".join(lines))
-        self._set_running(False)
+        self._set_running(self.runner.running)  # a run may have started meanwhile
 
     def _problem(self, text: str) -> None:
         self.model.set_batch(None)
         self.file_label.setText("")
         self.counts.setText(text)
-        self._set_running(False)
+        self._set_running(self.runner.running)
 
     # -- running --------------------------------------------------------------------------
 

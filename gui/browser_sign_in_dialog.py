@@ -227,8 +227,8 @@ class BrowserSignInDialog(QDialog):
         """Closing, by Cancel, Close, Esc or the window's close button: stop listening."""
         self._closed = True
         self._stop.set()
-        for job in self._jobs:
-            if self.jobs.is_running(job):
+        for job in self._jobs:  # the preparing one runs on: _ready closes what it opened
+            if job.cancellable and self.jobs.is_running(job):
                 self.jobs.cancel(job)
         flow, self.flow = self.flow, None
         if flow is not None:

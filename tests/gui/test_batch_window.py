@@ -285,3 +285,28 @@ def test_quitting_during_a_run_cuts_the_call_and_leaves_its_row_for_resume(
     [entry] = demo_desk.history.search(HistoryFilter(batch_id=batch_id))
     assert (entry.message_id, entry.outcome_code) == (ids[0], "cancelled")
     assert demo_desk.history.rows_done(DEMO_BITRIX24, batch_id) == set()
+
+
+def test_a_run_started_before_the_earlier_rows_are_known_keeps_its_controls(
+        qtbot, demo_window, sandbox, tmp_path):
+    """After a run the window looks up which rows are done (a job). Send pressed before
+    that answer comes must not see its Pause/Cancel disabled and the picker enabled."""
+    ids = sandbox.bitrix24.seed_messages(2, start=800)
+    path = tmp_path / "twice.csv"
+    write_rows(path, ids)
+    dialog = batch_window(qtbot, demo_window)
+    load(qtbot, dialog, path)
+    dialog.pace.set_values(200, 10)
+    run(qtbot, dialog, dialog.send_button)  # its end starts the look-up of earlier rows
+    sandbox.set_delay(2)
+    try:
+        dialog.send_button.click()  # before that look-up has answered
+        assert dialog.runner.running
+        with qtbot.waitSignal(dialog.source.earlier_changed, timeout=5000):
+            pass  # the look-up's answer arrives during the new run
+        assert dialog.runner.running
+        assert dialog.cancel_button.isEnabled() and not dialog.picker.isEnabled()
+        dialog.cancel_button.click()
+    finally:
+        sandbox.set_delay(0)
+    qtbot.waitUntil(lambda: not dialog.runner.running, timeout=10000)

@@ -421,3 +421,40 @@ def test_a_refusal_on_the_portal_is_said_in_plain_words(qtbot, keyring_desk, san
         qtbot.waitUntil(lambda: not dialog.isVisible())
     finally:
         close_window(window)
+
+
+def test_closing_while_the_sign_in_is_prepared_stops_its_listener(
+        qtbot, keyring_desk, sandbox, name, monkeypatch):
+    """Cancel while the keyring is still being read (slow, or asking to be unlocked): the
+    loopback listener opened once the read returns is closed, not left running."""
+    import threading
+
+    from core import browser_sign_in
+
+    keyring_desk.profiles.add(bitrix24_profile(sandbox, name))
+    keyring_desk.secrets.set(name, "client-secret", sandbox.credentials.b24_client_secret)
+    release, opened = threading.Event(), []
+
+    class SlowToOpen(browser_sign_in.BrowserSignIn):
+        def __init__(self, *args, **kwargs) -> None:
+            release.wait(10)  # the keyring read that takes its time
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(browser_sign_in, "BrowserSignIn", SlowToOpen)
+    window = open_window(qtbot, keyring_desk)
+    window.open_url = lambda url: True
+    try:
+        choose(qtbot, window, name)
+        press(qtbot, window, "Ctrl+I")
+        dialog = wait_for_dialog(qtbot, window)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        release.set()
+        qtbot.waitUntil(lambda: bool(opened))
+        assert window.jobs.wait_idle(5)
+        qtbot.wait(50)  # the prepared sign-in reaches the closed dialog, which closes it
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(opened[0].redirect_uri, timeout=2)
+    finally:
+        close_window(window)
