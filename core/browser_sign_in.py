@@ -22,8 +22,8 @@ from core.profiles import Profile
 from core.sending import Secrets
 from core.systems import get_system
 from core.systems.base import InvalidInput, MissingSecret
+from core.systems.bitrix24 import CLIENT_SECRET  # the one browser flow there is
 
-CLIENT_SECRET = "client-secret"
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>StatusDesk</title></head>
 <body style="font-family:sans-serif;margin:3em"><h1>{title}</h1><p>{text}</p></body></html>"""
 
@@ -43,8 +43,8 @@ class BrowserSignIn:
 
     def __init__(self, profile: Profile, store: Secrets) -> None:
         system = get_system(profile.system)
-        if not store.read_all(profile.name, [CLIENT_SECRET]):
-            raise MissingSecret(profile.name, CLIENT_SECRET, "client secret")
+        if not store.read_all(profile.name, [CLIENT_SECRET.key]):
+            raise MissingSecret(profile.name, CLIENT_SECRET.key, CLIENT_SECRET.label)
         self.profile = profile
         self.state = secrets.token_urlsafe(16)
         self._codes: queue.Queue[str | BaseException] = queue.Queue()

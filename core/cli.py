@@ -34,6 +34,7 @@ from core.sending import (
     check_connection,
     preview,
     read_delivery_status,
+    secret_keys,
     send_status,
     stale_sign_in,
 )
@@ -452,10 +453,6 @@ def _next_steps(profile: Profile) -> str:
     return f"Next: {steps}"
 
 
-def _secret_names(profile: Profile) -> list[str]:
-    return [spec.key for spec in get_system(profile.system).secret_fields(profile)]
-
-
 def _all_secret_names(profile: Profile) -> list[str]:
     """Every field the profile could have stored, whatever auth mode it had then."""
     system = get_system(profile.system)
@@ -471,14 +468,14 @@ def _secret_status(profile: Profile) -> dict[str, str]:
     try:
         secrets = SecretStore()
         return {name: "stored" if secrets.has(profile.name, name) else "missing"
-                for name in _secret_names(profile)}
+                for name in secret_keys(profile)}
     except KeyringUnavailable:
-        return {name: "unknown (no keyring)" for name in _secret_names(profile)}
+        return {name: "unknown (no keyring)" for name in secret_keys(profile)}
 
 
 def _stored_or_empty(profile: Profile) -> dict[str, str]:
     try:
-        return SecretStore().read_all(profile.name, _secret_names(profile))
+        return SecretStore().read_all(profile.name, secret_keys(profile))
     except KeyringUnavailable:
         return {}
 

@@ -11,7 +11,6 @@ A masked value reads ``***field***``: valid inside XML text, JSON strings and UR
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Mapping
@@ -107,13 +106,8 @@ def _known_values(secrets: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     A key may carry a suffix after '#' ("access-token#renewed") to mask several values of
     one field under the field's name.
     """
-    return _pairs(tuple(sorted(secrets.items())))
-
-
-@functools.lru_cache(maxsize=16)  # a profile's secrets rarely change between calls
-def _pairs(secrets: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     pairs: dict[str, str] = {}
-    for key, value in secrets:
+    for key, value in secrets.items():
         field = key.split("#", 1)[0]
         if not value:
             continue

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from gui.history_table import OUTCOME_WORDS
+from gui.history_table import outcome_words
 from gui.profile_picker import dot_icon
 
 if TYPE_CHECKING:
@@ -29,8 +29,7 @@ def result_text(result: RowResult) -> str:
     outcome = result.exchange.outcome if result.exchange else None
     if outcome is None:
         return "Not sent"
-    words = OUTCOME_WORDS.get(outcome.kind.value, outcome.kind.value)
-    text = f"{words}: {outcome.code}" if outcome.code else words
+    text = outcome_words(outcome.kind.value, outcome.code)
     tries = f" (after {result.attempts} attempts)" if result.attempts > 1 else ""
     return f"{text}{tries}"
 

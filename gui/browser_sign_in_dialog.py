@@ -30,7 +30,6 @@ from gui.sign_in import OpenUrl, SignedIn, explain_sign_in, finish
 
 if TYPE_CHECKING:
     from core.browser_sign_in import BrowserSignIn
-    from core.exchange import Exchange
     from core.profiles import Profile
     from gui.desk import Desk
     from gui.jobs import Jobs
@@ -50,7 +49,6 @@ class BrowserSignInDialog(QDialog):
 
         self.profile, self.desk, self.jobs, self.open_url = profile, desk, jobs, open_url
         self.flow: BrowserSignIn | None = None
-        self.exchange: Exchange | None = None
         self._stop = threading.Event()
         self._closed = False
         self._jobs: list[Job] = []
@@ -195,7 +193,7 @@ class BrowserSignInDialog(QDialog):
         self._start("Signing in", work, self._signed_in, on_cancel=self._cancelled)
 
     def _signed_in(self, result: SignedIn) -> None:
-        exchange = self.exchange = result.exchange
+        exchange = result.exchange
         outcome = exchange.outcome
         if outcome.ok:
             self._say(f"✔ {outcome.summary}", OK_COLOUR)

@@ -16,7 +16,6 @@ from gui.profile_picker import dot_icon
 if TYPE_CHECKING:
     from core.history import HistoryEntry
 
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("When", "Who", "Profile", "Tenant", "Message id", "Status", "Outcome", "HTTP",
            "Elapsed")
 WHEN, WHO, PROFILE, TENANT, MESSAGE, STATUS, OUTCOME, HTTP, ELAPSED = range(len(COLUMNS))
@@ -46,11 +45,16 @@ def elapsed_text(ms: int | None) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
+def outcome_words(kind: str, code: str) -> str:
+    """An outcome in a table cell: "Refused: E_CODE", "Network: ReadTimeout", "Cancelled"."""
+    if code.startswith("cancelled"):  # the person stopped it: not the network
+        return "Cancelled" + code.removeprefix("cancelled")
+    words = OUTCOME_WORDS.get(kind, kind)
+    return f"{words}: {code}" if code else words
+
+
 def outcome_text(entry: HistoryEntry) -> str:
-    if entry.outcome_code.startswith("cancelled"):  # the person stopped it: not the network
-        return "Cancelled" + entry.outcome_code.removeprefix("cancelled")
-    words = OUTCOME_WORDS.get(entry.outcome_kind, entry.outcome_kind)
-    return f"{words}: {entry.outcome_code}" if entry.outcome_code else words
+    return outcome_words(entry.outcome_kind, entry.outcome_code)
 
 
 def column_widths(metrics: QFontMetrics) -> list[int]:
@@ -112,8 +116,6 @@ class HistoryTable(QAbstractTableModel):
             return self._ok if entry.ok else self._failed
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (HTTP, ELAPSED):
             return _RIGHT
-        if role == ID_ROLE:
-            return entry.id
         return None
 
     @staticmethod

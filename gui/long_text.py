@@ -58,7 +58,6 @@ class DisplayLines:
         lines = segment.split("\n")
         if max(map(len, lines)) > self.long_line:
             segment = self._cut_long(lines, first)
-            lines = None
         count = segment.count("\n") + 1
         self.lines += count
         # The newline that ended this piece is the break the editor puts before the next.
