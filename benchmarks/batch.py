@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,30 +27,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from call import Keys, Sandbox, setup, wire_request  # noqa: E402
+
 from core.batch import BatchRun  # noqa: E402
 from core.batch_file import check_rows, read_batch  # noqa: E402
 from core.exchange import StatusUpdate  # noqa: E402
 from core.history import History  # noqa: E402
 from core.profiles import Profile  # noqa: E402
-from core.sandbox.credentials import B24_SETUP  # noqa: E402
-from core.systems import get_system  # noqa: E402
-
-SERVER = ("import sys; from core.sandbox import Sandbox; s = Sandbox(0); s.start(); "
-          "print(s.origin, flush=True); sys.stdin.read()")
-
-
-class Keys:
-    def __init__(self, token: str) -> None:
-        self.values = {"access-token": token}
-
-    def read_all(self, profile, fields):
-        return {f: self.values[f] for f in fields if f in self.values}
-
-    def set(self, profile, field, value):
-        self.values[field] = value
-
-    def set_many(self, profile, values):
-        self.values.update(values)
 
 
 class NoHistory:
@@ -67,42 +49,29 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    server = subprocess.Popen([sys.executable, "-c", SERVER], cwd=ROOT, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    try:
-        origin = server.stdout.readline().strip()
-        control = httpx.post(f"{origin}/_sandbox/control", json={
-            "bitrix24_rate_limit": {"drain_per_second": 1e9, "burst": 10**9},
-            "bitrix24_seed_messages": args.rows}, timeout=30).json()
-        ids = control["seeded"]["bitrix24"]
-        profile = Profile("bench", "bitrix24", f"{origin}/bitrix24",
-                          options={"code": B24_SETUP.code, "auth": "oauth"})
+    with Sandbox() as sandbox, tempfile.TemporaryDirectory() as folder:
+        ids = sandbox.seed("bitrix24", args.rows)
+        profile, keys = setup(sandbox.origin, "bitrix24")
         batch = check_rows(read_batch("message_id,status\n" + "".join(
             f"{i},delivered\n" for i in ids)), profile)
-        with tempfile.TemporaryDirectory() as folder:
-            history = History(Path(folder) / "history.sqlite3")
-            ways = {
-                "baseline: raw httpx, same bytes": lambda: raw(profile, ids),
-                "batch, no history": lambda: run(profile, batch, NoHistory()),
-                "batch (SQLite history)": lambda: run(profile, batch, history),
-            }
-            times: dict[str, list[float]] = {name: [] for name in ways}
-            for _ in range(args.rounds):
-                for name, way in ways.items():
-                    started = time.perf_counter()
-                    way()
-                    times[name].append(time.perf_counter() - started)
-        report(times, args.rows)
-    finally:
-        server.stdin.close()
-        server.terminate()
-        server.wait(5)
+        history = History(Path(folder) / "history.sqlite3")
+        ways = {
+            "baseline: raw httpx, same bytes": lambda: raw(profile, keys, ids),
+            "batch, no history": lambda: run(profile, keys, batch, NoHistory()),
+            "batch (SQLite history)": lambda: run(profile, keys, batch, history),
+        }
+        times: dict[str, list[float]] = {name: [] for name in ways}
+        for _ in range(args.rounds):
+            for name, way in ways.items():
+                started = time.perf_counter()
+                way()
+                times[name].append(time.perf_counter() - started)
+        history.close()
+    report(times, args.rows)
 
 
-def raw(profile: Profile, ids: list[str]) -> None:
-    system = get_system("bitrix24")
-    requests = [system.build_request(StatusUpdate(i, "delivered"), profile,
-                                     {"access-token": B24_SETUP.access_token}) for i in ids]
+def raw(profile: Profile, keys: Keys, ids: list[str]) -> None:
+    requests = [wire_request(profile, keys, StatusUpdate(i, "delivered")) for i in ids]
     with httpx.Client(trust_env=False) as client:
         for request in requests:
             response = client.request(request.method, request.url,
@@ -110,9 +79,8 @@ def raw(profile: Profile, ids: list[str]) -> None:
             assert response.status_code == 200, response.text
 
 
-def run(profile: Profile, batch, history) -> None:
-    summary = BatchRun(profile, Keys(B24_SETUP.access_token), batch, history,
-                       rate=1e9, burst=10**9).run()
+def run(profile: Profile, keys: Keys, batch, history) -> None:
+    summary = BatchRun(profile, keys, batch, history, rate=1e9, burst=10**9).run()
     assert summary.done == len(batch.valid), summary
 
 

@@ -162,8 +162,8 @@ def measure(kinds: list[str], size: int) -> dict[str, dict[str, float]]:
 
 
 def busy(window) -> bool:
-    """The inspector is still taking in text (older versions load in one blocking go)."""
-    return bool(getattr(window.inspector, "loading", False))
+    """The inspector is still taking in text."""
+    return window.inspector.loading
 
 
 def open_entry(app: QApplication, window, entry_id: int) -> dict[str, float]:
@@ -210,7 +210,7 @@ def main() -> int:
     results = measure(kinds, int(args.size * 1024 * 1024))
     if args.json:
         print(json.dumps(results), flush=True)
-        os._exit(0)  # PySide6 6.12 on Python 3.11 can crash while tearing down (see run.py)
+        os._exit(0)  # PySide6 6.12 could crash tearing down (pyproject excludes it)
     print(f"Inspector opening a {args.size:g} MB response, longest UI-thread stall "
           f"({TICK_MS} ms timer), QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}")
     for kind, found in results.items():

@@ -120,19 +120,21 @@ def run_once(command: list[str], env: dict[str, str], settle: float = 0.0) -> Ru
     """One run with --report: when it painted (as its 'painted' line arrives), when it
     ended, and its resident memory then."""
     started = time.perf_counter()
+    # stderr into the same pipe: an unread second pipe could fill up and stall the child
     child = subprocess.Popen([*command, "--report", "--settle", str(settle)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     painted = None
     lines = []
     for line in child.stdout:
         if line.strip() == "painted" and painted is None:
             painted = time.perf_counter() - started
         lines.append(line.strip())
-    _, errors = child.communicate()
+    child.wait()
     total = time.perf_counter() - started
     rss = [int(line.removeprefix("rss_kb=")) for line in lines if line.startswith("rss_kb=")]
     if child.returncode != 0 or painted is None or not rss:
-        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{errors}")
+        printed = "\n".join(lines)
+        raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{printed}")
     return Run(painted, total, rss[0])
 
 
