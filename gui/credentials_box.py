@@ -209,20 +209,20 @@ class CredentialsBox(QGroupBox):
         row.entry.hide()
         if profile is None or not value:
             return
-        from core.systems import get_system
-        from core.systems.base import InvalidInput
-
-        try:  # the same check as the command line's: a bad key or address is not stored
-            get_system(profile.system).check_secret(profile, field, value)
-        except InvalidInput as exc:
-            self._say(f"{exc.message} Nothing was stored.", error=True)
-            return
         row.state.setText("storing…")
         name = profile.name
-        self.jobs.start(
-            "Storing a credential", lambda: secrets.set(name, field, value),
-            lambda _: self._stored(profile, field, True), self._keyring_failed,
-            cancellable=False)
+
+        def work() -> None:
+            from core.systems import get_system
+
+            # The command line's check (a bad key or address is not stored); in the job:
+            # reading a private key imports cryptography and parses RSA.
+            get_system(profile.system).check_secret(profile, field, value)
+            secrets.set(name, field, value)
+
+        self.jobs.start("Storing a credential", work,
+                        lambda _: self._stored(profile, field, True), self._keyring_failed,
+                        cancellable=False)
 
     def choose_file(self, field: str) -> None:
         """A file dialog (window-modal, not blocking); the chosen file goes to load_file."""
@@ -324,6 +324,7 @@ class CredentialsBox(QGroupBox):
         self.note.setStyleSheet("color: #d93025;" if error else "")
 
     def _keyring_failed(self, exc: BaseException) -> None:
+        from core.systems.base import InvalidInput
         from gui.key_file import KeyFileProblem
 
         for row in self.rows.values():
@@ -331,9 +332,10 @@ class CredentialsBox(QGroupBox):
                 row.state.setText("unknown")
         if self.sign_in_state.text() in BUSY_STATES:
             self.sign_in_state.setText("unknown")
-        if isinstance(exc, KeyFileProblem):
+        if isinstance(exc, KeyFileProblem | InvalidInput):  # checked, refused, not stored
             self.refresh()
-            self._say(f"{exc} Nothing was stored.", error=True)
+            message = exc.message if isinstance(exc, InvalidInput) else str(exc)
+            self._say(f"{message} Nothing was stored.", error=True)
             return
         told = explain(exc, "The keyring")
         self._say(f"{told.headline} {told.advice}", error=True)

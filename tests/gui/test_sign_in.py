@@ -209,6 +209,15 @@ def test_system_user_sign_in_with_the_key_from_a_file(qtbot, keyring_desk, sandb
         store_in_dialog(qtbot, dialog, "app-token", creds.so_app_token)
         store_in_dialog(qtbot, dialog, "system-user-token", creds.so_system_user_token)
 
+        # Typed in, a key that is no key: checked (in a job), refused, nothing stored.
+        row = box.rows["private-key"]
+        row.replace.click()
+        row.entry.setText("not a key at all")
+        qtbot.keyClick(row.entry, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "Nothing was stored" in box.note.text(), timeout=10000)
+        qtbot.waitUntil(lambda: box.state_of("private-key") == "not stored")
+        assert SecretStore().get(name, "private-key") is None
+
         # A public key is not the private key: refused, nothing stored.
         public = tmp_path / "app-public.pem"
         public.write_text("-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkq\n-----END PUBLIC KEY-----\n")
