@@ -25,9 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.exchange import Exchange
-from core.profiles import data_dir
+from core.profiles import HISTORY_FILE, history_dir
 
-HISTORY_FILE = "history.sqlite3"
 SCHEMA_VERSION = 2
 
 _SCHEMA = (
@@ -119,7 +118,7 @@ class BatchMark:
 
 class History:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or data_dir() / HISTORY_FILE
+        self.path = path or history_dir() / HISTORY_FILE
         self._ready = False  # schema checked by this instance
         self._lock = threading.Lock()
         self._local = threading.local()

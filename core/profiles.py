@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -124,6 +125,26 @@ def data_dir() -> Path:
     if home:
         return Path(home)
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+HISTORY_FILE = "history.sqlite3"  # in history_dir(); SQLite adds -wal and -shm beside it
+
+
+def history_dir() -> Path:
+    """The data folder. StatusDesk 0.1 kept the history beside the profiles (the same
+    folder on Windows and macOS, not on Linux): a history found only there is moved over
+    once, so the audit trail stays in view. If it cannot be moved, it is used where it is."""
+    new, old = data_dir(), config_dir()
+    if new == old or (new / HISTORY_FILE).exists() or not (old / HISTORY_FILE).exists():
+        return new
+    try:
+        new.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # the WAL may hold the newest rows
+            if (old / f"{HISTORY_FILE}{suffix}").exists():
+                shutil.move(old / f"{HISTORY_FILE}{suffix}", new / f"{HISTORY_FILE}{suffix}")
+    except OSError:
+        return old
+    return new
 
 
 class ProfileStore:

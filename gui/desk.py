@@ -12,15 +12,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from core.profiles import Profile, ProfileStore, config_dir, data_dir
+from core.profiles import HISTORY_FILE, Profile, ProfileStore, config_dir, history_dir
 
 if TYPE_CHECKING:
     from core.history import History
     from core.transport import Connection
 
-# core.history.HISTORY_FILE, named here too so that the window can tell whether anything
-# was recorded without importing core.history (and sqlite3); a test checks they agree.
-HISTORY_FILE = "history.sqlite3"
 
 
 class Secrets(Protocol):
@@ -155,7 +152,7 @@ class Desk:
         secrets: Secrets | None = None,
     ) -> None:
         self.folder = folder or config_dir()
-        self.history_folder = folder or data_dir()
+        self.history_folder = folder or history_dir()
         self.profiles = ProfileStore(self.folder)
         self.secrets: Secrets = secrets if secrets is not None else SerialSecrets()
         self.connections = Connections()

@@ -47,3 +47,22 @@ def test_broken_file_is_reported_not_overwritten(statusdesk_home) -> None:
     with pytest.raises(ProfileError):
         store.add(Profile("a", "bitrix24", "https://x", {"code": "c"}))
     assert store.path.read_text() == "{not json"
+
+
+def test_a_history_left_beside_the_profiles_moves_to_the_data_folder(tmp_path, monkeypatch):
+    """StatusDesk 0.1 kept history.sqlite3 (and its WAL) in the config folder; on Linux
+    the data folder is another one. The file moves once and its rows stay readable."""
+    from core import profiles
+    from core.history import History
+    from tests.test_history import make
+
+    old, new = tmp_path / "config", tmp_path / "data"
+    monkeypatch.setattr(profiles, "config_dir", lambda: old)
+    monkeypatch.setattr(profiles, "data_dir", lambda: new)
+    earlier = History(old / profiles.HISTORY_FILE)
+    earlier.record(make("Acme", "m-1"))  # its row may still sit in the -wal file
+    assert profiles.history_dir() == new
+    assert not (old / profiles.HISTORY_FILE).exists()
+    assert [e.message_id for e in History().recent()] == ["m-1"]
+    assert profiles.history_dir() == new  # nothing left to move
+    earlier.close()

@@ -14,8 +14,8 @@ import os
 import subprocess
 import sys
 
+from core.profiles import HISTORY_FILE
 from gui.app import SMOKE_MODULES_VARIABLE
-from gui.desk import HISTORY_FILE
 from tests.gui.conftest import close_window, open_window
 
 # Not needed to open the window: each is imported by what uses it (a call, a profile,
@@ -93,12 +93,6 @@ def test_an_idle_window_without_profiles_or_history_loads_no_heavy_module(status
     assert "page 0" in done.stdout  # the welcome page: no profiles
     assert loaded(modules_line(done.stdout, "modules:"), NOT_WHEN_IDLE) == []
     assert not list(statusdesk_home.iterdir())
-
-
-def test_the_history_file_name_is_core_s():
-    from core.history import HISTORY_FILE as CORE_HISTORY_FILE
-
-    assert HISTORY_FILE == CORE_HISTORY_FILE
 
 
 def test_a_history_recorded_before_the_window_opened_is_listed(qtbot, memory_desk):
