@@ -69,8 +69,7 @@ def read_batch(data: bytes | str, name: str = "pasted rows") -> BatchFile:
         raise BatchFileError(f"{name} is {len(raw) // (1024 * 1024)} MB; a batch file may be "
                              f"at most {MAX_BYTES // (1024 * 1024)} MB. Split it.")
     text, notes = _decode(raw, name)
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+    first = next((line for line in io.StringIO(text) if line.strip()), "").strip("\r\n")
     if not first:
         raise BatchFileError(f"{name} is empty: it needs a header row "
                              "message_id,status,description and one row per message.")
