@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
 import sys
 from typing import Any, NoReturn, TextIO
@@ -165,7 +166,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def use_safe_output() -> None:
+    """Printing never fails on a character, whatever the terminal. Pipes and files get
+    UTF-8 (on Windows their default is the ANSI code page, cp1252, which has no "✓" and no
+    Cyrillic): --json, CSV and the exchange as sent arrive whole. A terminal keeps its own
+    encoding and shows "?" for what it cannot draw (Windows' console takes all of Unicode)."""
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):  # closed, or already written to in another encoding
+            continue
+
+
 def main(argv: list[str] | None = None) -> int:
+    use_safe_output()
     args_list = sys.argv[1:] if argv is None else argv
     wants_json = "--json" in args_list
     try:
