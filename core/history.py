@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.exchange import Exchange
@@ -238,8 +238,13 @@ class History:
         """Delete rows older than that many days (the user's setting); returns how many."""
         if older_than_days < 1:
             raise ValueError("History is kept at least one day.")
-        cutoff = datetime.now(UTC).timestamp() - older_than_days * 86400
-        limit = datetime.fromtimestamp(cutoff, UTC).isoformat(timespec="milliseconds")
+        # Date arithmetic, not timestamps: Windows has no time before 1970, and a
+        # cutoff before year 1 is "keep everything".
+        try:
+            cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+        except OverflowError:
+            return 0
+        limit = cutoff.isoformat(timespec="milliseconds")
         if not self.path.exists():
             return 0
         with self._db() as db:

@@ -147,6 +147,28 @@ def history_dir() -> Path:
     return new
 
 
+REPLACE_PATIENCE = 5.0  # seconds another program may hold profiles.json open (Windows)
+
+
+def _replace(source: str, target: Path) -> None:
+    """os.replace, waiting while another program has ``target`` open: on Windows a file
+    open elsewhere (a second StatusDesk reading it, an editor, a virus scanner) cannot be
+    replaced for that moment."""
+    import time
+
+    deadline = time.monotonic() + REPLACE_PATIENCE
+    while True:
+        try:
+            os.replace(source, target)
+            return
+        except PermissionError as exc:
+            if time.monotonic() > deadline:
+                raise ProfileError(
+                    f"{target} is held open by another program, so the change was not "
+                    "saved. Close what has it open (an editor?) and try again.") from exc
+            time.sleep(0.05)
+
+
 class ProfileStore:
     """Reads and writes the profiles file; every write is atomic (temp file + rename)."""
 
@@ -202,7 +224,7 @@ class ProfileStore:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text + "\n")
-            os.replace(tmp, self.path)
+            _replace(tmp, self.path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
