@@ -183,6 +183,7 @@ def _run(app: QApplication, window: MainWindow) -> int:
 
 def screenshot(app: QApplication, path: Path) -> int:
     """Send a Bitrix24 and then a SuperOffice status to the sandbox; save the window."""
+    import shutil
     import tempfile
 
     from PySide6.QtCore import Qt, QTimer
@@ -191,8 +192,8 @@ def screenshot(app: QApplication, path: Path) -> int:
     from gui.desk import Desk, MemorySecrets
     from gui.main_window import MainWindow
 
-    home = tempfile.TemporaryDirectory(prefix="statusdesk-screenshot-")
-    desk = Desk(Path(home.name), secrets=MemorySecrets())
+    home = Path(tempfile.mkdtemp(prefix="statusdesk-screenshot-"))
+    desk = Desk(home, secrets=MemorySecrets())
     setup = install_demo(desk, start_sandbox(port=0))
     window = MainWindow(desk)
     window.sandbox = setup.sandbox
@@ -234,7 +235,10 @@ def screenshot(app: QApplication, path: Path) -> int:
     app.exec()
     window.desk.connections.close_all()
     setup.sandbox.stop()
-    home.cleanup()
+    # On Windows an open file cannot be deleted, and the history's connections on the
+    # worker threads stay open until those threads end: what is left waits in %TEMP%.
+    # (An error here was a traceback, which a windowed .exe shows in a dialog and waits.)
+    shutil.rmtree(home, ignore_errors=True)
     return result["code"]
 
 
