@@ -3,7 +3,7 @@
 # shellcheck disable=SC2154 # set by the sourcing script
 : "${repo:?scripts/lib/venv.sh needs \$repo}"
 
-# --- the virtual environment: .venv, reinstalled only when pyproject.toml changes ---------
+# --- the virtual environment: .venv, reinstalled when pyproject.toml or the pins change -
 find_python() {
   local candidate
   for candidate in python3.11 python3; do
@@ -27,13 +27,15 @@ ensure_venv() { # ensure_venv EXTRA: "test" or "app"
     echo "Creating the virtual environment $venv" >&2
     "$(find_python)" -m venv "$venv"
   fi
-  want="$(sha256sum "$repo/pyproject.toml" | cut -d' ' -f1)"
+  want="$(cat "$repo/pyproject.toml" "$repo/packaging/constraints.txt" | sha256sum | cut -d' ' -f1)"
   stamp="$venv/.statusdesk-installed-$extra"
   [[ "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
   echo "Installing StatusDesk and its Python dependencies into $venv" >&2
   local spec="."
   [[ "$extra" == test ]] && spec=".[test,build]" # the suite builds the frozen app too
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+  # The pins the builds use (packaging/constraints.txt) hold for the venv too.
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --constraint "$repo/packaging/constraints.txt" -e "$spec"
   echo "$want" >"$stamp"
   # The test extra includes everything the app needs.
   [[ "$extra" == test ]] && echo "$want" >"$venv/.statusdesk-installed-app"

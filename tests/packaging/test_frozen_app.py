@@ -48,7 +48,7 @@ def frozen_app() -> Path:
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     assert EXECUTABLE.is_file()
-    info = json.loads((ROOT / "dist" / "build-info.json").read_text())
+    info = json.loads((ROOT / "dist" / "build-info-linux.json").read_text())
     assert info["bytes"] < 60_000_000, info["largest"][:10]
     return EXECUTABLE
 
