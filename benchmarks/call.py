@@ -1,7 +1,7 @@
 """One status update through core against raw httpx posting the same bytes, in one run.
 
 The sandbox portal runs in another process (so it does not share our interpreter). Both
-ways reuse one HTTP connection, as the window does (gui.desk.Connections):
+ways reuse one HTTP connection, as the window does (core.desk.Connections):
 
 - baseline: raw httpx posting the exact bytes StatusDesk sends (same URL, headers, body);
 - StatusDesk: core.sending.send_status (validate, build, send, parse, mask) plus the
@@ -34,17 +34,17 @@ if str(ROOT) not in sys.path:
 from core.exchange import OutgoingRequest, StatusUpdate  # noqa: E402
 from core.history import History  # noqa: E402
 from core.profiles import Profile  # noqa: E402
-from core.sandbox.credentials import (  # noqa: E402
+from core.sending import send_status  # noqa: E402
+from core.transport import Connection  # noqa: E402
+from sandbox.credentials import (  # noqa: E402
     B24_SETUP,
     SO_APP_TOKEN,
     SO_PLUGIN,
     SO_TENANT,
     SO_TICKET,
 )
-from core.sending import send_status  # noqa: E402
-from core.transport import Connection  # noqa: E402
 
-SERVER = ("import sys; from core.sandbox import Sandbox; s = Sandbox(0); s.start(); "
+SERVER = ("import sys; from sandbox import Sandbox; s = Sandbox(0); s.start(); "
           "print(s.origin, flush=True); sys.stdin.read()")
 BASELINE, SEND_ONLY, STATUSDESK = ("raw httpx, same bytes", "send_status, no history",
                                    "send_status + history")

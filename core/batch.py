@@ -25,7 +25,8 @@ from core.exchange import Exchange, OutcomeKind, ReceivedResponse
 from core.history import BatchMark, History
 from core.pacing import Backoff, RateLimiter
 from core.profiles import Profile
-from core.sending import Secrets, send_status
+from core.secrets import Secrets
+from core.sending import send_status
 from core.systems import get_system
 from core.transport import Connection
 

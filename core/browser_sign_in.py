@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from core.profiles import Profile
-from core.sending import Secrets
+from core.secrets import Secrets
 from core.systems import get_system
 from core.systems.base import InvalidInput, MissingSecret
 from core.systems.bitrix24 import CLIENT_SECRET  # the one browser flow there is

@@ -30,13 +30,14 @@ import os
 import sys
 import threading
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import keyring.backend
 
 __all__ = [
     "SERVICE",
+    "Secrets",
     "KeyringUnavailable",
     "SecretStore",
     "SecretStoreError",
@@ -49,6 +50,23 @@ log = logging.getLogger(__name__)
 
 # Backends that keep secrets in a file, whatever priority they claim.
 _FILE_BACKEND_MODULES = ("keyrings.alt", "keyrings.cryptfile", "keyring.backends.file")
+
+
+class Secrets(Protocol):
+    """What StatusDesk needs of a secret store: :class:`SecretStore`, or a stand-in
+    (core.desk's in-memory one for --screenshot, the tests' dictionary)."""
+
+    def check(self) -> str: ...
+
+    def get(self, profile: str, field: str) -> str | None: ...
+
+    def set(self, profile: str, field: str, value: str) -> None: ...
+
+    def set_many(self, profile: str, values: Mapping[str, str]) -> None: ...
+
+    def delete(self, profile: str, field: str) -> bool: ...
+
+    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]: ...
 
 
 class SecretStoreError(RuntimeError):

@@ -9,9 +9,8 @@ failures below HTTP, comes back as an Exchange whose outcome says what happened.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from core.exchange import (
     Exchange,
@@ -23,18 +22,10 @@ from core.exchange import (
 )
 from core.profiles import Profile
 from core.redaction import placeholder, redact_exchange, redact_request
-from core.secrets import SecretStoreError
+from core.secrets import Secrets, SecretStoreError
 from core.systems import get_system
 from core.systems.base import InvalidInput, RenewalFailed, TargetSystem
 from core.transport import Connection, Delivery
-
-
-class Secrets(Protocol):
-    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]: ...
-
-    def set(self, profile: str, field: str, value: str) -> None: ...
-
-    def set_many(self, profile: str, values: Mapping[str, str]) -> None: ...
 
 
 def secret_keys(profile: Profile) -> list[str]:

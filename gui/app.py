@@ -122,12 +122,12 @@ def _first_paint_watcher(app: QApplication, settle: float = 0.0,
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The arguments and the window's Qt-free modules (gui.desk, core.profiles) come before
+    # The arguments and the window's Qt-free modules (core.desk, core.profiles) come before
     # PySide6 is imported: from then on, PySide's import hook reads the source of every
     # module named in an import statement (looking for "PySide6"), argparse's lazy imports
     # included. Before it, the same imports cost ~3 ms less at start-up.
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    from gui.desk import Desk
+    from core.desk import Desk
 
     app = make_app(style=args.screenshot is not None)
     if args.screenshot is not None:
@@ -188,9 +188,9 @@ def screenshot(app: QApplication, path: Path) -> int:
 
     from PySide6.QtCore import Qt, QTimer
 
-    from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE, install_demo, start_sandbox
-    from gui.desk import Desk, MemorySecrets
+    from core.desk import Desk, MemorySecrets
     from gui.main_window import MainWindow
+    from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE, install_demo, start_sandbox
 
     home = Path(tempfile.mkdtemp(prefix="statusdesk-screenshot-"))
     desk = Desk(home, secrets=MemorySecrets())

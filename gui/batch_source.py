@@ -17,8 +17,8 @@ from gui.jobs import Job, Jobs
 
 if TYPE_CHECKING:
     from core.batch_file import BatchFile
+    from core.desk import Desk
     from core.profiles import Profile
-    from gui.desk import Desk
 
 Checked = tuple["BatchFile", "BatchFile", set[int], str]
 

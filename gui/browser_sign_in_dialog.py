@@ -30,8 +30,8 @@ from gui.sign_in import OpenUrl, SignedIn, explain_sign_in, finish
 
 if TYPE_CHECKING:
     from core.browser_sign_in import BrowserSignIn
+    from core.desk import Desk
     from core.profiles import Profile
-    from gui.desk import Desk
     from gui.jobs import Jobs
 
 WAIT_SECONDS = 600.0

@@ -30,9 +30,9 @@ from gui.key_file import KEY_FILES
 from gui.sign_in import BROWSER, sign_in_kind
 
 if TYPE_CHECKING:
+    from core.desk import Desk
     from core.profiles import Profile
     from core.systems.base import SecretSpec
-    from gui.desk import Desk
     from gui.jobs import Jobs
 
 STORED, NOT_STORED, CHECKING = "stored", "not stored", "checking…"

@@ -3,7 +3,7 @@
 Each job runs a plain function in a daemon thread and reports back by a queued signal, so
 its result or error is handled on the UI thread. Cancelling a job *abandons* it: the UI
 stops waiting at once and its late result is dropped; whoever started it also closes the
-resource it was blocked on in ``on_cancel`` (a connection: gui.desk.Connections.discard,
+resource it was blocked on in ``on_cancel`` (a connection: core.desk.Connections.discard,
 which cuts the call in flight) so that the thread ends at once too.
 Daemon threads never hold up quitting the application.
 """

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.desk import Desk
 from core.profiles import Profile
-from gui.desk import Desk
 from gui.errors import explain
 from gui.exchange_view import ExchangeView, view_of_exchange
 from gui.history_actions import HistoryActions
@@ -73,7 +73,7 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.settings: QSettings = window_settings(desk.folder)
         self.jobs = Jobs(self)
-        self.sandbox = None  # core.sandbox.Sandbox once started from here
+        self.sandbox = None  # sandbox.Sandbox once started from here
         self.system_titles: dict[str, str] = {}
         self.batch_window = None  # gui.batch_window.BatchWindow once opened
         self.settings_dialog = None  # gui.settings_dialog.SettingsDialog while open
@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
         if profile is None:
             return
         from core.systems import get_system
-        from gui.demo import DEMO_PROFILES
+        from sandbox.demo import DEMO_PROFILES
 
         system = get_system(profile.system)
         self.form.set_profile(profile, system.form_fields(profile), system.options,
@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
     # -- sandbox ------------------------------------------------------------------------
 
     def start_demo(self) -> None:
-        from gui.demo import DEMO_PROFILES, DEMO_SUPEROFFICE, DemoSetup, install_demo
+        from sandbox.demo import DEMO_PROFILES, DEMO_SUPEROFFICE, DemoSetup, install_demo
 
         desk, running = self.desk, self.sandbox
         current = self.picker.current_profile()

@@ -33,9 +33,9 @@ from gui.profile_picker import PRODUCTION_COLOUR, TEST_COLOUR, dot_icon
 from gui.sign_in import OpenUrl, SignInRunner, open_in_browser
 
 if TYPE_CHECKING:
+    from core.desk import Desk
     from core.exchange import Exchange
     from core.profiles import Profile
-    from gui.desk import Desk
     from gui.jobs import Jobs
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1

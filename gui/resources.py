@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSize
@@ -12,14 +11,11 @@ ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 def resources_dir() -> Path:
-    """resources/ beside the packages, or inside a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    candidates = [Path(bundle) / "resources"] if bundle else []
-    candidates.append(Path(__file__).resolve().parent.parent / "resources")
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate
-    return candidates[-1]
+    """The folder of the ``resources`` package: in the source tree, in an installed wheel
+    (its package data) and in a PyInstaller bundle (``_MEIPASS/resources``) alike."""
+    import resources
+
+    return Path(resources.__file__).resolve().parent
 
 
 def app_icon() -> QIcon:

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from core.exchange import Exchange, StatusUpdate
     from core.history import HistoryEntry
     from core.profiles import Profile
+    from core.secrets import Secrets
     from core.transport import Connection
-    from gui.desk import Secrets
     from gui.main_window import MainWindow
 
 CANCELLED_SUMMARY = "Cancelled: StatusDesk stopped waiting for the answer."

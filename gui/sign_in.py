@@ -21,10 +21,10 @@ from gui.exchange_view import ExchangeView, view_of_exchange
 from gui.jobs import Job
 
 if TYPE_CHECKING:
+    from core.desk import Desk
     from core.exchange import Exchange
     from core.history import HistoryEntry
     from core.profiles import Profile
-    from gui.desk import Desk
     from gui.jobs import Jobs
 
 BROWSER, WITH_KEYRING = "browser", "keyring"

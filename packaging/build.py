@@ -188,7 +188,8 @@ def fingerprint() -> str:
     """Hash of everything the bundle is made of: sources, spec, resources, packages."""
     digest = hashlib.sha256()
     digest.update(f"{sys.version}|{sys.platform}|{platform.machine()}".encode())
-    roots = [ROOT / "core", ROOT / "gui", ROOT / "resources", HERE, ROOT / "pyproject.toml"]
+    roots = [*(ROOT / name for name in ("core", "cli", "sandbox", "gui", "resources")),
+             HERE, ROOT / "pyproject.toml"]
     for root in roots:
         files = [root] if root.is_file() else sorted(root.rglob("*"))
         for path in files:

@@ -3,7 +3,7 @@
 One program serves both, so the bundle carries Python, Qt and the core once:
 
 * ``statusdesk``                         the window (``gui.app:main``), ``--smoke`` included;
-* ``statusdesk --cli ARGS...``           the command line (``core.cli:main``);
+* ``statusdesk --cli ARGS...``           the command line (``cli.main:main``);
 * a copy or link named ``statusdesk-cli`` (Windows: ``statusdesk-cli.exe``, the console
   twin the spec builds, because a windowed .exe has no standard streams) runs the command
   line without ``--cli``;
@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_NO_KEYRING = 4  # core.cli's exit code for missing or rejected credentials
+EXIT_NO_KEYRING = 4  # cli.main's exit code for missing or rejected credentials
 
 # Tried in order; the first one that says it is usable here is used.
 _OS_BACKENDS = {
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(line)
         return 0 if usable else EXIT_NO_KEYRING
     if _is_cli_name(sys.argv[0]) or args[:1] == ["--cli"]:
-        from core.cli import main as cli_main
+        from cli.main import main as cli_main
 
         return cli_main(args[1:] if args[:1] == ["--cli"] else args)
     if "--smoke" in args:

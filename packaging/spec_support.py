@@ -123,7 +123,7 @@ def data_files(root: Path = ROOT) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for pattern in RESOURCE_PATTERNS:
         pairs += [(str(path), "resources") for path in sorted((root / "resources").glob(pattern))]
-    pairs.append((str(root / "core" / "sandbox" / "Services86-Messaging.wsdl"), "core/sandbox"))
+    pairs.append((str(root / "sandbox" / "Services86-Messaging.wsdl"), "sandbox"))
     return pairs
 
 

@@ -116,7 +116,7 @@ class _TrackingSecretStore(SecretStore):
 @pytest.fixture
 def sandbox():
     """Both simulated CRMs on a free 127.0.0.1 port, fresh for each test."""
-    from core.sandbox import Sandbox
+    from sandbox import Sandbox
 
     with Sandbox() as running:
         yield running

@@ -357,7 +357,7 @@ def test_a_profile_with_a_1_mb_limit(system: str, server) -> None:
 
 
 def test_size_limit_is_saved_checked_and_defaulted(statusdesk_home) -> None:
-    from core import cli
+    from cli import main as cli
     from core.profiles import ProfileError, ProfileStore
 
     store = ProfileStore()

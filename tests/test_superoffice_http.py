@@ -10,14 +10,14 @@ import pytest
 from core import xml
 from core.exchange import OutcomeKind, OutgoingRequest, StatusUpdate
 from core.profiles import Profile
-from core.sandbox.wsdl_schema import load_schema, validate_element
 from core.sending import check_connection, preview, send_status
 from core.transport import Connection
+from sandbox.wsdl_schema import load_schema, validate_element
 from tests.helpers import DictSecrets
 
 REPO = Path(__file__).resolve().parents[1]
 SPEC_WSDL = REPO.parent / "shared" / "spec" / "Services86-Messaging.wsdl"
-BUNDLED_WSDL = REPO / "core" / "sandbox" / "Services86-Messaging.wsdl"
+BUNDLED_WSDL = REPO / "sandbox" / "Services86-Messaging.wsdl"
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core.sandbox import Sandbox
-from gui.desk import Desk, MemorySecrets
+from core.desk import Desk, MemorySecrets
 from gui.main_window import MainWindow
+from sandbox import Sandbox
 
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
 
@@ -43,7 +43,7 @@ def memory_desk(statusdesk_home: Path) -> Desk:
 @pytest.fixture
 def demo_desk(memory_desk: Desk, sandbox: Sandbox) -> Desk:
     """memory_desk with both demo profiles pointing at the test's sandbox."""
-    from gui.demo import install_demo
+    from sandbox.demo import install_demo
 
     install_demo(memory_desk, sandbox)
     return memory_desk

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
+from core.desk import Desk
 from core.profiles import Profile
-from gui.desk import Desk
 from gui.history_table import OUTCOME
 from gui.main_window import MainWindow
 from gui.send_flow import CANCELLED_SUMMARY

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.desk import Desk
 from core.secrets import SecretStore
-from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
-from gui.desk import Desk
+from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text, choose, fill, preview_and_wait, send_and_wait
 

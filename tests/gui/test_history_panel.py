@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QMessageBox
 
-from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from gui.history_table import OUTCOME, WHEN
 from gui.settings import set_keep_days
+from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import back_to, choose, fill, press, send_and_wait
 

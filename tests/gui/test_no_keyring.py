@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from core.desk import Desk, MemorySecrets
 from core.secrets import KeyringUnavailable
 from gui.app import say_if_no_keyring
-from gui.desk import Desk, MemorySecrets
 from tests.gui.conftest import close_window, open_window
 
 

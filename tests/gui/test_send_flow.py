@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from core.profiles import Profile
-from gui.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from gui.send_flow import CANCELLED_SUMMARY
+from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import (
     all_visible_text,
@@ -215,9 +215,9 @@ def test_a_send_without_stored_credentials_says_which_one(qtbot, demo_desk, sand
 def test_an_unusable_keyring_is_explained(qtbot, statusdesk_home, sandbox):
     from keyring.backends import fail
 
+    from core.desk import Desk, SerialSecrets
     from core.secrets import SecretStore
-    from gui.demo import demo_profiles
-    from gui.desk import Desk, SerialSecrets
+    from sandbox.demo import demo_profiles
 
     desk = Desk(statusdesk_home, secrets=SerialSecrets(SecretStore(fail.Keyring())))
     for profile, _ in demo_profiles(sandbox):
@@ -237,7 +237,7 @@ def test_an_unusable_keyring_is_explained(qtbot, statusdesk_home, sandbox):
 
 
 def test_a_demo_profile_offers_to_start_the_sandbox(qtbot, memory_desk):
-    from gui.demo import demo_profiles, start_sandbox
+    from sandbox.demo import demo_profiles, start_sandbox
 
     stale = start_sandbox(port=0)  # as if created on an earlier day; now not running
     for profile, secrets in demo_profiles(stale):

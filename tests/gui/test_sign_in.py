@@ -16,11 +16,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 
+from core.desk import Desk
 from core.profiles import Profile
 from core.redaction import SECRET_FIELDS
 from core.secrets import SecretStore
 from gui.browser_sign_in_dialog import BrowserSignInDialog
-from gui.desk import Desk
 from gui.main_window import MainWindow
 from gui.profiles_dialog import ProfilesDialog
 from tests.gui.conftest import close_window, open_window

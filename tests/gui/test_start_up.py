@@ -24,7 +24,7 @@ KEYRING = ("keyring", "secretstorage", "jeepney", "cryptography")
 HEAVY = ("lxml", "httpx", *KEYRING, "sqlite3")
 # Nor these, before the first paint (core.systems and core.history import the above).
 NOT_BEFORE_FIRST_PAINT = (*HEAVY, "core.systems", "core.history", "core.transport",
-                          "core.secrets", "json", "datetime", "gui.sign_in", "gui.demo")
+                          "core.secrets", "json", "datetime", "gui.sign_in", "sandbox.demo")
 # With no profile and no history, not even once loading is over.
 NOT_WHEN_IDLE = (*HEAVY, "core.systems", "core.history", "core.transport", "core.secrets")
 
@@ -64,7 +64,7 @@ IDLE_WINDOW = """
 import sys
 from PySide6.QtCore import QTimer
 from gui.app import apply_style, make_app
-from gui.desk import Desk
+from core.desk import Desk
 from gui.main_window import MainWindow
 
 app = make_app(style=False)

@@ -15,11 +15,11 @@ import uuid
 import pytest
 from PySide6.QtGui import QGuiApplication
 
+from core.desk import Desk
 from core.history import HistoryFilter
 from core.profiles import Profile
 from core.redaction import SECRET_FIELDS
 from core.secrets import SecretStore
-from gui.desk import Desk
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text, choose, fill, send_and_wait
 

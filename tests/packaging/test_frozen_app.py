@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core.sandbox.credentials import SO_APP_TOKEN, SO_MESSAGES, SO_PLUGIN, SO_TICKET
 from core.secrets import SecretStore
+from sandbox.credentials import SO_APP_TOKEN, SO_MESSAGES, SO_PLUGIN, SO_TICKET
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = ROOT / "packaging" / "build.py"

@@ -81,7 +81,7 @@ def test_data_files_hold_the_window_resources_and_the_wsdl():
     for source, _ in pairs:
         assert Path(source).is_file(), source
     names = {(Path(source).name, folder) for source, folder in pairs}
-    assert ("Services86-Messaging.wsdl", "core/sandbox") in names
+    assert ("Services86-Messaging.wsdl", "sandbox") in names
     assert ("statusdesk.qss", "resources") in names
     assert ("statusdesk-256.png", "resources") in names
     assert not any(name == "screenshot.png" for name, _ in names)

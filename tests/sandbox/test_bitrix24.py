@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.sandbox.bitrix24 import OTHER_USER_MESSAGE_ID
+from sandbox.bitrix24 import OTHER_USER_MESSAGE_ID
 
 METHOD = "messageservice.message.status.update"
 MID = "65575980fa531ac284c2ee68f81ebebd"

@@ -13,8 +13,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from core.sandbox import Sandbox
-from core.sandbox.server import DROPPED
+from sandbox import Sandbox
+from sandbox.server import DROPPED
 from tests.sandbox.helpers import CLIENTS, b24_update, error_of, in_parallel
 
 METHOD = "messageservice.message.status.update"
@@ -396,7 +396,7 @@ def test_schedules_refuse_nonsense(sandbox, call):
 def test_a_fail_that_meets_a_drop_keeps_its_turn_for_the_next_fail():
     """Fail every 2nd call with codes A, B in turn, drop every 4th: the drop wins on calls
     4, 8, ... and the codes still alternate on the fails that are answered."""
-    from core.sandbox.faults import Every, FaultSchedules
+    from sandbox.faults import Every, FaultSchedules
 
     schedules: FaultSchedules[tuple[str, ...]] = FaultSchedules()
     schedules.fail, schedules.drop = Every(2, ("A", "B")), Every(4, False)

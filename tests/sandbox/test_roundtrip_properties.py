@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.sandbox.helpers import envelope, header, parse, set_status_body, soap_headers, soap_post
 
 # Characters XML 1.0 can carry; \r is normalised by every XML parser, so leave it out.

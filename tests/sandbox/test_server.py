@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from core.sandbox import ReceivedRequest, Sandbox, SandboxCredentials, serve_forever
+from sandbox import ReceivedRequest, Sandbox, SandboxCredentials, serve_forever
 
 
 def test_public_addresses_and_credentials(sandbox):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from core.sandbox.wsdl_schema import default_schema, validate_element
+from sandbox.wsdl_schema import default_schema, validate_element
 from tests.sandbox.helpers import (
     ACTION,
     MESSAGING,

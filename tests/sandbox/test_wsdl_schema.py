@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from core.sandbox.wsdl_schema import DEFAULT_WSDL, load_schema, validate_element
+from sandbox.wsdl_schema import DEFAULT_WSDL, load_schema, validate_element
 
 SPEC_WSDL = Path("/work/shared/spec/Services86-Messaging.wsdl")
 S86 = "http://www.superoffice.net/ws/crm/NetServer/Services86"

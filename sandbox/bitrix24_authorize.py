@@ -15,8 +15,8 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from core.sandbox.bitrix24_oauth import CODE_LIFETIME, SCOPE, Endpoints, OAuthServer
-from core.sandbox.wire import Incoming, Reply
+from sandbox.bitrix24_oauth import CODE_LIFETIME, SCOPE, Endpoints, OAuthServer
+from sandbox.wire import Incoming, Reply
 
 AUTHORIZE_PATH = "/oauth/authorize"
 HANDLER_PATH = "/handler"

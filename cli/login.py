@@ -16,7 +16,8 @@ from typing import TextIO
 from core.browser_sign_in import BrowserSignIn, SignInDenied
 from core.exchange import Exchange
 from core.profiles import Profile
-from core.sending import Secrets, sign_in
+from core.secrets import Secrets
+from core.sending import sign_in
 from core.systems import get_system
 from core.systems.base import InvalidInput
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from core.sandbox import soap
-from core.sandbox.soap import S86_NS, XSI_NS, ExceptionInfo, SoapRejected, s86
-from core.sandbox.wire import Incoming, Reply
+from sandbox import soap
+from sandbox.soap import S86_NS, XSI_NS, ExceptionInfo, SoapRejected, s86
+from sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
-    from core.sandbox.superoffice import SuperOfficeSandbox
+    from sandbox.superoffice import SuperOfficeSandbox
 
 PRINCIPAL_ACTION = ("http://www.superoffice.net/ws/crm/NetServer/Services86/SoPrincipal/"
                     "AuthenticateUsernamePassword")

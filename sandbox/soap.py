@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from core.sandbox.wire import Incoming, Reply
-from core.sandbox.wsdl_schema import SOAP11_ENV_NS, SOAP12_ENV_NS
 from core.xml import safe_parser
+from sandbox.wire import Incoming, Reply
+from sandbox.wsdl_schema import SOAP11_ENV_NS, SOAP12_ENV_NS
 
 S86_NS = "http://www.superoffice.net/ws/crm/NetServer/Services86"
 ARRAYS_NS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"

@@ -6,7 +6,7 @@ application token, results and failures in the WSDL's response headers. Tickets 
 out by a sign-in (SoPrincipal password, or PartnerSystemUser on the Online login service)
 live 6 hours on the sandbox clock, as the spec says; the fixed demo ticket never expires.
 Well-formed, authenticated SetDeliveryStatus calls (SOAP or REST) then meet the one-shot
-injected fault and the fault schedules (core/sandbox/faults.py).
+injected fault and the fault schedules (sandbox/faults.py).
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from core.sandbox import soap
-from core.sandbox.faults import Every, FaultSchedules, check_every, check_seconds
-from core.sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
-from core.sandbox.superoffice_login import handle_principal
-from core.sandbox.superoffice_rest import handle_rest_set_status
-from core.sandbox.wire import Incoming, Reply, SandboxClock
-from core.sandbox.wsdl_schema import DEFAULT_WSDL, default_schema, validate_element
+from sandbox import soap
+from sandbox.faults import Every, FaultSchedules, check_every, check_seconds
+from sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
+from sandbox.superoffice_login import handle_principal
+from sandbox.superoffice_rest import handle_rest_set_status
+from sandbox.wire import Incoming, Reply, SandboxClock
+from sandbox.wsdl_schema import DEFAULT_WSDL, default_schema, validate_element
 
 MESSAGING_PATH = "/remote/services86/messaging.svc"
 PRINCIPAL_PATH = "/remote/services86/soprincipal.svc"

@@ -17,10 +17,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TextIO
 from urllib.parse import urlencode
 
-from core.sandbox.bitrix24 import Bitrix24Sandbox
-from core.sandbox.bitrix24_authorize import app_handler_page
-from core.sandbox.control import banner, handle_control, index_page
-from core.sandbox.credentials import (
+from sandbox.bitrix24 import Bitrix24Sandbox
+from sandbox.bitrix24_authorize import app_handler_page
+from sandbox.control import banner, handle_control, index_page
+from sandbox.credentials import (
     B24_MESSAGES,
     B24_SETUP,
     SO_APP_TOKEN,
@@ -34,17 +34,17 @@ from core.sandbox.credentials import (
     SandboxCredentials,
     make_credentials,
 )
-from core.sandbox.keys import (
+from sandbox.keys import (
     APP_PRIVATE_KEY_PEM,
     SUPEROFFICE_PRIVATE_KEY_PEM,
     SUPEROFFICE_PUBLIC_KEY_PEM,
     private_key,
     public_key,
 )
-from core.sandbox.soap import MAX_BODY_BYTES
-from core.sandbox.superoffice import SIGN_IN_KINDS, SuperOfficeSandbox
-from core.sandbox.superoffice_partner import PartnerLogin
-from core.sandbox.wire import Incoming, ReceivedLog, ReceivedRequest, Reply, SandboxClock
+from sandbox.soap import MAX_BODY_BYTES
+from sandbox.superoffice import SIGN_IN_KINDS, SuperOfficeSandbox
+from sandbox.superoffice_partner import PartnerLogin
+from sandbox.wire import Incoming, ReceivedLog, ReceivedRequest, Reply, SandboxClock
 
 HOST = "127.0.0.1"
 SO_PREFIX = f"/superoffice/{SO_TENANT}"

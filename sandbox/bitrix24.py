@@ -3,7 +3,7 @@
 Order for every REST call (/work/shared/spec/bitrix24.md): moved-portal redirect, an
 injected error, the leaky bucket (before anything else the portal does), authentication,
 method lookup, application context, then the method's own checks. Status updates then
-meet the operating-time block and the fault schedules (core/sandbox/faults.py) before
+meet the operating-time block and the fault schedules (sandbox/faults.py) before
 those checks.
 """
 
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from core.sandbox.bitrix24_authorize import AUTHORIZE_PATH, HANDLER_PATH, handle_authorize
-from core.sandbox.bitrix24_oauth import AccessToken, Endpoints, OAuthServer
-from core.sandbox.faults import Every, FaultSchedules, check_every, check_seconds
-from core.sandbox.wire import Incoming, Reply, SandboxClock
+from sandbox.bitrix24_authorize import AUTHORIZE_PATH, HANDLER_PATH, handle_authorize
+from sandbox.bitrix24_oauth import AccessToken, Endpoints, OAuthServer
+from sandbox.faults import Every, FaultSchedules, check_every, check_seconds
+from sandbox.wire import Incoming, Reply, SandboxClock
 
 ADMIN_USER_ID = 1
 OTHER_USER_ID = 7

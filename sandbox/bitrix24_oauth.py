@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from core.sandbox.wire import Incoming, Reply, SandboxClock
+from sandbox.wire import Incoming, Reply, SandboxClock
 
 ACCESS_LIFETIME = 3600
 REFRESH_LIFETIME = 180 * 24 * 3600

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from core.sandbox.wire import Incoming, Reply
+from sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
-    from core.sandbox.superoffice import SuperOfficeSandbox
+    from sandbox.superoffice import SuperOfficeSandbox
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FIELDS = ("Plugin", "ExternalMessageId", "Status", "StatusDescription")

@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from core.sandbox.superoffice import TICKET_LIFETIME
-from core.sandbox.wire import Incoming, Reply
+from sandbox.superoffice import TICKET_LIFETIME
+from sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
-    from core.sandbox.superoffice import SuperOfficeSandbox
+    from sandbox.superoffice import SuperOfficeSandbox
 
 AUTHENTICATE_PATH = "/api/partnersystemuser/authenticate"
 FIELDS = ("SignedSystemToken", "ApplicationToken", "ContextIdentifier", "ReturnTokenType")

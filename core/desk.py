@@ -1,8 +1,8 @@
-"""What the window works with: profiles, the keyring, the history and open connections.
+"""What both front ends work with: profiles, the keyring, the history and open connections.
 
-Nothing here is Qt; every method may block (disk, keyring, network) and is called from
-job threads only (gui.jobs). Heavy core modules (httpx, lxml, keyring) are imported on
-first use, inside those threads, so the window opens without waiting for them.
+Nothing here is Qt; every method may block (disk, keyring, network): the window calls it
+from its job threads only (gui.jobs). Heavy core modules (httpx, lxml, keyring) are imported
+on first use, inside those threads, so the window opens without waiting for them.
 """
 
 from __future__ import annotations
@@ -10,30 +10,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from core.profiles import HISTORY_FILE, Profile, ProfileStore, config_dir, history_dir
 
 if TYPE_CHECKING:
     from core.history import History
+    from core.secrets import Secrets
     from core.transport import Connection
-
-
-
-class Secrets(Protocol):
-    """The part of core.secrets.SecretStore the window uses."""
-
-    def check(self) -> str: ...
-
-    def get(self, profile: str, field: str) -> str | None: ...
-
-    def set(self, profile: str, field: str, value: str) -> None: ...
-
-    def set_many(self, profile: str, values: Mapping[str, str]) -> None: ...
-
-    def delete(self, profile: str, field: str) -> bool: ...
-
-    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]: ...
 
 
 class SerialSecrets:

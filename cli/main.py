@@ -14,12 +14,12 @@ import json
 import sys
 from typing import Any, NoReturn, TextIO
 
+from cli.batch import BatchStopped, run_batch
+from cli.batch import load as load_batch
+from cli.history import record, show_history
+from cli.login import login_from_terminal
 from core import rendering
 from core.batch_file import BatchFileError
-from core.cli_batch import BatchStopped, run_batch
-from core.cli_batch import load as load_batch
-from core.cli_history import record, show_history
-from core.cli_login import login_from_terminal
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
 from core.profiles import (
@@ -239,7 +239,7 @@ def _run(args: argparse.Namespace) -> int:
         _print_exchange(exchange, args.json, extra={"listed": list(listed)})
         return exchange.outcome.kind.exit_code
     if args.command == "sandbox":
-        from core.sandbox import serve_forever
+        from sandbox import serve_forever
 
         try:
             serve_forever(args.port)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.sandbox.bitrix24 import SEEDED_MESSAGE_IDS, B24Setup, md5_id
-from core.sandbox.keys import APP_PRIVATE_KEY_PEM
+from sandbox.bitrix24 import SEEDED_MESSAGE_IDS, B24Setup, md5_id
+from sandbox.keys import APP_PRIVATE_KEY_PEM
 
 SO_TICKET = "7T:U3RhdHVzRGVzay1zYW5kYm94LXRpY2tldA=="
 SO_APP_TOKEN = "sandbox-app-token-3f9c2a7e51d04b68"

@@ -1,11 +1,11 @@
 """First start: the built-in sandbox and one demo profile per system, credentials stored.
 
-The sandbox (core.sandbox) runs inside the app on 127.0.0.1. Its demo credentials are
+The sandbox (sandbox) runs inside the app on 127.0.0.1. Its demo credentials are
 fixed, so demo profiles keep working; only the port may change, so each start rewrites
 the demo profiles' addresses. Runs in a job thread (socket, disk and keyring).
 
 The mapping from sandbox credentials to profile options and secret fields below is the
-one piece of system knowledge in gui/; it belongs in core.sandbox (see the report).
+one piece of system knowledge in gui/; it belongs in sandbox (see the report).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from core.profiles import Profile
 
 if TYPE_CHECKING:
-    from core.sandbox import Sandbox
-    from gui.desk import Desk
+    from core.desk import Desk
+    from sandbox import Sandbox
 
 DEMO_SUPEROFFICE = "Sandbox SuperOffice"
 DEMO_BITRIX24 = "Sandbox Bitrix24"
@@ -39,7 +39,7 @@ class DemoSetup:
 
 def start_sandbox(port: int = PREFERRED_PORT) -> Sandbox:
     """Start on the usual port, or on any free one when that is taken."""
-    from core.sandbox import Sandbox
+    from sandbox import Sandbox
 
     try:
         return Sandbox(port=port).start()

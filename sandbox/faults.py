@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
-from core.sandbox.wire import Reply
+from sandbox.wire import Reply
 
 FAULT_KINDS = ("fail", "stall", "drop")
 MAX_STALL_SECONDS = 600.0

@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from core.sandbox.bitrix24 import ERRORS, known_error
-from core.sandbox.faults import FAULT_KINDS, check_every, check_seconds
-from core.sandbox.wire import Incoming, Reply
+from sandbox.bitrix24 import ERRORS, known_error
+from sandbox.faults import FAULT_KINDS, check_every, check_seconds
+from sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
-    from core.sandbox.server import Sandbox
+    from sandbox.server import Sandbox
 
 CONTROL_KEYS = {
     "reset": "true: everything back to the initial state (applied first)",

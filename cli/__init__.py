@@ -1,0 +1,1 @@
+"""StatusDesk's command line: parsing, prompts, printing and exit codes over core."""

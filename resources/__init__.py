@@ -1,0 +1,1 @@
+"""The window's icon and style sheet, shipped as package data beside the code."""
