@@ -16,10 +16,9 @@ from typing import TextIO
 from core.batch import BatchRun, BatchSummary, RowResult
 from core.batch_file import BatchFile, BatchRow, check_rows, read_batch
 from core.csv_out import batch_results_csv
+from core.desk import Desk
 from core.exchange import OutcomeKind
-from core.history import History
 from core.profiles import Profile
-from core.secrets import SecretStore
 from core.systems import get_system
 
 
@@ -38,7 +37,8 @@ def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
     return check_rows(read_batch(data, name), profile)
 
 
-def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: int | None,
+def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | None,
+              burst: int | None,
               resume: bool, as_json: bool, results: str | None,
               out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     for note in batch.notes:
@@ -48,7 +48,7 @@ def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: 
               file=err)
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
-    run = BatchRun(profile, SecretStore(), batch, History(), rate=rate, burst=burst)
+    run = desk.batch(profile, batch, rate=rate, burst=burst)
     system = get_system(profile.system)
     progress = _Progress(len(batch.valid), err) if err.isatty() and not as_json else None
     print(f"Sending {len(batch.valid)} rows of {batch.name} to {system.title} "
@@ -70,6 +70,11 @@ def run_batch(profile: Profile, batch: BatchFile, *, rate: float | None, burst: 
             print(f"Row {row.row}: {reason}; trying again in {seconds:.1f} s.", file=err)
 
     summary = _run_interruptibly(run, on_row, on_wait, resume, err)
+    again = [r.row.row for r in finished if r.row.row in set(summary.possibly_applied)]
+    if again and not as_json:
+        print(f"Sent again: row(s) {', '.join(map(str, again))}. The last run stopped during "
+              "their call, so they were possibly applied already; a repeated status update "
+              "is harmless.", file=err)
     if progress:
         progress.end()
     if results:
@@ -110,7 +115,7 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
             "failed": summary.failed, "skipped": summary.skipped, "unsent": summary.unsent,
             "invalid": len(batch.invalid), "retries": summary.retries,
             "cancelled": summary.cancelled, "stopped": summary.stopped,
-            "failures": summary.failures}
+            "failures": summary.failures, "possibly_applied": summary.possibly_applied}
     if as_json:
         print(json.dumps({"summary": data}, ensure_ascii=False), file=out)
         return

@@ -1,7 +1,4 @@
 """``statusdesk-cli history``: the audit trail, filtered, as text, JSON or CSV.
-
-Also how the other commands keep it: every call they make is recorded; a history that
-cannot be written is said on standard error and never stops a send.
 """
 
 from __future__ import annotations
@@ -12,15 +9,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from core.csv_out import history_csv
-from core.exchange import Exchange
-from core.history import History, HistoryError, HistoryFilter
-
-
-def record(exchange: Exchange) -> None:
-    try:
-        History().record(exchange)
-    except HistoryError as exc:
-        print(f"Warning: not kept in the history: {exc}", file=sys.stderr)
+from core.history import History, HistoryFilter
 
 
 def since_utc(text: str) -> str:

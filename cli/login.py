@@ -14,29 +14,27 @@ import webbrowser
 from typing import TextIO
 
 from core.browser_sign_in import BrowserSignIn, SignInDenied
-from core.exchange import Exchange
+from core.desk import CallResult, Desk
 from core.profiles import Profile
-from core.secrets import Secrets
-from core.sending import sign_in
 from core.systems import get_system
 from core.systems.base import InvalidInput
 
 
 def login_from_terminal(
+    desk: Desk,
     profile: Profile,
-    store: Secrets,
     *,
     open_browser: bool = True,
     wait: float = 600.0,
     stdin: TextIO | None = None,
     stderr: TextIO | None = None,
-) -> Exchange:
+) -> CallResult:
     stdin, stderr = stdin or sys.stdin, stderr or sys.stderr
     system = get_system(profile.system)
     system.validate_profile(profile)
     if not system.signs_in_with_browser(profile):
-        return sign_in(profile, store)
-    with BrowserSignIn(profile, store) as flow:
+        return desk.sign_in(profile)
+    with BrowserSignIn(profile, desk.secrets) as flow:
         print("Approve StatusDesk on the portal's page:\n"
               f"  {flow.authorization_url}\n"
               "Waiting for the browser. If the page ends somewhere else, paste the address "
@@ -53,7 +51,7 @@ def login_from_terminal(
         if code is None:
             raise InvalidInput("code", f"No approval arrived within {wait:g} seconds; "
                                "run login again.")
-        return sign_in(profile, store, code=code, redirect_uri=flow.redirect_uri)
+        return desk.sign_in(profile, code=code, redirect_uri=flow.redirect_uri)
 
 
 def _read_pasted(flow: BrowserSignIn, stdin: TextIO, stderr: TextIO) -> None:

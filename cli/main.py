@@ -16,10 +16,11 @@ from typing import Any, NoReturn, TextIO
 
 from cli.batch import BatchStopped, run_batch
 from cli.batch import load as load_batch
-from cli.history import record, show_history
+from cli.history import show_history
 from cli.login import login_from_terminal
 from core import rendering
 from core.batch_file import BatchFileError
+from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
 from core.profiles import (
@@ -27,18 +28,10 @@ from core.profiles import (
     MAX_RESPONSE_MB_RANGE,
     Profile,
     ProfileError,
-    ProfileStore,
     check_max_response_mb,
 )
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
-from core.sending import (
-    check_connection,
-    preview,
-    read_delivery_status,
-    secret_keys,
-    send_status,
-    stale_sign_in,
-)
+from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
 from core.systems.base import InvalidInput, MissingSecret, OptionSpec
 
@@ -204,24 +197,35 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    store = ProfileStore()
+    desk = Desk()
+    try:
+        return _command(args, desk)
+    finally:
+        desk.close()
+
+
+def _report(result: CallResult, as_json: bool, extra: dict[str, object] | None = None) -> int:
+    """Print one call's result; a history that could not be written is said, never fatal."""
+    if result.history_problem:
+        print(f"Warning: not kept in the history: {result.history_problem}", file=sys.stderr)
+    _print_exchange(result.exchange, as_json, extra=extra)
+    return result.outcome.kind.exit_code
+
+
+def _command(args: argparse.Namespace, desk: Desk) -> int:
+    store = desk.profiles
     if args.command == "profile":
-        return _profile(args, store)
+        return _profile(args, desk)
     if args.command == "secret":
         return _secret(args, store.get(args.name))
     if args.command == "send":
-        return _send(args, store.get(args.name))
+        return _send(args, desk, store.get(args.name))
     if args.command == "login":
-        exchange = login_from_terminal(store.get(args.name), SecretStore(),
-                                       open_browser=not args.no_browser, wait=args.wait)
-        record(exchange)
-        _print_exchange(exchange, args.json)
-        return exchange.outcome.kind.exit_code
+        return _report(login_from_terminal(desk, store.get(args.name),
+                                           open_browser=not args.no_browser, wait=args.wait),
+                       args.json)
     if args.command == "status":
-        exchange = read_delivery_status(store.get(args.name), SecretStore(), args.messaging_id)
-        record(exchange)
-        _print_exchange(exchange, args.json)
-        return exchange.outcome.kind.exit_code
+        return _report(desk.read_back(store.get(args.name), args.messaging_id), args.json)
     if args.command == "history":
         if args.limit < 1:
             raise CliError("--limit must be 1 or more.")
@@ -232,12 +236,10 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if args.command == "batch":
-        return _batch(args, store.get(args.name))
+        return _batch(args, desk, store.get(args.name))
     if args.command == "test":
-        exchange, listed = check_connection(store.get(args.name), SecretStore())
-        record(exchange)
-        _print_exchange(exchange, args.json, extra={"listed": list(listed)})
-        return exchange.outcome.kind.exit_code
+        result = desk.test(store.get(args.name))
+        return _report(result, args.json, extra={"listed": list(result.listed)})
     if args.command == "sandbox":
         from sandbox import serve_forever
 
@@ -250,12 +252,11 @@ def _run(args: argparse.Namespace) -> int:
     raise CliError(f"unknown command {args.command}")
 
 
-def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
+def _profile(args: argparse.Namespace, desk: Desk) -> int:
+    store = desk.profiles
     if args.action == "add":
         profile = _profile_from_args(args)
-        before = _existing(store, profile.name) if args.replace else None
-        store.add(profile, replace_existing=args.replace)
-        _forget_stale(before, profile)
+        _forgot(desk.save_profile(profile, replacing=profile.name if args.replace else None))
         _emit(args.json, profile.to_dict(), f"Profile {profile.name!r} saved in {store.path}.\n"
               + _next_steps(profile))
     elif args.action == "set-url":
@@ -263,8 +264,7 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
         system = get_system(old.system)
         profile = old.with_changes(base_url=system.normalize_base_url(args.url))
         system.validate_profile(profile)
-        store.add(profile, replace_existing=True)
-        _forget_stale(old, profile)
+        _forgot(desk.save_profile(profile, replacing=old.name))
         _emit(args.json, profile.to_dict(),
               f"Profile {profile.name!r} now points at {profile.base_url} "
               f"(was {old.base_url}).")
@@ -278,32 +278,18 @@ def _profile(args: argparse.Namespace, store: ProfileStore) -> int:
         data = profile.to_dict() | {"secrets": _secret_status(profile)}
         _emit(args.json, data, json.dumps(data, indent=2, ensure_ascii=False))
     elif args.action == "remove":
-        profile = store.remove(args.name)
-        removed = _try_clear(profile)
-        _emit(args.json, {"removed": profile.name, "secrets_forgotten": removed},
-              f"Profile {profile.name!r} removed; forgotten credentials: "
+        removal = desk.remove_profile(args.name)
+        removed = list(removal.forgotten)
+        _emit(args.json, {"removed": removal.profile.name, "secrets_forgotten": removed},
+              f"Profile {removal.profile.name!r} removed; forgotten credentials: "
               f"{', '.join(removed) or 'none'}.")
     return 0
 
 
-def _existing(store: ProfileStore, name: str) -> Profile | None:
-    try:
-        return store.get(name)
-    except ProfileError:
-        return None
-
-
-def _forget_stale(old: Profile | None, new: Profile) -> None:
-    """A kept ticket never follows a profile to another address or sign-in."""
-    stale = stale_sign_in(old, new)
-    if stale:
-        try:
-            forgotten = SecretStore().clear(new.name, stale)
-        except KeyringUnavailable:
-            return
-        if forgotten:
-            print(f"Forgot the kept {' and '.join(forgotten)}: it belonged to the old "
-                  "address or sign-in.", file=sys.stderr)
+def _forgot(saved: ProfileSaved) -> None:
+    if saved.forgotten:
+        print(f"Forgot the kept {' and '.join(saved.forgotten)}: it belonged to the old "
+              "address or sign-in.", file=sys.stderr)
 
 
 def _profile_from_args(args: argparse.Namespace) -> Profile:
@@ -348,7 +334,7 @@ def _profile_from_args(args: argparse.Namespace) -> Profile:
 def _secret(args: argparse.Namespace, profile: Profile) -> int:
     secrets = SecretStore()
     if args.action == "clear":
-        removed = secrets.clear(profile.name, _all_secret_names(profile))
+        removed = secrets.clear(profile.name, credential_names(profile))
         print(f"Forgot {', '.join(removed) or 'nothing (none stored)'} for {profile.name!r}.")
         return 0
     specs = get_system(profile.system).secret_fields(profile)
@@ -379,12 +365,15 @@ def _read_secret(field: str, stream: TextIO) -> str:
     return stream.read().strip("\r\n")
 
 
-def _send(args: argparse.Namespace, profile: Profile) -> int:
+def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
     system = get_system(profile.system)
     update = StatusUpdate(args.message_id, args.status, args.description)
     system.validate(update, profile)
     if args.dry_run:
-        request = preview(profile, update, _stored_or_empty(profile))
+        shown = desk.preview(profile, update)
+        request = shown.request
+        for note in shown.notes:
+            print(f"Note: {note}", file=sys.stderr)
         if args.json:
             print(json.dumps({"ok": True, "dry_run": True, "outcome": None,
                               "request": request.to_dict(), "response": None, "elapsed": None},
@@ -398,13 +387,10 @@ def _send(args: argparse.Namespace, profile: Profile) -> int:
     if profile.production and not args.yes:
         _confirm(f"Production: set message {update.message_id!r} to status {update.status!r} "
                  f"on {system.title} {system.tenant(profile)} (profile {profile.name!r})?")
-    exchange = send_status(profile, update, SecretStore())
-    record(exchange)
-    _print_exchange(exchange, args.json)
-    return exchange.outcome.kind.exit_code
+    return _report(desk.send(profile, update), args.json)
 
 
-def _batch(args: argparse.Namespace, profile: Profile) -> int:
+def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
     if (args.rate is not None and args.rate <= 0) or (args.burst is not None and args.burst < 1):
         raise CliError("--rate must be more than 0 and --burst at least 1.")
     try:
@@ -413,7 +399,7 @@ def _batch(args: argparse.Namespace, profile: Profile) -> int:
             system = get_system(profile.system)
             _confirm(f"Production: send {len(batch.valid)} status updates from {batch.name} to "
                      f"{system.title} {system.tenant(profile)} (profile {profile.name!r})?")
-        return run_batch(profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
+        return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
                          as_json=args.json, results=args.results)
     except (BatchFileError, BatchStopped) as exc:
         raise CliError(str(exc)) from None
@@ -472,17 +458,6 @@ def _next_steps(profile: Profile) -> str:
     return f"Next: {steps}"
 
 
-def _all_secret_names(profile: Profile) -> list[str]:
-    """Every field the profile could have stored, whatever auth mode it had then."""
-    system = get_system(profile.system)
-    modes = [c.value for o in system.options if o.key == "auth" for c in o.choices]
-    names: dict[str, None] = {}
-    for mode in modes or [""]:
-        changed = profile.with_changes(options=profile.options | {"auth": mode})
-        names.update({spec.key: None for spec in system.secret_fields(changed)})
-    return list(names)
-
-
 def _secret_status(profile: Profile) -> dict[str, str]:
     try:
         secrets = SecretStore()
@@ -490,20 +465,6 @@ def _secret_status(profile: Profile) -> dict[str, str]:
                 for name in secret_keys(profile)}
     except KeyringUnavailable:
         return {name: "unknown (no keyring)" for name in secret_keys(profile)}
-
-
-def _stored_or_empty(profile: Profile) -> dict[str, str]:
-    try:
-        return SecretStore().read_all(profile.name, secret_keys(profile))
-    except KeyringUnavailable:
-        return {}
-
-
-def _try_clear(profile: Profile) -> list[str]:
-    try:
-        return SecretStore().clear(profile.name, _all_secret_names(profile))
-    except KeyringUnavailable:
-        return []
 
 
 def _quote(text: str) -> str:

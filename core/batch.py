@@ -6,8 +6,10 @@ Rules, for the CLI and the window alike:
   until its reset time; SuperOffice HTTP 503), time-outs and connection failures are tried
   again after growing pauses, a bounded number of times (the calls are idempotent); any
   other answer is final for that row;
-- every attempt is committed to the history before the next one starts, marked with the
-  file's id and row, so a run killed at any moment resumes where it stopped;
+- every attempt is committed to the history before its request leaves ("outcome unknown")
+  and again with its outcome, marked with the file's id and row, so a run killed at any
+  moment resumes where it stopped; a row whose outcome was never recorded is possibly
+  applied: Resume sends it again (a repeated status update is harmless) and says so;
 - rejected credentials (after the one renewal core.sending tries) stop the whole run:
   every further row would be refused the same way.
 Pause, resume and cancel are safe from any thread; a call in flight is finished first.
@@ -21,8 +23,8 @@ from dataclasses import dataclass, field
 
 from core.batch_file import BatchFile, BatchRow
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
-from core.exchange import Exchange, OutcomeKind, ReceivedResponse
-from core.history import BatchMark, History
+from core.exchange import Exchange, OutcomeKind, ReceivedResponse, StatusUpdate
+from core.history import Attempt, BatchMark, History
 from core.pacing import Backoff, RateLimiter
 from core.profiles import Profile
 from core.secrets import Secrets
@@ -73,6 +75,8 @@ class BatchSummary:
     cancelled: bool = False
     stopped: str = ""  # why the run stopped before the end, in words
     failures: dict[str, int] = field(default_factory=dict)  # error code -> rows
+    # Rows an earlier run stopped during (outcome unknown, possibly applied), sent again.
+    possibly_applied: list[int] = field(default_factory=list)
 
     @property
     def unsent(self) -> int:
@@ -100,6 +104,7 @@ class BatchRun:
         self.limiter = RateLimiter(rate or default_rate, burst or default_burst)
         self.backoff = backoff or Backoff()
         self._system = system
+        self._tenant = system.tenant(profile)
         self._connection = connection
         self._in_use: Connection | None = None  # for stop_now to cut
         self._last_good: ReceivedResponse | None = None  # for limits that reset later
@@ -149,6 +154,9 @@ class BatchRun:
         done = self.history.rows_done(self.profile.name, self.batch.batch_id) if resume \
             else set()
         summary = BatchSummary(rows=len(rows))
+        if resume:
+            unknown = self.history.rows_unknown(self.profile.name, self.batch.batch_id)
+            summary.possibly_applied = sorted(unknown - done)
         connection = self._connection or Connection(self.profile)
         self._in_use = connection
         try:
@@ -183,12 +191,27 @@ class BatchRun:
         while True:
             if not self.limiter.acquire(self._stop):
                 return RowResult(row, exchange, attempts) if exchange else None
-            exchange = send_status(self.profile, row.update, self.store, connection)
+            pending: list[int] = []
+            begun = BatchMark(self.batch.batch_id, row.row, final=False)
+
+            def begin(update: StatusUpdate = row.update, mark: BatchMark = begun,
+                      pending: list[int] = pending) -> None:
+                if not pending:  # before the request leaves; a HistoryError stops the run
+                    pending.append(self.history.begin(Attempt(
+                        self.profile.name, self.profile.system, self._tenant,
+                        "SetDeliveryStatus", update), mark))
+
+            exchange = send_status(self.profile, row.update, self.store, connection,
+                                   before_sending=begin)
             attempts += 1
             pause = self._pause_after(exchange, attempts)
             # Not done: a row cancelled while it waits to try again, or cut mid-call.
             final = pause is None and exchange.outcome.code not in _CUT
-            self.history.record(exchange, BatchMark(self.batch.batch_id, row.row, final))
+            mark = BatchMark(self.batch.batch_id, row.row, final)
+            if pending:
+                self.history.finish(pending[0], exchange, mark)
+            else:
+                self.history.record(exchange, mark)
             if final or self._stop.is_set():
                 return RowResult(row, exchange, attempts)
             summary.retries += 1

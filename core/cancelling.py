@@ -142,3 +142,33 @@ def cancelled(target: str, *, sent: bool) -> Outcome:
                "message in the customer's system.",
         detail="StatusDesk cut the connection when the call was cancelled.",
     )
+
+
+class CancelToken:
+    """The user's "stop": a front end trips it (Cancel, Esc, Ctrl+C) from any thread;
+    core cuts what the call registered (its connection) and the call ends "cancelled"
+    (or "cancelled, not sent"), with the same meaning in the window and the CLI."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tripped = False
+        self._cuts: list[Callable[[], None]] = []
+
+    @property
+    def cancelled(self) -> bool:
+        return self._tripped
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._tripped = True
+            cuts, self._cuts = self._cuts, []
+        for cut in cuts:
+            cut()
+
+    def on_cancel(self, cut: Callable[[], None]) -> None:
+        """Run ``cut`` when the token is tripped: at once if it already is."""
+        with self._lock:
+            if not self._tripped:
+                self._cuts.append(cut)
+                return
+        cut()

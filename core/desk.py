@@ -1,4 +1,11 @@
-"""What both front ends work with: profiles, the keyring, the history and open connections.
+"""The desk: every use case the window and the command line share, in one place.
+
+A front end collects a profile and a status update, asks the desk, and gets one result
+value back. The desk records each call in the history once, in two steps: the attempt
+just before its first request leaves ("outcome unknown"), its outcome when known. A
+process killed in between leaves that row saying so. Cancel is a token the front end
+trips (core.cancelling.CancelToken); a cancelled call ends "cancelled" (or "cancelled,
+not sent") the same way for both.
 
 Nothing here is Qt; every method may block (disk, keyring, network): the window calls it
 from its job threads only (gui.jobs). Heavy core modules (httpx, lxml, keyring) are imported
@@ -7,128 +14,69 @@ on first use, inside those threads, so the window opens without waiting for them
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.connections import Connections
 from core.profiles import HISTORY_FILE, Profile, ProfileStore, config_dir, history_dir
+from core.secret_stores import MemorySecrets, SerialSecrets
 
 if TYPE_CHECKING:
-    from core.history import History
+    from core.batch import BatchRun
+    from core.batch_file import BatchFile
+    from core.cancelling import CancelToken
+    from core.exchange import Exchange, Outcome, OutgoingRequest, StatusUpdate
+    from core.history import Attempt, History, HistoryEntry
     from core.secrets import Secrets
     from core.transport import Connection
 
-
-class SerialSecrets:
-    """A SecretStore whose calls run one at a time: D-Bus keyrings dislike concurrency."""
-
-    def __init__(self, store: Secrets | None = None) -> None:
-        self._store = store
-        self._lock = threading.Lock()
-
-    def _target(self) -> Secrets:
-        if self._store is None:
-            from core.secrets import SecretStore
-
-            self._store = SecretStore()
-        return self._store
-
-    def check(self) -> str:
-        with self._lock:
-            return self._target().check()
-
-    def get(self, profile: str, field: str) -> str | None:
-        with self._lock:
-            return self._target().get(profile, field)
-
-    def set(self, profile: str, field: str, value: str) -> None:
-        with self._lock:
-            self._target().set(profile, field, value)
-
-    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
-        with self._lock:
-            self._target().set_many(profile, values)
-
-    def delete(self, profile: str, field: str) -> bool:
-        with self._lock:
-            return self._target().delete(profile, field)
-
-    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]:
-        with self._lock:
-            return self._target().read_all(profile, list(fields))
+__all__ = ["CallResult", "Desk", "MemorySecrets", "Preview", "ProfileSaved", "ProfileRemoved",
+           "SerialSecrets", "credential_names"]
 
 
-class MemorySecrets:
-    """Secrets held in memory only: for --screenshot, which must not touch the keyring."""
+@dataclass(frozen=True)
+class CallResult:
+    """One call's record (masked), its history row, and what a connection test listed."""
 
-    def __init__(self) -> None:
-        self._values: dict[tuple[str, str], str] = {}
+    exchange: Exchange
+    entry: HistoryEntry | None = None  # None: the history could not be written
+    history_problem: str = ""  # why not, in words (sending works without a history)
+    listed: tuple[str, ...] = ()
 
-    def check(self) -> str:
-        return "memory (this run only)"
+    @property
+    def outcome(self) -> Outcome:
+        return self.exchange.outcome
 
-    def get(self, profile: str, field: str) -> str | None:
-        return self._values.get((profile, field))
-
-    def set(self, profile: str, field: str, value: str) -> None:
-        if not value:
-            raise ValueError(f"The {field!r} credential of profile {profile!r} is empty.")
-        self._values[(profile, field)] = value
-
-    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
-        for field, value in values.items():
-            self.set(profile, field, value)
-
-    def delete(self, profile: str, field: str) -> bool:
-        return self._values.pop((profile, field), None) is not None
-
-    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]:
-        return {f: self._values[(profile, f)] for f in fields if (profile, f) in self._values}
+    @property
+    def ok(self) -> bool:
+        return self.exchange.ok
 
 
-class Connections:
-    """One core Connection per profile, reused between calls; replaced when cancelled.
+@dataclass(frozen=True)
+class Preview:
+    """The masked request Send would put on the wire, and what to know about it."""
 
-    Discarding a connection closes it, which aborts the call in flight: its thread ends at
-    once with a "cancelled" outcome (see core.transport.Connection.abort) that the window
-    no longer waits for, and nothing more goes out on it; the next call gets a new one.
-    """
+    request: OutgoingRequest
+    notes: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._open: dict[str, tuple[Profile, Connection]] = {}
 
-    def get(self, profile: Profile) -> Connection:
-        from core.transport import Connection
+@dataclass(frozen=True)
+class ProfileSaved:
+    profile: Profile
+    forgotten: tuple[str, ...] = ()  # kept sign-in values that belonged to the old address
 
-        with self._lock:
-            found = self._open.get(profile.name)
-            if found is not None and found[0] == profile:
-                return found[1]
-            stale = found[1] if found else None
-            connection = Connection(profile)
-            self._open[profile.name] = (profile, connection)
-        if stale is not None:
-            stale.close()
-        return connection
 
-    def discard(self, name: str) -> None:
-        """Abort and close the profile's connection (Cancel), if it has one."""
-        with self._lock:
-            found = self._open.pop(name, None)
-        if found is not None:
-            found[1].close()
-
-    def close_all(self) -> None:
-        with self._lock:
-            found, self._open = list(self._open.values()), {}
-        for _, connection in found:
-            connection.close()
+@dataclass(frozen=True)
+class ProfileRemoved:
+    profile: Profile
+    forgotten: tuple[str, ...] = ()  # the credentials deleted from the keyring
 
 
 class Desk:
-    """The stores behind one window. Everything defaults to the user's real ones."""
+    """The stores behind one front end, and the use cases over them. Everything defaults
+    to the user's real ones."""
 
     def __init__(
         self,
@@ -155,3 +103,202 @@ class Desk:
         """Whether the history is open or its file exists: False before the first record,
         when listing it would find nothing (and would import sqlite3 for that)."""
         return self._history is not None or (self.history_folder / HISTORY_FILE).exists()
+
+    def close(self) -> None:
+        self.connections.close_all()
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def preview(self, profile: Profile, update: StatusUpdate) -> Preview:
+        """The request Send would make, credentials masked; works with the keyring away
+        (they show as placeholders then, and a note says so)."""
+        from core.secrets import SecretStoreError
+        from core.sending import preview, secret_keys
+        from core.systems import get_system
+        from core.transport import Connection
+
+        notes = list(get_system(profile.system).warnings(profile))
+        try:
+            secrets = self.secrets.read_all(profile.name, secret_keys(profile))
+        except SecretStoreError as exc:
+            secrets = {}
+            notes.append(f"The keyring could not be read ({exc}); credentials show as "
+                         "placeholders and sizes are those of the placeholders.")
+        # Its own connection: the pooled one belongs to calls (and may be cut by Cancel).
+        with Connection(profile) as connection:
+            return Preview(preview(profile, update, secrets, connection), tuple(notes))
+
+    def send(self, profile: Profile, update: StatusUpdate,
+             cancel: CancelToken | None = None) -> CallResult:
+        """Set the message's status in the customer's system (input checked first: a bad
+        one raises InvalidInput and nothing is recorded)."""
+        from core.sending import send_status
+        from core.systems import get_system
+
+        get_system(profile.system).validate(update, profile)
+        return self._call(profile, "SetDeliveryStatus", update, cancel, lambda conn, begin:
+                          send_status(profile, update, self.secrets, conn,
+                                      before_sending=begin))
+
+    def read_back(self, profile: Profile, messaging_ids: list[int],
+                  cancel: CancelToken | None = None) -> CallResult:
+        """What the system holds for its own message ids (SuperOffice GetDeliveryStatus)."""
+        from core.sending import read_delivery_status
+
+        return self._call(profile, "GetDeliveryStatus", None, cancel, lambda conn, begin:
+                          read_delivery_status(profile, self.secrets, messaging_ids, conn,
+                                               before_sending=begin))
+
+    def test(self, profile: Profile, cancel: CancelToken | None = None) -> CallResult:
+        """A harmless call that proves address and credentials, and what it listed."""
+        from core.sending import check_connection
+
+        listed: list[tuple[str, ...]] = []
+
+        def run(conn: Connection, begin: Callable[[], None]) -> Exchange:
+            exchange, found = check_connection(profile, self.secrets, conn,
+                                               before_sending=begin)
+            listed.append(found)
+            return exchange
+
+        result = self._call(profile, "connection test", None, cancel, run)
+        return replace(result, listed=listed[0] if listed else ())
+
+    def sign_in(self, profile: Profile, *, code: str = "", redirect_uri: str = "",
+                cancel: CancelToken | None = None) -> CallResult:
+        """Sign in now and keep what it gives (``code``: from the browser, Bitrix24 OAuth)."""
+        from core.sending import sign_in
+
+        return self._call(profile, "sign-in", None, cancel, lambda conn, begin:
+                          sign_in(profile, self.secrets, conn, code=code,
+                                  redirect_uri=redirect_uri, before_sending=begin))
+
+    def batch(self, profile: Profile, batch: BatchFile, *, rate: float | None = None,
+              burst: int | None = None) -> BatchRun:
+        """A run of a checked batch file; ``run()`` it off the UI thread."""
+        from core.batch import BatchRun
+
+        return BatchRun(profile, self.secrets, batch, self.history, rate=rate, burst=burst)
+
+    def _call(
+        self,
+        profile: Profile,
+        operation: str,
+        update: StatusUpdate | None,
+        cancel: CancelToken | None,
+        run: Callable[[Connection, Callable[[], None]], Exchange],
+    ) -> CallResult:
+        from core.history import Attempt, HistoryError
+        from core.systems import get_system
+
+        attempt = Attempt(profile.name, profile.system,
+                          get_system(profile.system).tenant(profile), operation, update)
+        row: list[int] = []
+        problems: list[str] = []
+
+        def begin() -> None:  # right before the first request leaves; once
+            if row or problems:
+                return
+            try:
+                row.append(self.history.begin(attempt))
+            except HistoryError as exc:
+                problems.append(str(exc))
+
+        connection = self.connections.get(profile)
+        if cancel is not None:
+            cancel.on_cancel(lambda: self._cut(profile, connection))
+        exchange = run(connection, begin)
+        if cancel is not None and cancel.cancelled:
+            exchange = as_cancelled(exchange, attempt)
+        return self._finish(row, problems, exchange)
+
+    def _finish(self, row: list[int], problems: list[str], exchange: Exchange) -> CallResult:
+        from core.history import HistoryError
+
+        if problems:
+            return CallResult(exchange, None, problems[0])
+        try:
+            entry = (self.history.finish(row[0], exchange) if row
+                     else self.history.record(exchange))
+        except HistoryError as exc:
+            return CallResult(exchange, None, str(exc))
+        return CallResult(exchange, entry)
+
+    def _cut(self, profile: Profile, connection: Connection) -> None:
+        """Cancel: cut the call in flight; nothing more goes out on that connection."""
+        self.connections.discard(profile.name)
+        connection.close()  # the same one, unless the profile changed meanwhile
+
+    # -- profiles ---------------------------------------------------------------------------
+
+    def save_profile(self, profile: Profile, *, replacing: str | None = None) -> ProfileSaved:
+        """Add a profile, or replace the one named ``replacing`` (it may be renamed).
+
+        A kept ticket never follows a profile to another address or sign-in: it is
+        forgotten (when the keyring is away it stays, and the next call's sign-in checks
+        it against the new address)."""
+        from core.profiles import ProfileError
+        from core.secrets import SecretStoreError
+        from core.sending import stale_sign_in
+
+        before = None
+        if replacing is not None:
+            try:
+                before = self.profiles.get(replacing)
+            except ProfileError:
+                before = None
+        self.profiles.add(profile, replace_existing=replacing is not None)
+        stale = stale_sign_in(before, profile)
+        forgotten: list[str] = []
+        for field in stale:
+            try:
+                if self.secrets.delete(profile.name, field):
+                    forgotten.append(field)
+            except SecretStoreError:
+                break
+        return ProfileSaved(profile, tuple(forgotten))
+
+    def remove_profile(self, name: str) -> ProfileRemoved:
+        """Forget every credential the profile's system declares, then the profile.
+
+        When the keyring cannot be reached, raises SecretStoreError and keeps the profile:
+        a new profile of the same name must never find the old customer's credentials."""
+        from core.secrets import SecretStoreError
+
+        profile = self.profiles.get(name)
+        try:
+            self.secrets.check()
+        except SecretStoreError as exc:
+            raise SecretStoreError(
+                f"Profile {name!r} was not removed: its credentials cannot be forgotten "
+                f"while the keyring is unavailable. {exc}") from exc
+        forgotten = tuple(field for field in credential_names(profile)
+                          if self.secrets.delete(profile.name, field))
+        self.profiles.remove(name)
+        return ProfileRemoved(profile, forgotten)
+
+
+def credential_names(profile: Profile) -> list[str]:
+    """Every credential the profile could have stored, whatever sign-in mode it had then."""
+    from core.systems import get_system
+
+    system = get_system(profile.system)
+    modes = [c.value for o in system.options if o.key == "auth" for c in o.choices]
+    names: dict[str, None] = {}
+    for mode in modes or [""]:
+        changed = profile.with_changes(options=profile.options | {"auth": mode})
+        names.update({spec.key: None for spec in system.secret_fields(changed)})
+    return list(names)
+
+
+def as_cancelled(exchange: Exchange, attempt: Attempt) -> Exchange:
+    """A call the user cancelled, recorded as what it was: stopped before anything went out,
+    cut mid-call (maybe applied), or an answer that came anyway after the cancel."""
+    from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING, cancelled
+
+    code = exchange.outcome.code
+    if code in (CANCELLED, CANCELLED_BEFORE_SENDING):
+        return exchange
+    outcome = cancelled(attempt.tenant, sent=True)
+    return replace(exchange, outcome=replace(
+        outcome, detail=f"What came back after the cancel: {exchange.outcome.summary}"))

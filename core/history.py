@@ -5,8 +5,13 @@ id, status sent, description, outcome, HTTP status, elapsed) plus the whole mask
 exchange as JSON, so any row can be opened in the traffic inspector exactly as it was.
 Secrets never reach this file: core.sending masks exchanges before handing them out.
 
+Each call is written twice, in one row: ``begin`` before its request leaves (the row says
+"outcome unknown"), ``finish`` when its outcome is known. A process killed in between
+leaves the row saying so, and Resume treats that row as possibly applied.
+
 The file lives in the data folder, in WAL mode with full sync: a row is on disk when
-``record`` returns, so a batch killed at any moment resumes from what is recorded.
+``begin``, ``finish`` or ``record`` returns, so a run killed at any moment resumes from
+what is recorded.
 Only ``prune`` (rows older than an age the user chose) ever deletes anything.
 Each thread has its own connection, so threads never share one.
 """
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core.exchange import Exchange
+from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.profiles import HISTORY_FILE, history_dir
 
 SCHEMA_VERSION = 2
@@ -61,6 +66,11 @@ _COLUMNS = ("id, time, who, profile, system, tenant, operation, message_id, stat
             "outcome_summary, batch_id, batch_row")
 _SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_code",
              "profile", "tenant", "who")
+
+
+OUTCOME_UNKNOWN = "outcome unknown"  # outcome_code of a call whose end was never recorded
+UNKNOWN_SUMMARY = ("Outcome unknown: StatusDesk stopped during this call, before its answer "
+                   "was recorded. The request may have reached {tenant} and been applied.")
 
 
 class HistoryError(RuntimeError):
@@ -116,6 +126,18 @@ class BatchMark:
     final: bool
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A call about to be made: what its history row says until the outcome is known."""
+
+    profile: str
+    system: str
+    tenant: str
+    operation: str
+    update: StatusUpdate | None = None
+    started_at: str = ""  # UTC ISO time; now when empty
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or history_dir() / HISTORY_FILE
@@ -157,39 +179,60 @@ class History:
         if db is not None:
             db.close()
 
-    def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
-        """Store one (masked) exchange, committed before this returns, and return its row."""
-        update = exchange.update
-        started = exchange.timings.started_at if exchange.timings else \
-            datetime.now(UTC).isoformat(timespec="milliseconds")
+    def begin(self, attempt: Attempt, batch: BatchMark | None = None) -> int:
+        """Write the row of a call before its request leaves, committed before this returns;
+        it says "outcome unknown" until ``finish``. Returns the row's id."""
+        update = attempt.update
         values = {
-            "time": started,
+            "time": attempt.started_at or _now(),
             "who": _who(),
-            "profile": exchange.profile,
-            "system": exchange.system,
-            "tenant": exchange.tenant,
-            "operation": exchange.operation,
+            "profile": attempt.profile,
+            "system": attempt.system,
+            "tenant": attempt.tenant,
+            "operation": attempt.operation,
             "message_id": update.message_id if update else "",
             "status": update.status if update else "",
             "description": update.description if update else "",
-            "http_status": exchange.response.status_code if exchange.response else None,
-            "elapsed_ms": round(exchange.timings.total_ms) if exchange.timings else None,
-            "outcome_kind": exchange.outcome.kind.value,
-            "outcome_code": exchange.outcome.code,
-            "outcome_summary": exchange.outcome.summary,
+            "http_status": None,
+            "elapsed_ms": None,
+            "outcome_kind": OutcomeKind.TRANSPORT.value,
+            "outcome_code": OUTCOME_UNKNOWN,
+            "outcome_summary": UNKNOWN_SUMMARY.format(tenant=attempt.tenant or "the system"),
             "batch_id": batch.batch_id if batch else "",
             "batch_row": batch.row if batch else None,
-            "batch_final": int(batch.final) if batch else 0,
-            "exchange_json": json.dumps(exchange.to_dict(), ensure_ascii=False),
+            "batch_final": 0,  # not an answer about the row until finished
+            "exchange_json": "",
         }
+        return self._insert(values).id
+
+    def finish(self, entry_id: int, exchange: Exchange,
+               batch: BatchMark | None = None) -> HistoryEntry:
+        """Complete a row ``begin`` wrote with the call's (masked) exchange; a row that is
+        gone meanwhile (pruned) is written anew."""
+        values = _row_values(exchange, batch)
+        values.pop("who")
+        sets = ", ".join(f"{name} = ?" for name in values)
+        with self._db() as db:
+            found = db.execute(f"UPDATE exchanges SET {sets} WHERE id = ?",
+                               (*values.values(), entry_id)).rowcount
+            who = db.execute("SELECT who FROM exchanges WHERE id = ?",
+                             (entry_id,)).fetchone() if found else None
+        if who is None:
+            return self.record(exchange, batch)
+        return _entry(entry_id, {**values, "who": who[0]})
+
+    def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
+        """Store one finished (masked) exchange in one step, committed before this returns."""
+        return self._insert(_row_values(exchange, batch))
+
+    def _insert(self, values: dict[str, object]) -> HistoryEntry:
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self._db() as db:
             cursor = db.execute(f"INSERT INTO exchanges ({names}) VALUES ({marks})",
                                 tuple(values.values()))
             entry_id = cursor.lastrowid or 0
-        shown = {k: v for k, v in values.items() if k not in ("batch_final", "exchange_json")}
-        return HistoryEntry(id=entry_id, **shown)
+        return _entry(entry_id, values)
 
     def recent(self, limit: int = 200, profile: str | None = None) -> list[HistoryEntry]:
         """The newest entries first, of one profile or of all."""
@@ -222,6 +265,9 @@ class History:
             ).fetchone()
         if row is None:
             raise HistoryError(f"History entry {entry_id} does not exist (any more).")
+        if not row[0]:
+            raise HistoryError(f"History entry {entry_id} has no traffic to show: "
+                               "StatusDesk stopped during that call, before its answer.")
         return Exchange.from_dict(json.loads(row[0]))
 
     def rows_done(self, profile: str, batch_id: str) -> set[int]:
@@ -233,6 +279,18 @@ class History:
             return {row[0] for row in db.execute(
                 "SELECT DISTINCT batch_row FROM exchanges WHERE profile = ? AND batch_id = ? "
                 "AND batch_final = 1 AND outcome_kind = 'done'", (profile, batch_id))}
+
+    def rows_unknown(self, profile: str, batch_id: str) -> set[int]:
+        """Rows of a batch file whose last attempt never got its outcome recorded (the run
+        was killed during the call): possibly applied. Resume sends them again and says so."""
+        if not self.path.exists():
+            return set()
+        with self._db() as db:
+            return {row[0] for row in db.execute(
+                "SELECT batch_row FROM exchanges AS e WHERE profile = ? AND batch_id = ? "
+                "AND outcome_code = ? AND id = (SELECT MAX(id) FROM exchanges "
+                "WHERE profile = e.profile AND batch_id = e.batch_id "
+                "AND batch_row = e.batch_row)", (profile, batch_id, OUTCOME_UNKNOWN))}
 
     def prune(self, older_than_days: int) -> int:
         """Delete rows older than that many days (the user's setting); returns how many."""
@@ -305,6 +363,39 @@ def _where(which: HistoryFilter) -> tuple[str, list[object]]:
         clauses.append("batch_id = ?")
         args.append(which.batch_id)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object]:
+    update = exchange.update
+    return {
+        "time": exchange.timings.started_at if exchange.timings else _now(),
+        "who": _who(),
+        "profile": exchange.profile,
+        "system": exchange.system,
+        "tenant": exchange.tenant,
+        "operation": exchange.operation,
+        "message_id": update.message_id if update else "",
+        "status": update.status if update else "",
+        "description": update.description if update else "",
+        "http_status": exchange.response.status_code if exchange.response else None,
+        "elapsed_ms": round(exchange.timings.total_ms) if exchange.timings else None,
+        "outcome_kind": exchange.outcome.kind.value,
+        "outcome_code": exchange.outcome.code,
+        "outcome_summary": exchange.outcome.summary,
+        "batch_id": batch.batch_id if batch else "",
+        "batch_row": batch.row if batch else None,
+        "batch_final": int(batch.final) if batch else 0,
+        "exchange_json": json.dumps(exchange.to_dict(), ensure_ascii=False),
+    }
+
+
+def _entry(entry_id: int, values: dict[str, object]) -> HistoryEntry:
+    shown = {k: v for k, v in values.items() if k not in ("batch_final", "exchange_json")}
+    return HistoryEntry(id=entry_id, **shown)  # type: ignore[arg-type]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @functools.cache

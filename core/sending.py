@@ -27,6 +27,13 @@ from core.systems import get_system
 from core.systems.base import InvalidInput, RenewalFailed, TargetSystem
 from core.transport import Connection, Delivery
 
+# Called once, right before a call's first request leaves (the history writes its row then).
+BeforeSending = Callable[[], None]
+
+
+def _nothing() -> None:
+    return None
+
 
 def secret_keys(profile: Profile) -> list[str]:
     return [spec.key for spec in get_system(profile.system).secret_fields(profile)]
@@ -57,23 +64,26 @@ def send_status(
     update: StatusUpdate,
     store: Secrets,
     connection: Connection | None = None,
+    *,
+    before_sending: BeforeSending = _nothing,
 ) -> Exchange:
     system = get_system(profile.system)
     system.validate(update, profile)
     return _call(
-        system, profile, store, connection, "SetDeliveryStatus", update,
+        system, profile, store, connection, "SetDeliveryStatus", update, before_sending,
         build=lambda secrets: system.build_request(update, profile, secrets),
         read=lambda response: system.read_response(profile, response),
     )
 
 
 def check_connection(
-    profile: Profile, store: Secrets, connection: Connection | None = None
+    profile: Profile, store: Secrets, connection: Connection | None = None,
+    *, before_sending: BeforeSending = _nothing,
 ) -> tuple[Exchange, tuple[str, ...]]:
     """A harmless call (SuperOffice GetPlugins, Bitrix24 sender.list) and what it listed."""
     system = get_system(profile.system)
     exchange = _call(
-        system, profile, store, connection, "connection test", None,
+        system, profile, store, connection, "connection test", None, before_sending,
         build=lambda secrets: system.connection_test_request(profile, secrets),
         read=lambda response: system.read_connection_test(profile, response)[0],
     )
@@ -85,6 +95,8 @@ def check_connection(
 def read_delivery_status(
     profile: Profile, store: Secrets, messaging_ids: list[int],
     connection: Connection | None = None,
+    *,
+    before_sending: BeforeSending = _nothing,
 ) -> Exchange:
     """SuperOffice GetDeliveryStatus: what SuperOffice holds for its own messaging ids."""
     system = get_system(profile.system)
@@ -92,7 +104,7 @@ def read_delivery_status(
         raise InvalidInput("system", f"{system.title} has no documented way to read a "
                            "message's status back.")
     return _call(
-        system, profile, store, connection, "GetDeliveryStatus", None,
+        system, profile, store, connection, "GetDeliveryStatus", None, before_sending,
         build=lambda secrets: system.delivery_status_request(profile, secrets, messaging_ids),
         read=lambda response: system.read_delivery_status(profile, response, messaging_ids)[0],
     )
@@ -105,6 +117,7 @@ def sign_in(
     *,
     code: str = "",
     redirect_uri: str = "",
+    before_sending: BeforeSending = _nothing,
 ) -> Exchange:
     """Run the profile's sign-in now and store what it gives; the outcome says who it is.
 
@@ -122,8 +135,8 @@ def sign_in(
     if request is None:
         raise InvalidInput("auth", _no_sign_in(system, profile))
     with _connection(profile, connection) as conn:
-        signed = _renew(system, profile, store, secrets, conn, request=request,
-                        adopt_newer=False)
+        signed = _renew(system, profile, store, secrets, conn, before_sending,
+                        request=request, adopt_newer=False)
     if signed.fresh and not signed.stored:  # signed in, but nothing kept: say so
         outcome = Outcome(OutcomeKind.CREDENTIALS, signed.note, code="not stored",
                           advice="Make the keyring usable, then sign in again.")
@@ -179,6 +192,7 @@ def _call(
     connection: Connection | None,
     operation: str,
     update: StatusUpdate | None,
+    before_sending: BeforeSending,
     *,
     build: Callable[[dict[str, str]], OutgoingRequest],
     read: Callable[[ReceivedResponse], Outcome],
@@ -187,7 +201,7 @@ def _call(
     notes = list(system.warnings(profile))
     with _connection(profile, connection) as conn:
         if system.must_sign_in(profile, secrets):
-            signed_in = _renew(system, profile, store, secrets, conn)
+            signed_in = _renew(system, profile, store, secrets, conn, before_sending)
             if not signed_in.fresh:  # the failed sign-in is what the user needs to see
                 notes.append(signed_in.note)
                 if signed_in.delivery is None or signed_in.outcome is None:
@@ -202,10 +216,11 @@ def _call(
             else:
                 notes.append(signed_in.note)
         request = build(secrets)  # a missing credential raises here, before anything is sent
+        before_sending()
         delivery = conn.perform(request)
         outcome = delivery.failure or read(delivery.response)
         if system.needs_renewal(profile, outcome):
-            renewed = _renew(system, profile, store, secrets, conn)
+            renewed = _renew(system, profile, store, secrets, conn, before_sending)
             notes.append(renewed.note)
             if renewed.fresh:
                 secrets = {**secrets, **{f"{k}#renewed": v for k, v in renewed.fresh.items()}}
@@ -273,6 +288,7 @@ def _renew(
     store: Secrets,
     secrets: dict[str, str],
     conn: Connection,
+    before_sending: BeforeSending,
     *,
     request: OutgoingRequest | None = None,
     adopt_newer: bool = True,
@@ -292,6 +308,7 @@ def _renew(
         if renewal is None:
             return _Renewal({}, "The credentials have expired and this profile cannot renew "
                                 "them by itself.")
+        before_sending()
         delivery = conn.perform(renewal)
         if delivery.response is None or delivery.failure is not None:  # e.g. cut off: too large
             outcome = delivery.failure or Outcome(OutcomeKind.TRANSPORT, str(delivery.error))
