@@ -100,7 +100,11 @@ def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], object]:
     if key == "clear_faults":
         if value is not True:
             raise ValueError("clear_faults takes true")
-        return lambda: (sandbox.bitrix24.clear_faults(), sandbox.superoffice.clear_faults())
+        def clear_both() -> None:
+            sandbox.bitrix24.clear_faults()
+            sandbox.superoffice.clear_faults()
+
+        return clear_both
     if key == "reset":
         if value is not True:
             raise ValueError("reset takes true")

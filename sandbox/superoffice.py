@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,7 +26,7 @@ from sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
 from sandbox.superoffice_login import handle_principal
 from sandbox.superoffice_rest import handle_rest_set_status
 from sandbox.wire import Incoming, Reply, SandboxClock
-from sandbox.wsdl_schema import DEFAULT_WSDL, default_schema, validate_element
+from sandbox.wsdl_schema import DEFAULT_WSDL, SOAP11_ENV_NS, default_schema, validate_element
 
 MESSAGING_PATH = "/remote/services86/messaging.svc"
 PRINCIPAL_PATH = "/remote/services86/soprincipal.svc"
@@ -312,7 +313,8 @@ class SuperOfficeSandbox(FaultControls[InjectedFault, InjectedFault]):
             return self.run_status_update(
                 lambda: self._op_SetDeliveryStatus(request.body),
                 lambda fault: self._injected_reply(request.operation, fault))
-        return getattr(self, f"_op_{request.operation}")(request.body)
+        answer: Callable[[etree._Element], Reply] = getattr(self, f"_op_{request.operation}")
+        return answer(request.body)
 
     def validated_headers(self, request: soap.SoapRequest) -> dict[str, tuple[bool, str | None]]:
         """Validate the known headers; refuse unknown ones marked mustUnderstand."""
@@ -320,7 +322,7 @@ class SuperOfficeSandbox(FaultControls[InjectedFault, InjectedFault]):
                                                        "Ticket": (False, None)}
         for header in request.headers:
             if header.tag not in KNOWN_REQUEST_HEADERS:
-                must = header.get(f"{{{soap.SOAP11_ENV_NS}}}mustUnderstand")
+                must = header.get(f"{{{SOAP11_ENV_NS}}}mustUnderstand")
                 if must in ("1", "true"):
                     raise SoapRejected(soap.fault(
                         "MustUnderstand",
