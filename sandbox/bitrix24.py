@@ -13,7 +13,6 @@ import hashlib
 import json
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.bitrix24_authorize import AUTHORIZE_PATH, HANDLER_PATH, handle_authorize
 from sandbox.bitrix24_oauth import AccessToken, Endpoints, OAuthServer
-from sandbox.faults import Every, FaultSchedules, check_every, check_seconds
+from sandbox.checks import check_count, check_rate, check_seconds
+from sandbox.faults import FaultControls
 from sandbox.wire import Incoming, Reply, SandboxClock
 
 ADMIN_USER_ID = 1
@@ -109,8 +109,12 @@ class B24Setup:
     member_id: str
 
 
-class Bitrix24Sandbox:
-    """State and request handling of the simulated portal. Thread-safe (one lock)."""
+class Bitrix24Sandbox(FaultControls[str, tuple[str, str | None]]):
+    """State and request handling of the simulated portal. Thread-safe (one lock).
+
+    Its fault controls (sandbox/faults.py): a fail answers documented error codes in turn,
+    counted in ``faults_dealt`` by code; the one-shot is an error code and description.
+    """
 
     def __init__(self, clock: SandboxClock, setup: B24Setup, *, origin: str,
                  portal_prefix: str, oauth_prefix: str, app_prefix: str) -> None:
@@ -120,7 +124,7 @@ class Bitrix24Sandbox:
         self.portal_prefix = portal_prefix
         self.oauth_prefix = oauth_prefix
         self.app_prefix = app_prefix
-        self._lock = threading.RLock()
+        super().__init__()
         self.oauth = OAuthServer(clock, client_id=setup.client_id,
                                  client_secret=setup.client_secret, member_id=setup.member_id,
                                  endpoints=self._endpoints)
@@ -141,8 +145,7 @@ class Bitrix24Sandbox:
             self.admins = {ADMIN_USER_ID}
             self._buckets: dict[str, tuple[float, float]] = {}
             self._limit_refusals = 0
-            self._injected: tuple[str, str | None] | None = None
-            self._faults: FaultSchedules[tuple[str, ...]] = FaultSchedules()
+            self._reset_faults()
             self._reset_after = 1.0
             self._blocked_until: float | None = None
             self._advertised_reset: int | None = None
@@ -166,7 +169,7 @@ class Bitrix24Sandbox:
         only on the number, so a given ``start`` and ``n`` give the same ids in every
         sandbox. Seeding a message again keeps its status and count. ``reset`` removes them.
         """
-        n, start = _count(n, "n", 0), _count(start, "start", 1)
+        n, start = check_count(n, "n", 0), check_count(start, "start", 1)
         code = code or self.setup.code
         if not CODE_PATTERN.match(code):
             raise ValueError(f"code must match {CODE_PATTERN.pattern}, not {code!r}")
@@ -197,9 +200,7 @@ class Bitrix24Sandbox:
 
     def inject_error(self, code: str, description: str | None = None) -> None:
         """The next REST call to the portal answers this documented error instead."""
-        code = known_error(code)
-        with self._lock:
-            self._injected = (code, description)
+        self._inject((known_error(code), description))
 
     def fail_every(self, n: int, code: str | Sequence[str] = "QUERY_LIMIT_EXCEEDED", *,
                    reset_after: float = 1.0) -> None:
@@ -212,50 +213,23 @@ class Bitrix24Sandbox:
         again, counted in ``operating_refusals``) until the ``operating_reset_at`` of the
         last good answer, as the spec says. The 429 itself carries no ``time``.
         """
-        codes = (code,) if isinstance(code, str) else tuple(code)
-        if not codes:
-            raise ValueError("fail_every needs at least one error code")
-        codes = tuple(known_error(c) for c in codes)
-        n, reset_after = check_every(n), check_seconds(reset_after, "reset_after")
+        codes = [known_error(c) for c in ((code,) if isinstance(code, str) else code)]
+        reset_after = check_seconds(reset_after, "reset_after")
         with self._lock:
-            self._faults.fail = Every(n, codes)
+            self._schedule_fail(n, codes)
             self._reset_after = reset_after
-
-    def stall_every(self, n: int, seconds: float) -> None:
-        """Every n-th status update (from now) is answered ``seconds`` late.
-
-        The update is applied when the request arrives, then the answer waits: a client
-        that times out and retries sends an update the portal already applied.
-        """
-        n, seconds = check_every(n), check_seconds(seconds)
-        with self._lock:
-            self._faults.stall = Every(n, seconds)
-
-    def drop_every(self, n: int, *, apply: bool = False) -> None:
-        """Every n-th status update (from now): the connection closes without an answer.
-
-        ``apply=False``: the update is not applied (lost on its way in); ``apply=True``: it
-        is applied first (the answer is what got lost).
-        """
-        n = check_every(n)
-        with self._lock:
-            self._faults.drop = Every(n, bool(apply))
 
     def clear_faults(self, *kinds: str) -> None:
         """Clear the named schedules ("fail", "stall", "drop"); with none named, clear all
-        of them, the one-shot injected error and any operating-time block."""
+        of them and the one-shot injected error. Clearing "fail" lifts any operating-time
+        block."""
         with self._lock:
-            self._faults.clear(*kinds)
+            super().clear_faults(*kinds)
             if not kinds or "fail" in kinds:
                 self._blocked_until = None
-            if not kinds:
-                self._injected = None
 
-    @property
-    def faults_dealt(self) -> dict[str, int]:
-        """Scheduled faults given so far: error code (fails), "stall", "drop" -> count."""
-        with self._lock:
-            return dict(self._faults.dealt)
+    def _dealt_as(self, answer: str) -> str:
+        return answer  # fails are counted by error code
 
     @property
     def limit_refusals(self) -> int:
@@ -272,10 +246,10 @@ class Bitrix24Sandbox:
     def describe_faults(self) -> dict[str, object]:
         """The schedules, what they dealt and any operating-time block (control state)."""
         with self._lock:
-            fail = self._faults.fail
-            extra = None if fail is None else {"codes": list(fail.value),
-                                               "reset_after": self._reset_after}
-            return {**self._faults.describe(extra), "blocked_until": self._blocked_until}
+            return {**super().describe_faults(), "blocked_until": self._blocked_until}
+
+    def _describe_fail(self, answers: tuple[str, ...]) -> dict[str, object]:
+        return {"codes": list(answers), "reset_after": self._reset_after}
 
     def move_portal(self, new_url: str | None) -> None:
         """REST calls to the old address answer 302 to ``new_url`` + path; None undoes it.
@@ -298,12 +272,10 @@ class Bitrix24Sandbox:
         One bucket per source IP (every local client shares 127.0.0.1's), read on the
         sandbox clock. A call is refused when it would lift the level above ``burst``.
         """
-        if (isinstance(drain_per_second, bool) or not isinstance(drain_per_second, int | float)
-                or drain_per_second < 0):
-            raise ValueError(f"drain_per_second must be a number >= 0, not {drain_per_second!r}")
-        burst = _count(burst, "burst", 1)
+        drain = check_rate(drain_per_second, "drain_per_second")
+        burst = check_count(burst, "burst", 1)
         with self._lock:
-            self.drain_per_second, self.burst = float(drain_per_second), burst
+            self.drain_per_second, self.burst = drain, burst
 
     @property
     def injected_error(self) -> str | None:
@@ -379,9 +351,9 @@ class Bitrix24Sandbox:
 
     def _rest(self, req: Incoming, tail: str) -> Reply:
         start = self.clock.now()
-        if self._injected is not None:
-            (code, description), self._injected = self._injected, None
-            return error_reply(code, description)
+        injected = self.take_injected()
+        if injected is not None:
+            return error_reply(*injected)
         if not self._admit(req.client_ip):
             self._limit_refusals += 1
             return error_reply("QUERY_LIMIT_EXCEEDED")
@@ -423,19 +395,16 @@ class Bitrix24Sandbox:
                 self._operating_refusals += 1
                 return error_reply("OPERATION_TIME_LIMIT")
             self._blocked_until = None
-        decision = self._faults.next_call()
-        if decision.fail is not None:
-            code = decision.fail[decision.fail_index % len(decision.fail)]
-            self._faults.dealt[code] += 1
-            if code == "OPERATION_TIME_LIMIT":
-                reset = self._advertised_reset
-                self._blocked_until = reset if reset is not None and reset > start else None
-            reply = error_reply(code)
-        elif decision.applies:
-            reply = self._status_update(params, user_id, start)
-        else:
-            reply = Reply(0)  # dropped before it was applied: nothing is written
-        return decision.shape(reply)
+        return self.run_status_update(lambda: self._status_update(params, user_id, start),
+                                      lambda code: self._scheduled_error(code, start))
+
+    def _scheduled_error(self, code: str, start: float) -> Reply:
+        """A scheduled fail's answer; a 429 blocks the method until the last good answer's
+        ``operating_reset_at``."""
+        if code == "OPERATION_TIME_LIMIT":
+            reset = self._advertised_reset
+            self._blocked_until = reset if reset is not None and reset > start else None
+        return error_reply(code)
 
     def _status_update(self, params: dict[str, object], user_id: int, start: float) -> Reply:
         code = _as_text(params.get("CODE"))
@@ -471,12 +440,6 @@ class Bitrix24Sandbox:
         if fail is not None and "OPERATION_TIME_LIMIT" in fail.value:
             return math.ceil(now + self._reset_after)
         return int(now) + OPERATING_WINDOW
-
-
-def _count(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
-    return value
 
 
 def time_block(start: float, finish: float,

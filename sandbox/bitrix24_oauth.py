@@ -35,7 +35,9 @@ class AccessToken:
 
 
 @dataclass
-class RefreshToken:
+class OneUseGrant:
+    """What the token endpoint turns into a new pair once, before it expires."""
+
     value: str
     user_id: int
     client_id: str
@@ -43,15 +45,12 @@ class RefreshToken:
     spent: bool = False
 
 
-@dataclass
-class AuthCode:
-    """An authorization code the portal handed out after the user approved the app."""
+class RefreshToken(OneUseGrant):
+    """A refresh token: a refresh spends it."""
 
-    value: str
-    user_id: int
-    client_id: str
-    expires_at: float
-    used: bool = False
+
+class AuthCode(OneUseGrant):
+    """An authorization code the portal handed out after the user approved the app."""
 
 
 @dataclass(frozen=True)
@@ -149,34 +148,26 @@ class OAuthServer:
                 params.get("client_secret", ""), self.client_secret):
             return _oauth_error(401, "invalid_client", "Invalid client credentials")
         with self._lock:
+            # A code's redirect_uri is not compared (Bitrix24 does not ask for it).
             if grant_type == "refresh_token":
-                user_id = self._spend_refresh_token(params.get("refresh_token", ""))
+                user_id = self._spend(self.refresh.get(params.get("refresh_token", "")),
+                                      "refresh token")
             else:
-                user_id = self._spend_code(params.get("code", ""))
+                user_id = self._spend(self.codes.get(params.get("code", "")),
+                                      "authorization code")
             if isinstance(user_id, Reply):
                 return user_id
             return self._new_pair(user_id)
 
-    def _spend_refresh_token(self, value: str) -> int | Reply:
-        old = self.refresh.get(value)
-        if old is None or old.spent or old.client_id != self.client_id:
-            return _oauth_error(400, "invalid_grant",
-                                "The refresh token is unknown or was already used")
-        if old.expires_at <= self.clock.now():
-            return _oauth_error(400, "invalid_grant", "The refresh token has expired")
-        old.spent = True
-        return old.user_id
-
-    def _spend_code(self, value: str) -> int | Reply:
-        """The code's user; redirect_uri is not compared (Bitrix24 does not ask for it)."""
-        code = self.codes.get(value)
-        if code is None or code.used or code.client_id != self.client_id:
-            return _oauth_error(400, "invalid_grant",
-                                "The authorization code is unknown or was already used")
-        if code.expires_at <= self.clock.now():
-            return _oauth_error(400, "invalid_grant", "The authorization code has expired")
-        code.used = True
-        return code.user_id
+    def _spend(self, grant: OneUseGrant | None, what: str) -> int | Reply:
+        """The grant's user, the grant now spent; ``invalid_grant`` if it is unknown, spent,
+        another app's or expired."""
+        if grant is None or grant.spent or grant.client_id != self.client_id:
+            return _oauth_error(400, "invalid_grant", f"The {what} is unknown or was already used")
+        if grant.expires_at <= self.clock.now():
+            return _oauth_error(400, "invalid_grant", f"The {what} has expired")
+        grant.spent = True
+        return grant.user_id
 
     def _new_pair(self, user_id: int) -> Reply:
         """A new access + refresh token pair for ``user_id``, as the token endpoint answers."""

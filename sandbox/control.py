@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sandbox.bitrix24 import ERRORS, known_error
-from sandbox.faults import FAULT_KINDS, check_every, check_seconds
+from sandbox.checks import check_count, check_every, check_rate, check_seconds
+from sandbox.faults import FAULT_KINDS
+from sandbox.superoffice import check_style
 from sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
@@ -98,7 +100,11 @@ def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], object]:
     if key == "clear_faults":
         if value is not True:
             raise ValueError("clear_faults takes true")
-        return lambda: (sandbox.bitrix24.clear_faults(), sandbox.superoffice.clear_faults())
+        def clear_both() -> None:
+            sandbox.bitrix24.clear_faults()
+            sandbox.superoffice.clear_faults()
+
+        return clear_both
     if key == "reset":
         if value is not True:
             raise ValueError("reset takes true")
@@ -112,9 +118,7 @@ def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], object]:
             return lambda: sandbox.set_delay(seconds)
         return lambda: sandbox.clock.advance(seconds)
     if key == "superoffice_bad_ticket_style":
-        if value not in ("succeeded_false", "fault"):
-            raise ValueError('superoffice_bad_ticket_style is "succeeded_false" or "fault"')
-        style = str(value)
+        style = check_style(value, key)
         return lambda: setattr(sandbox.superoffice, "bad_ticket_style", style)
     if key == "superoffice_inject_fault":
         return _plan_so_fault(sandbox, value)
@@ -157,19 +161,13 @@ def _plan_bulk(sandbox: Sandbox, system_name: str, what: str,
             fields: dict[str, object] = {"n": value}
         else:
             fields = _fields(value, ("n",), ("start",))
-        n, start = fields["n"], fields.get("start", 1)
-        for name, number, minimum in (("n", n, 0), ("start", start, 1)):
-            if (isinstance(number, bool) or not isinstance(number, int)
-                    or not minimum <= number <= MAX_SEED):
-                raise ValueError(f"{name} must be an integer in [{minimum}, {MAX_SEED}]")
-        return lambda: system.seed_messages(n, start=start)
+        count = check_count(fields["n"], "n", 0, MAX_SEED)
+        start = check_count(fields.get("start", 1), "start", 1, MAX_SEED)
+        return lambda: system.seed_messages(count, start=start)
     if what == "rate_limit":
         fields = _fields(value, ("drain_per_second", "burst"))
-        drain, burst = fields["drain_per_second"], fields["burst"]
-        if isinstance(drain, bool) or not isinstance(drain, int | float) or drain < 0:
-            raise ValueError("drain_per_second must be a number >= 0")
-        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
-            raise ValueError("burst must be an integer >= 1")
+        drain = check_rate(fields["drain_per_second"], "drain_per_second")
+        burst = check_count(fields["burst"], "burst", 1)
         return lambda: sandbox.bitrix24.set_rate_limit(drain, burst)
     kind = what.removesuffix("_every")
     assert kind in FAULT_KINDS
@@ -197,13 +195,11 @@ def _plan_bulk(sandbox: Sandbox, system_name: str, what: str,
         return lambda: sandbox.bitrix24.fail_every(n, codes, reset_after=reset_after)
     fields = _fields(value, ("n",), ("message", "style"))
     n = check_every(fields["n"])
-    message, style = fields.get("message", "Simulated NetServer failure"), fields.get(
-        "style", "fault")
+    message = fields.get("message", "Simulated NetServer failure")
     if not isinstance(message, str) or not message:
         raise ValueError("message takes a non-empty string")
-    if style not in ("fault", "succeeded_false"):
-        raise ValueError('style is "fault" or "succeeded_false"')
-    return lambda: sandbox.superoffice.fail_every(n, message, str(style))
+    style = check_style(fields.get("style", "fault"))
+    return lambda: sandbox.superoffice.fail_every(n, message, style)
 
 
 def _plan_so_fault(sandbox: Sandbox, value: object) -> Callable[[], None]:
@@ -212,9 +208,7 @@ def _plan_so_fault(sandbox: Sandbox, value: object) -> Callable[[], None]:
         message = value
     elif isinstance(value, dict):
         message = str(value.get("message", message))
-        style = str(value.get("style", style))
-        if style not in ("fault", "succeeded_false"):
-            raise ValueError('superoffice_inject_fault style is "fault" or "succeeded_false"')
+        style = check_style(value.get("style", style), "superoffice_inject_fault style")
     elif value is not True:
         raise ValueError("superoffice_inject_fault takes true, a message or an object")
     return lambda: sandbox.superoffice.inject_fault(message, style)

@@ -11,35 +11,26 @@ was set; each kind (fail, stall, drop) keeps its own count, so they combine pred
   times out and retries sends an update that was already applied.
 
 A drop wins over a fail on the same call; a stall delays either (a hang, then a close).
-Not locked: the owning system calls it under its own lock.
+FaultSchedules is not locked: FaultControls, the controls both simulated systems inherit,
+calls it under the system's lock.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
+from sandbox.checks import check_every, check_seconds
 from sandbox.wire import Reply
 
 FAULT_KINDS = ("fail", "stall", "drop")
-MAX_STALL_SECONDS = 600.0
 
 T = TypeVar("T")
-
-
-def check_every(n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an integer >= 1, not {n!r}")
-    return n
-
-
-def check_seconds(seconds: object, name: str = "seconds") -> float:
-    if (isinstance(seconds, bool) or not isinstance(seconds, int | float)
-            or not 0 < seconds <= MAX_STALL_SECONDS):
-        raise ValueError(f"{name} must be a number in (0, {MAX_STALL_SECONDS:g}], "
-                         f"not {seconds!r}")
-    return float(seconds)
+AnswerT = TypeVar("AnswerT")  # one answer of a system's fail schedule
+OneShotT = TypeVar("OneShotT")  # the one-shot injected failure of a system
 
 
 @dataclass
@@ -128,3 +119,109 @@ class FaultSchedules(Generic[T]):
             "drop": None if self.drop is None else {"n": self.drop.n, "apply": self.drop.value},
             "dealt": dict(self.dealt),
         }
+
+
+class FaultControls(Generic[AnswerT, OneShotT]):
+    """The fault controls both simulated systems inherit, under the system's one lock
+    (``_lock``, created here).
+
+    The fail, stall and drop schedules of its status update (Bitrix24's
+    messageservice.message.status.update, SuperOffice's SetDeliveryStatus over SOAP or
+    REST), what they dealt, and a one-shot injected failure that the system spends on the
+    next call it chooses (``take_injected``). A fail schedule answers its answers in turn.
+    A system says how a fail is counted in ``faults_dealt`` (``_dealt_as``) and described
+    in its control state (``_describe_fail``), and calls ``_reset_faults`` from its reset.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._reset_faults()
+
+    def _reset_faults(self) -> None:
+        self._faults: FaultSchedules[tuple[AnswerT, ...]] = FaultSchedules()
+        self._injected: OneShotT | None = None
+
+    def _dealt_as(self, answer: AnswerT) -> str:
+        """The key a scheduled fail answering ``answer`` is counted under in faults_dealt."""
+        return "fail"
+
+    def _describe_fail(self, answers: tuple[AnswerT, ...]) -> dict[str, object]:
+        """What the fail schedule answers, for describe_faults."""
+        raise NotImplementedError
+
+    def _schedule_fail(self, n: int, answers: Sequence[AnswerT]) -> None:
+        """Every n-th status update (from now) fails with the next of ``answers``, in turn.
+
+        ``n`` is checked here, the answers by the system before it calls this.
+        """
+        n, answers = check_every(n), tuple(answers)
+        if not answers:
+            raise ValueError("a fail schedule needs at least one answer")
+        with self._lock:
+            self._faults.fail = Every(n, answers)
+
+    def stall_every(self, n: int, seconds: float) -> None:
+        """Every n-th status update (from now) is answered ``seconds`` late.
+
+        The update is applied when the request arrives, then the answer waits: a client
+        that times out and retries sends an update the system already applied.
+        """
+        n, seconds = check_every(n), check_seconds(seconds)
+        with self._lock:
+            self._faults.stall = Every(n, seconds)
+
+    def drop_every(self, n: int, *, apply: bool = False) -> None:
+        """Every n-th status update (from now): the connection closes without an answer.
+
+        ``apply=False``: the update is not applied (lost on its way in); ``apply=True``: it
+        is applied first (the answer is what got lost).
+        """
+        n = check_every(n)
+        with self._lock:
+            self._faults.drop = Every(n, bool(apply))
+
+    def clear_faults(self, *kinds: str) -> None:
+        """Clear the named schedules ("fail", "stall", "drop"); with none named, clear all
+        of them and the one-shot injected failure."""
+        with self._lock:
+            self._faults.clear(*kinds)
+            if not kinds:
+                self._injected = None
+
+    @property
+    def faults_dealt(self) -> dict[str, int]:
+        """Scheduled faults given so far: "stall", "drop" and each fail's key -> count."""
+        with self._lock:
+            return dict(self._faults.dealt)
+
+    def describe_faults(self) -> dict[str, object]:
+        """The schedules and what they dealt (control state)."""
+        with self._lock:
+            fail = self._faults.fail
+            return self._faults.describe(None if fail is None
+                                         else self._describe_fail(fail.value))
+
+    def _inject(self, injected: OneShotT) -> None:
+        with self._lock:
+            self._injected = injected
+
+    def take_injected(self) -> OneShotT | None:
+        """The one-shot injected failure, now spent; None if there is none."""
+        with self._lock:
+            injected, self._injected = self._injected, None
+            return injected
+
+    def run_status_update(self, update: Callable[[], Reply],
+                          failed: Callable[[AnswerT], Reply]) -> Reply:
+        """One status update through the schedules: ``update`` applies it and answers,
+        ``failed`` answers a scheduled fail. Call with the lock held."""
+        decision = self._faults.next_call()
+        if decision.fail is not None:
+            answer = decision.fail[decision.fail_index % len(decision.fail)]
+            self._faults.dealt[self._dealt_as(answer)] += 1
+            reply = failed(answer)
+        elif decision.applies:
+            reply = update()
+        else:
+            reply = Reply(0)  # dropped before it was applied: nothing is written
+        return decision.shape(reply)

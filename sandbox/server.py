@@ -269,7 +269,8 @@ class _SandboxHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup we neither need nor want.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, self.server_port = self.server_address[:2]
+        self.server_name = host if isinstance(host, str) else bytes(host).decode("ascii")
 
     def track(self, connection: socket.socket, open_: bool) -> None:
         with self._connections_lock:
@@ -291,6 +292,9 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 60
     server: _SandboxHTTPServer
+    # BaseHTTPRequestHandler's own header buffer (send_header fills it, flush_headers writes
+    # it); typeshed leaves this private attribute out. _write appends the body to it.
+    _headers_buffer: list[bytes]
 
     def setup(self) -> None:
         super().setup()

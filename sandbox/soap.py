@@ -153,7 +153,8 @@ def envelope(headers: list[etree._Element], body: etree._Element) -> bytes:
         header = etree.SubElement(env, f"{{{SOAP11_ENV_NS}}}Header")
         header.extend(headers)
     etree.SubElement(env, f"{{{SOAP11_ENV_NS}}}Body").append(body)
-    return etree.tostring(env, xml_declaration=False, encoding="utf-8")
+    data: bytes = etree.tostring(env, xml_declaration=False, encoding="utf-8")
+    return data
 
 
 def fault(code: str, text: str, *, code_ns: str | None = None,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -21,12 +20,13 @@ from typing import NamedTuple
 from lxml import etree
 
 from sandbox import soap
-from sandbox.faults import Every, FaultSchedules, check_every, check_seconds
+from sandbox.checks import check_count
+from sandbox.faults import FaultControls
 from sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
 from sandbox.superoffice_login import handle_principal
 from sandbox.superoffice_rest import handle_rest_set_status
 from sandbox.wire import Incoming, Reply, SandboxClock
-from sandbox.wsdl_schema import DEFAULT_WSDL, default_schema, validate_element
+from sandbox.wsdl_schema import DEFAULT_WSDL, SOAP11_ENV_NS, default_schema, validate_element
 
 MESSAGING_PATH = "/remote/services86/messaging.svc"
 PRINCIPAL_PATH = "/remote/services86/soprincipal.svc"
@@ -79,8 +79,19 @@ class InjectedFault:
     style: str
 
 
-class SuperOfficeSandbox:
-    """State and request handling of the simulated tenant. Thread-safe (one lock)."""
+def check_style(style: object, name: str = "style") -> str:
+    """How a failure is answered: "succeeded_false" (HTTP 200) or "fault" (HTTP 500)."""
+    if not isinstance(style, str) or style not in BAD_TICKET_STYLES:
+        raise ValueError(f"{name} must be one of {BAD_TICKET_STYLES}, not {style!r}")
+    return style
+
+
+class SuperOfficeSandbox(FaultControls[InjectedFault, InjectedFault]):
+    """State and request handling of the simulated tenant. Thread-safe (one lock).
+
+    Its fault controls (sandbox/faults.py): a fail and the one-shot both answer an
+    InjectedFault; fails are counted in ``faults_dealt`` as "fail".
+    """
 
     def __init__(self, clock: SandboxClock, *, ticket: str, app_token: str, username: str,
                  password: str, plugin: str, external_ids: tuple[str, ...]) -> None:
@@ -91,7 +102,7 @@ class SuperOfficeSandbox:
         self.password = password
         self.plugin = plugin
         self._seed_ids = external_ids
-        self._lock = threading.RLock()
+        super().__init__()
         self.bad_ticket_style = "succeeded_false"
         self.reset()
 
@@ -103,9 +114,7 @@ class SuperOfficeSandbox:
 
     @bad_ticket_style.setter
     def bad_ticket_style(self, style: str) -> None:
-        if style not in BAD_TICKET_STYLES:
-            raise ValueError(f"bad_ticket_style must be one of {BAD_TICKET_STYLES}, not {style!r}")
-        self._bad_ticket_style = style
+        self._bad_ticket_style = check_style(style, "bad_ticket_style")
 
     def reset(self) -> None:
         """Back to the seeded messages, no issued tickets or sign-ins, no injected fault."""
@@ -119,8 +128,7 @@ class SuperOfficeSandbox:
                 self.messages[(plugin, external_id)] = SoMessage(plugin, external_id, number)
             self.issued_tickets: dict[str, float] = {}  # ticket -> expiry, sandbox clock
             self.sign_ins: list[SignIn] = []
-            self._injected: InjectedFault | None = None
-            self._faults: FaultSchedules[InjectedFault] = FaultSchedules()
+            self._reset_faults()
             self._bad_ticket_style = "succeeded_false"
 
     def seed_messages(self, n: int, *, start: int = 1, plugin: str | None = None) -> list[str]:
@@ -131,9 +139,7 @@ class SuperOfficeSandbox:
         (``credentials.so_plugin``) unless ``plugin`` names another installed one.
         Seeding a message again keeps its status and count. ``reset`` removes them.
         """
-        for name, value, minimum in (("n", n, 0), ("start", start, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
+        n, start = check_count(n, "n", 0), check_count(start, "start", 1)
         plugin = plugin or self.plugin
         ids = [f"{BULK_PREFIX}{number:06d}" for number in range(start, start + n)]
         with self._lock:
@@ -170,66 +176,11 @@ class SuperOfficeSandbox:
         Answers as ``inject_fault`` does: SOAP HTTP 500 Fault s:Server ("fault") or HTTP
         200 with Succeeded=false and an ExceptionInfo ("succeeded_false"); REST HTTP 500.
         """
-        if style not in BAD_TICKET_STYLES:
-            raise ValueError(f"style must be one of {BAD_TICKET_STYLES}, not {style!r}")
-        n = check_every(n)
-        with self._lock:
-            self._faults.fail = Every(n, InjectedFault(message, style))
+        self._schedule_fail(n, [InjectedFault(message, check_style(style))])
 
-    def stall_every(self, n: int, seconds: float) -> None:
-        """Every n-th SetDeliveryStatus (from now) is answered ``seconds`` late.
-
-        The status is stored when the request arrives, then the answer waits: a client
-        that times out and retries sends an update the tenant already applied.
-        """
-        n, seconds = check_every(n), check_seconds(seconds)
-        with self._lock:
-            self._faults.stall = Every(n, seconds)
-
-    def drop_every(self, n: int, *, apply: bool = False) -> None:
-        """Every n-th SetDeliveryStatus (from now): the connection closes without an answer.
-
-        ``apply=False``: not stored (lost on its way in); ``apply=True``: stored first.
-        """
-        n = check_every(n)
-        with self._lock:
-            self._faults.drop = Every(n, bool(apply))
-
-    def clear_faults(self, *kinds: str) -> None:
-        """Clear the named schedules ("fail", "stall", "drop"); with none named, clear all
-        of them and the one-shot injected fault."""
-        with self._lock:
-            self._faults.clear(*kinds)
-            if not kinds:
-                self._injected = None
-
-    @property
-    def faults_dealt(self) -> dict[str, int]:
-        """Scheduled faults given so far: "fail", "stall", "drop" -> count."""
-        with self._lock:
-            return dict(self._faults.dealt)
-
-    def describe_faults(self) -> dict[str, object]:
-        """The schedules and what they dealt (control state)."""
-        with self._lock:
-            fail = self._faults.fail
-            extra = None if fail is None else {"message": fail.value.message,
-                                               "style": fail.value.style}
-            return self._faults.describe(extra)
-
-    def run_status_update(self, update: Callable[[], Reply],
-                          failed: Callable[[InjectedFault], Reply]) -> Reply:
-        """One SetDeliveryStatus through the schedules: ``update`` applies it and answers,
-        ``failed`` answers a scheduled failure. Call with the lock held."""
-        decision = self._faults.next_call()
-        if decision.fail is not None:
-            self._faults.dealt["fail"] += 1
-            reply = failed(decision.fail)
-        elif decision.applies:
-            reply = update()
-        else:
-            reply = Reply(0)  # dropped before it was applied: nothing is written
-        return decision.shape(reply)
+    def _describe_fail(self, answers: tuple[InjectedFault, ...]) -> dict[str, object]:
+        (fault,) = answers
+        return {"message": fault.message, "style": fault.style}
 
     def status_of(self, plugin: str, external_id: str) -> tuple[int, str] | None:
         """(Status, StatusDescription) last stored by SetDeliveryStatus; None if never set."""
@@ -252,10 +203,7 @@ class SuperOfficeSandbox:
         style "fault": SOAP HTTP 500 Fault s:Server; "succeeded_false": HTTP 200 with an
         ExceptionInfo header. REST answers HTTP 500 with the JSON error either way.
         """
-        if style not in BAD_TICKET_STYLES:
-            raise ValueError(f"style must be one of {BAD_TICKET_STYLES}, not {style!r}")
-        with self._lock:
-            self._injected = InjectedFault(message, style)
+        self._inject(InjectedFault(message, check_style(style)))
 
     def issue_ticket(self, kind: str) -> str:
         """A fresh ticket, valid 6 hours, after a good sign-in of ``kind`` (recorded)."""
@@ -292,11 +240,6 @@ class SuperOfficeSandbox:
         """Successful sign-ins since the last reset, of one kind or of both."""
         with self._lock:
             return sum(1 for sign_in in self.sign_ins if kind is None or sign_in.kind == kind)
-
-    def take_injected(self) -> InjectedFault | None:
-        with self._lock:
-            injected, self._injected = self._injected, None
-            return injected
 
     # ----------------------------------------------------------------- request handling
     def handle(self, req: Incoming) -> Reply:
@@ -370,7 +313,8 @@ class SuperOfficeSandbox:
             return self.run_status_update(
                 lambda: self._op_SetDeliveryStatus(request.body),
                 lambda fault: self._injected_reply(request.operation, fault))
-        return getattr(self, f"_op_{request.operation}")(request.body)
+        answer: Callable[[etree._Element], Reply] = getattr(self, f"_op_{request.operation}")
+        return answer(request.body)
 
     def validated_headers(self, request: soap.SoapRequest) -> dict[str, tuple[bool, str | None]]:
         """Validate the known headers; refuse unknown ones marked mustUnderstand."""
@@ -378,7 +322,7 @@ class SuperOfficeSandbox:
                                                        "Ticket": (False, None)}
         for header in request.headers:
             if header.tag not in KNOWN_REQUEST_HEADERS:
-                must = header.get(f"{{{soap.SOAP11_ENV_NS}}}mustUnderstand")
+                must = header.get(f"{{{SOAP11_ENV_NS}}}mustUnderstand")
                 if must in ("1", "true"):
                     raise SoapRejected(soap.fault(
                         "MustUnderstand",

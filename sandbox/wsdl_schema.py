@@ -36,7 +36,9 @@ class _SiblingSchemaResolver(etree.Resolver):
         super().__init__()
         self._schemas = schemas
 
-    def resolve(self, system_url, public_id, context):  # noqa: ANN001 - lxml's signature
+    def resolve(self, system_url: str | None, public_id: str | None,
+                context: object) -> object:
+        """lxml's hook: our schema text for a private import URL, None for any other."""
         if system_url and system_url.startswith(_IMPORT_SCHEME):
             data = self._schemas.get(system_url[len(_IMPORT_SCHEME):])
             if data is not None:
