@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -84,7 +85,8 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
     return _exit_code(summary, finished)
 
 
-def _run_interruptibly(run: BatchRun, on_row, on_wait, resume: bool,
+def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],
+                       on_wait: Callable[[BatchRow, str, float], None], resume: bool,
                        err: TextIO) -> BatchSummary:
     """The run in a worker thread, so Ctrl+C can stop it cleanly after the call in flight."""
     box: dict[str, object] = {}

@@ -17,7 +17,7 @@ from core.browser_sign_in import BrowserSignIn, SignInDenied
 from core.desk import CallResult, Desk
 from core.profiles import Profile
 from core.systems import get_system
-from core.systems.base import InvalidInput
+from core.systems.base import InvalidInput, browser_sign_in
 
 
 def login_from_terminal(
@@ -32,7 +32,7 @@ def login_from_terminal(
     stdin, stderr = stdin or sys.stdin, stderr or sys.stderr
     system = get_system(profile.system)
     system.validate_profile(profile)
-    if not system.signs_in_with_browser(profile):
+    if browser_sign_in(system, profile) is None:
         return desk.sign_in(profile)
     with BrowserSignIn(profile, desk.secrets) as flow:
         print("Approve StatusDesk on the portal's page:\n"

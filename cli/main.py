@@ -33,7 +33,7 @@ from core.profiles import (
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
 from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
-from core.systems.base import InvalidInput, MissingSecret, OptionSpec
+from core.systems.base import InvalidInput, MissingSecret, OptionSpec, browser_sign_in
 
 EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
 EXIT_CREDENTIALS = OutcomeKind.CREDENTIALS.exit_code
@@ -294,7 +294,7 @@ def _forgot(saved: ProfileSaved) -> None:
 
 def _profile_from_args(args: argparse.Namespace) -> Profile:
     system = get_system(args.system)
-    options = {}
+    options: dict[str, str] = {}
     for option in system.options:  # "auth" comes first: defaults follow the sign-in mode
         value = getattr(args, option.key, None) or (
             option.default if option.applies(options) else "")
@@ -449,7 +449,7 @@ def _next_steps(profile: Profile) -> str:
     """What to store (and whether to sign in) before the first send."""
     system = get_system(profile.system)
     specs = system.secret_fields(profile)
-    browser = system.signs_in_with_browser(profile)
+    browser = browser_sign_in(system, profile) is not None
     needed = [s.key for s in specs if s.required and not s.managed]
     name = _quote(profile.name)
     steps = "; ".join(f"statusdesk-cli secret set {name} {field}" for field in needed)

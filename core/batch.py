@@ -212,7 +212,7 @@ class BatchRun:
                 self.history.finish(pending[0], exchange, mark)
             else:
                 self.history.record(exchange, mark)
-            if final or self._stop.is_set():
+            if final or pause is None or self._stop.is_set():
                 return RowResult(row, exchange, attempts)
             summary.retries += 1
             if on_wait is not None:

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from core.profiles import Profile
 from core.secrets import Secrets
 from core.systems import get_system
-from core.systems.base import InvalidInput, MissingSecret
+from core.systems.base import InvalidInput, MissingSecret, browser_sign_in
 from core.systems.bitrix24 import CLIENT_SECRET  # the one browser flow there is
 
 _PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>StatusDesk</title></head>
@@ -53,7 +53,9 @@ class BrowserSignIn:
         self._server.sign_in = self
         self.redirect_uri = f"http://127.0.0.1:{self._server.server_address[1]}/"
         try:
-            url = system.authorization_url(profile, self.redirect_uri, self.state)
+            browser = browser_sign_in(system, profile)
+            url = browser.authorization_url(profile, self.redirect_uri, self.state) \
+                if browser is not None else None
             if url is None:
                 raise InvalidInput("auth", f"Profile {profile.name!r} does not sign in "
                                    "through a browser.")
@@ -154,12 +156,13 @@ class _Receiver(ThreadingHTTPServer):
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
 
-    def process_request(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's
+    def process_request(self, request: socket.socket,  # type: ignore[override]
+                        client_address: tuple[str, int]) -> None:
         with self._open_lock:
             self._open.add(request)
         super().process_request(request, client_address)
 
-    def shutdown_request(self, request) -> None:  # noqa: ANN001
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         with self._open_lock:
             self._open.discard(request)
         super().shutdown_request(request)

@@ -23,7 +23,7 @@ import getpass
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -225,7 +225,7 @@ class History:
         """Store one finished (masked) exchange in one step, committed before this returns."""
         return self._insert(_row_values(exchange, batch))
 
-    def _insert(self, values: dict[str, object]) -> HistoryEntry:
+    def _insert(self, values: Mapping[str, object]) -> HistoryEntry:
         names = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self._db() as db:
@@ -389,7 +389,7 @@ def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object
     }
 
 
-def _entry(entry_id: int, values: dict[str, object]) -> HistoryEntry:
+def _entry(entry_id: int, values: Mapping[str, object]) -> HistoryEntry:
     shown = {k: v for k, v in values.items() if k not in ("batch_final", "exchange_json")}
     return HistoryEntry(id=entry_id, **shown)  # type: ignore[arg-type]
 

@@ -17,6 +17,12 @@ from core.exchange import Exchange, Headers, OutgoingRequest, ReceivedResponse
 PIECEWISE_JSON_BYTES = 1_000_000
 _PIECEWISE_DEPTH = 2  # containers this near the top are walked in Python
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's, as the json module has it
+
+
+def _skip_blanks(text: str, pos: int) -> int:
+    """Where the next non-blank character is (the pattern matches everywhere, if empty)."""
+    found = _WHITESPACE.match(text, pos)
+    return found.end() if found else pos
 _DECODER = json.JSONDecoder()
 
 
@@ -91,8 +97,8 @@ def _loads_in_pieces(text: str) -> Any:
     arrays are walked in Python and only their members go through the C decoder, one
     at a time, so the lock changes hands between them.
     """
-    value, end = _value(text, _WHITESPACE.match(text, 0).end(), 0)
-    end = _WHITESPACE.match(text, end).end()
+    value, end = _value(text, _skip_blanks(text, 0), 0)
+    end = _skip_blanks(text, end)
     if end != len(text):
         raise ValueError(f"Extra data at character {end}")
     return value
@@ -108,15 +114,15 @@ def _value(text: str, pos: int, depth: int) -> tuple[Any, int]:
 
 def _array(text: str, pos: int, depth: int) -> tuple[list[Any], int]:
     items: list[Any] = []
-    pos = _WHITESPACE.match(text, pos).end()
+    pos = _skip_blanks(text, pos)
     if text.startswith("]", pos):
         return items, pos + 1
     while True:
         item, pos = _value(text, pos, depth)
         items.append(item)
-        pos = _WHITESPACE.match(text, pos).end()
+        pos = _skip_blanks(text, pos)
         if text.startswith(",", pos):
-            pos = _WHITESPACE.match(text, pos + 1).end()
+            pos = _skip_blanks(text, pos + 1)
         elif text.startswith("]", pos):
             return items, pos + 1
         else:
@@ -125,20 +131,20 @@ def _array(text: str, pos: int, depth: int) -> tuple[list[Any], int]:
 
 def _object(text: str, pos: int, depth: int) -> tuple[dict[str, Any], int]:
     members: dict[str, Any] = {}
-    pos = _WHITESPACE.match(text, pos).end()
+    pos = _skip_blanks(text, pos)
     if text.startswith("}", pos):
         return members, pos + 1
     while True:
         if not text.startswith('"', pos):
             raise ValueError(f"Expecting property name at character {pos}")
         key, pos = _DECODER.raw_decode(text, pos)
-        pos = _WHITESPACE.match(text, pos).end()
+        pos = _skip_blanks(text, pos)
         if not text.startswith(":", pos):
             raise ValueError(f"Expecting ':' delimiter at character {pos}")
-        members[key], pos = _value(text, _WHITESPACE.match(text, pos + 1).end(), depth)
-        pos = _WHITESPACE.match(text, pos).end()
+        members[key], pos = _value(text, _skip_blanks(text, pos + 1), depth)
+        pos = _skip_blanks(text, pos)
         if text.startswith(",", pos):
-            pos = _WHITESPACE.match(text, pos + 1).end()
+            pos = _skip_blanks(text, pos + 1)
         elif text.startswith("}", pos):
             return members, pos + 1
         else:

@@ -24,7 +24,13 @@ from core.profiles import Profile
 from core.redaction import placeholder, redact_exchange, redact_request
 from core.secrets import Secrets, SecretStoreError
 from core.systems import get_system
-from core.systems.base import InvalidInput, RenewalFailed, TargetSystem
+from core.systems.base import (
+    InvalidInput,
+    RenewalFailed,
+    TargetSystem,
+    browser_sign_in,
+    status_reader,
+)
 from core.transport import Connection, Delivery
 
 # Called once, right before a call's first request leaves (the history writes its row then).
@@ -100,13 +106,14 @@ def read_delivery_status(
 ) -> Exchange:
     """SuperOffice GetDeliveryStatus: what SuperOffice holds for its own messaging ids."""
     system = get_system(profile.system)
-    if not system.reads_status_back:
+    reader = status_reader(system)
+    if reader is None:
         raise InvalidInput("system", f"{system.title} has no documented way to read a "
                            "message's status back.")
     return _call(
         system, profile, store, connection, "GetDeliveryStatus", None, before_sending,
-        build=lambda secrets: system.delivery_status_request(profile, secrets, messaging_ids),
-        read=lambda response: system.read_delivery_status(profile, response, messaging_ids)[0],
+        build=lambda secrets: reader.delivery_status_request(profile, secrets, messaging_ids),
+        read=lambda response: reader.read_delivery_status(profile, response, messaging_ids)[0],
     )
 
 
@@ -128,8 +135,13 @@ def sign_in(
     system = get_system(profile.system)
     system.validate_profile(profile)
     secrets = store.read_all(profile.name, secret_keys(profile))
-    if code:
-        request = system.code_request(profile, secrets, code, redirect_uri)
+    browser = browser_sign_in(system, profile)
+    if code and browser is None:
+        raise InvalidInput("auth", f"Profile {profile.name!r} does not sign in through a "
+                           "browser.")
+    if code and browser is not None:
+        request: OutgoingRequest | None = browser.code_request(profile, secrets, code,
+                                                               redirect_uri)
     else:
         request = system.renewal_request(profile, secrets)
     if request is None:
@@ -171,7 +183,7 @@ def stale_sign_in(old: Profile | None, new: Profile) -> list[str]:
 
 
 def _no_sign_in(system: TargetSystem, profile: Profile) -> str:
-    if system.signs_in_with_browser(profile):
+    if browser_sign_in(system, profile) is not None:
         return (f"Profile {profile.name!r} signs in through the browser: use Sign in in the "
                 f"window, or statusdesk-cli login {profile.name!r}.")
     fields = ", ".join(spec.key for spec in system.secret_fields(profile) if not spec.managed)
@@ -218,15 +230,24 @@ def _call(
         request = build(secrets)  # a missing credential raises here, before anything is sent
         before_sending()
         delivery = conn.perform(request)
-        outcome = delivery.failure or read(delivery.response)
+        outcome = _outcome(delivery, read)
         if system.needs_renewal(profile, outcome):
             renewed = _renew(system, profile, store, secrets, conn, before_sending)
             notes.append(renewed.note)
             if renewed.fresh:
                 secrets = {**secrets, **{f"{k}#renewed": v for k, v in renewed.fresh.items()}}
                 delivery = conn.perform(build(_current(secrets)))
-                outcome = delivery.failure or read(delivery.response)
+                outcome = _outcome(delivery, read)
     return _record(profile, operation, update, delivery, outcome, notes, secrets)
+
+
+def _outcome(delivery: Delivery, read: Callable[[ReceivedResponse], Outcome]) -> Outcome:
+    """The transport's failure, or what the system reads in the answer."""
+    if delivery.failure is not None:
+        return delivery.failure
+    if delivery.response is None:
+        return Outcome(OutcomeKind.TRANSPORT, str(delivery.error or "No answer came back."))
+    return read(delivery.response)
 
 
 def _record(

@@ -24,8 +24,8 @@ import httpx
 from core import __version__
 from core.cancelling import Call, CallsInFlight, cancelled
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
+from core.html_page import html_title
 from core.profiles import BYTES_PER_MB, Profile
-from core.systems.base import html_title
 
 USER_AGENT = f"StatusDesk/{__version__}"
 CONNECT_TIMEOUT_MAX = 15.0  # seconds: a connection that takes longer is not coming

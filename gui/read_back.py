@@ -32,8 +32,9 @@ def can_read_back(profile: Profile | None) -> bool:
     if profile is None:
         return False
     from core.systems import get_system
+    from core.systems.base import status_reader
 
-    return get_system(profile.system).reads_status_back
+    return status_reader(get_system(profile.system)) is not None
 
 
 def messaging_ids(text: str) -> list[int]:

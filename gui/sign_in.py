@@ -44,9 +44,10 @@ def sign_in_kind(profile: Profile | None) -> str:
     if profile is None:
         return ""
     from core.systems import get_system
+    from core.systems.base import browser_sign_in
 
     system = get_system(profile.system)
-    if system.signs_in_with_browser(profile):
+    if browser_sign_in(system, profile) is not None:
         return BROWSER
     if any(spec.managed for spec in system.secret_fields(profile)):
         return WITH_KEYRING

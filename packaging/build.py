@@ -58,9 +58,10 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -106,7 +107,8 @@ PASSWORD_VARIABLES = ("STATUSDESK_MACOS_CERTIFICATE_PASSWORD",
                       "STATUSDESK_WINDOWS_CERTIFICATE_PASSWORD", "STATUSDESK_NOTARY_PASSWORD")
 
 
-def run(cmd: list[str], *, hide: tuple[str, ...] = (), **kwargs) -> subprocess.CompletedProcess:
+def run(cmd: Sequence[object], *, hide: tuple[str, ...] = (),
+        **kwargs: Any) -> subprocess.CompletedProcess[Any]:
     """Run a command, showing it first; ``hide``: more values to show as ***."""
     hidden = {*hide, *(os.environ.get(name, "") for name in PASSWORD_VARIABLES)} - {""}
     shown = " ".join("***" if str(part) in hidden else str(part) for part in cmd)
@@ -207,7 +209,7 @@ def build_lock() -> Iterator[None]:
     """One build at a time in this work tree (tests and people may start one together)."""
     BUILD.mkdir(exist_ok=True)
     with (BUILD / f".build-{OS_NAME}.lock").open("w") as handle:
-        if IS_WIN:
+        if sys.platform == "win32":  # IS_WIN, spelled so that mypy checks each branch
             import msvcrt
 
             while True:

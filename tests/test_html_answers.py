@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.exchange import OutcomeKind, ReceivedResponse
+from core.html_page import HTML_TITLE_MAX, html_title
 from core.profiles import Profile
 from core.systems import get_system
-from core.systems.base import HTML_TITLE_MAX, html_title
 
 SO = Profile("S", "superoffice", "https://x/Cust1", options={"plugin": "p"})
 B24 = Profile("B", "bitrix24", "https://x.bitrix24.com", options={"code": "c"})

@@ -8,10 +8,11 @@ HTTP response into an outcome. It never touches the network itself: core.sending
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.html_page import html_title
 from core.profiles import Profile
 
 
@@ -117,7 +118,6 @@ class TargetSystem(Protocol):
     key: str
     title: str
     options: tuple[OptionSpec, ...]
-    reads_status_back: bool  # has delivery_status_request / read_delivery_status
 
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:
         """The credentials this profile needs, in the order a person enters them."""
@@ -184,8 +184,28 @@ class TargetSystem(Protocol):
     def check_secret(self, profile: Profile, field: str, value: str) -> None:
         """Raise InvalidInput when a value cannot be what the field needs (before storing)."""
 
+
+@runtime_checkable
+class ReadsStatusBack(Protocol):
+    """Optional: the system can say which status it holds for its own message ids."""
+
+    def delivery_status_request(
+        self, profile: Profile, secrets: dict[str, str], messaging_ids: list[int]
+    ) -> OutgoingRequest:
+        """The call that asks for the statuses of these (the system's own) message ids."""
+
+    def read_delivery_status(
+        self, profile: Profile, response: ReceivedResponse, messaging_ids: list[int]
+    ) -> tuple[Outcome, tuple[object, ...]]:
+        """What it holds, in words, and the statuses found."""
+
+
+@runtime_checkable
+class SignsInWithBrowser(Protocol):
+    """Optional: some profiles of the system sign in on a web page (OAuth code flow)."""
+
     def signs_in_with_browser(self, profile: Profile) -> bool:
-        """Whether this profile signs in on a web page (then authorization_url applies)."""
+        """Whether this profile signs in that way (then authorization_url applies)."""
 
     def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
         """The page where a person approves the app in a browser, or None (no such flow)."""
@@ -194,6 +214,18 @@ class TargetSystem(Protocol):
         self, profile: Profile, secrets: dict[str, str], code: str, redirect_uri: str
     ) -> OutgoingRequest:
         """Exchange an authorization code from the browser for tokens (read by read_renewal)."""
+
+
+def status_reader(system: TargetSystem) -> ReadsStatusBack | None:
+    """The system's way to read a status back, or None when it has none."""
+    return system if isinstance(system, ReadsStatusBack) else None
+
+
+def browser_sign_in(system: TargetSystem, profile: Profile) -> SignsInWithBrowser | None:
+    """The system's browser sign-in when this profile uses one, else None."""
+    if isinstance(system, SignsInWithBrowser) and system.signs_in_with_browser(profile):
+        return system
+    return None
 
 
 def require_http_url(field_name: str, url: str) -> str:
@@ -252,40 +284,6 @@ def http_outcome(
         code=f"HTTP {status}",
         advice="Try again later; if it persists, send the raw exchange to the customer's admin.",
     )
-
-
-HTML_TITLE_MAX = 100  # characters of a page's title worth showing in one sentence
-_HTML_SNIFF = 64 * 1024  # only the start of a page is looked at, however large it is
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def html_title(response: ReceivedResponse) -> str | None:
-    """The title of an answer that is an HTML page ('' when it has none); None otherwise.
-
-    An HTML page says so in its Content-Type, or starts with <!doctype html or <html (any
-    case). The title is the page's own text between <title> and </title>, taken as it is:
-    no entity is expanded, nothing is parsed, and it is cut to HTML_TITLE_MAX characters.
-    """
-    start = response.body[:_HTML_SNIFF].lstrip(b"\xef\xbb\xbf \t\r\n")
-    media_type = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
-    if media_type not in _HTML_TYPES and not start[:14].lower().startswith(
-            (b"<!doctype html", b"<html")):
-        return None
-    lowered = start.lower()
-    opening = lowered.find(b"<title")
-    while opening >= 0 and lowered[opening + 6:opening + 7] not in (b">", b" ", b"\t", b"\r",
-                                                                     b"\n", b"/"):
-        opening = lowered.find(b"<title", opening + 6)  # <titlebar> is not a title
-    closing_angle = lowered.find(b">", opening) if opening >= 0 else -1
-    if closing_angle < 0:
-        return ""
-    end = lowered.find(b"</title", closing_angle)
-    raw = start[closing_angle + 1:end if end >= 0 else closing_angle + 1 + 4 * HTML_TITLE_MAX]
-    text = raw[:4 * HTML_TITLE_MAX].decode("utf-8", errors="replace")
-    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    if len(text) > HTML_TITLE_MAX:
-        text = text[:HTML_TITLE_MAX - 1].rstrip() + "…"
-    return text
 
 
 def html_page_outcome(

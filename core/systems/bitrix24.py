@@ -62,9 +62,9 @@ WEBHOOK_WARNING = (
 class Bitrix24:
     key = "bitrix24"
     title = "Bitrix24"
-    reads_status_back = False  # no documented method reads a message's status
-    pace = (2.0, 10)  # the portal drains 2 calls/s (burst 50): stay well inside it
-    options = (
+    # The portal drains 2 calls/s (burst 50): stay well inside it.
+    pace: tuple[float, int] = (2.0, 10)
+    options: tuple[OptionSpec, ...] = (
         OptionSpec("code", "Provider code", "--code",
                    "The SMS provider's CODE as registered with messageservice.sender.add.",
                    required=True),

@@ -98,9 +98,9 @@ def resolve_status(profile: Profile, text: str) -> int:
 class SuperOffice:
     key = "superoffice"
     title = "SuperOffice"
-    reads_status_back = True
-    pace = (5.0, 5)  # NetServer publishes no limit: a gentle default the user may change
-    options = (
+    # NetServer publishes no limit: a gentle default the user may change.
+    pace: tuple[float, int] = (5.0, 5)
+    options: tuple[OptionSpec, ...] = (
         OptionSpec(
             "plugin",
             "Plugin",
@@ -421,17 +421,6 @@ class SuperOffice:
             except online.KeyProblem as exc:
                 raise InvalidInput(field, str(exc)) from None
 
-    def signs_in_with_browser(self, profile: Profile) -> bool:
-        return False  # SuperOffice sign-ins need no browser here
-
-    def authorization_url(self, profile: Profile, redirect_uri: str, state: str) -> str | None:
-        return None
-
-    def code_request(
-        self, profile: Profile, secrets: dict[str, str], code: str, redirect_uri: str
-    ) -> OutgoingRequest:
-        raise InvalidInput("auth", "SuperOffice profiles do not sign in through a browser.")
-
     # -- internals --------------------------------------------------------------------
 
     def _request(
@@ -452,7 +441,7 @@ class SuperOffice:
         if transport == "soap12":
             body = soap.envelope_12_as_documented(operation, values, ticket, app_token)
             content_type = f'application/soap+xml; charset=utf-8; action="{action}"'
-            headers = (("Content-Type", content_type),)
+            headers: tuple[tuple[str, str], ...] = (("Content-Type", content_type),)
         else:
             params = [(name, value) for name, _type, value in values]
             body = soap.envelope_11(operation, params, ticket, app_token)

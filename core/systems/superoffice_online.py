@@ -64,6 +64,7 @@ def load_private_key(text: str) -> rsa.RSAPrivateKey:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     text = text.strip().lstrip("\ufeff").strip()
+    key: object
     try:
         if text.startswith("<"):
             key = _from_xml(text)
