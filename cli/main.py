@@ -16,6 +16,7 @@ from typing import Any, NoReturn, TextIO
 
 from cli.batch import BatchStopped, run_batch
 from cli.batch import load as load_batch
+from cli.hints import command_for, quote
 from cli.history import show_history
 from cli.login import login_from_terminal
 from core import rendering
@@ -180,16 +181,21 @@ def main(argv: list[str] | None = None) -> int:
     use_safe_output()
     args_list = sys.argv[1:] if argv is None else argv
     wants_json = "--json" in args_list
+    args = argparse.Namespace()
     try:
         args = build_parser().parse_args(args_list)
         return _run(args)
     except CliError as exc:
         return _fail(str(exc), exc.code, wants_json, OutcomeKind.BAD_INPUT)
     except InvalidInput as exc:
-        return _fail(exc.message, EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT, exc.field)
+        return _fail(exc.message, EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT, exc.field,
+                     command_for(exc.hint, getattr(args, "name", "")))
     except ProfileError as exc:
         return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT)
-    except (MissingSecret, SecretStoreError) as exc:
+    except MissingSecret as exc:
+        return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS,
+                     exc.field, command_for(exc.hint, exc.profile))
+    except SecretStoreError as exc:
         return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -341,14 +347,14 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
     allowed = [spec.key for spec in specs if not spec.managed]
     if args.field in {spec.key for spec in specs if spec.managed}:
         raise CliError(f"StatusDesk keeps the {args.field} of this profile itself: run "
-                       f"statusdesk-cli login {_quote(profile.name)} to sign in.")
+                       f"statusdesk-cli login {quote(profile.name)} to sign in.")
     if args.field not in allowed:
         raise CliError(f"{args.field!r} is not a credential of this profile; "
                        f"use one of: {', '.join(allowed)}.")
     secrets.check()
     if args.field == "private-key" and sys.stdin.isatty():
         raise CliError("A private key has several lines: pipe the key file, e.g. "
-                       f"statusdesk-cli secret set {_quote(profile.name)} private-key "
+                       f"statusdesk-cli secret set {quote(profile.name)} private-key "
                        "< app-private-key.pem")
     value = _read_secret(args.field, sys.stdin)
     if not value:
@@ -422,6 +428,9 @@ def _print_exchange(exchange: Exchange, as_json: bool, extra: dict[str, Any] | N
         return
     stream = sys.stdout if exchange.ok else sys.stderr
     print(rendering.outcome_text(exchange), file=stream)
+    command = command_for(exchange.outcome.hint, exchange.profile)
+    if command:
+        print(f"  next: {command}", file=stream)
     if exchange.outcome.detail:
         print("\n--- detail ---\n" + exchange.outcome.detail)
     print("\n--- request ---\n" + rendering.raw_request(exchange.request))
@@ -435,13 +444,17 @@ def _emit(as_json: bool, data: Any, text: str) -> None:
     print(json.dumps(data, ensure_ascii=False) if as_json else text)
 
 
-def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str = "") -> int:
+def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str = "",
+          command: str = "") -> int:
     if as_json:
-        outcome = {"ok": False, "kind": kind.value, "summary": message, "field": field}
+        outcome = {"ok": False, "kind": kind.value, "summary": message, "field": field,
+                   "command": command}
         print(json.dumps({"ok": False, "outcome": outcome, "request": None, "response": None,
                           "elapsed": None}, ensure_ascii=False))
     else:
         print(f"statusdesk-cli: {message}", file=sys.stderr)
+        if command:
+            print(f"  next: {command}", file=sys.stderr)
     return code
 
 
@@ -451,7 +464,7 @@ def _next_steps(profile: Profile) -> str:
     specs = system.secret_fields(profile)
     browser = browser_sign_in(system, profile) is not None
     needed = [s.key for s in specs if s.required and not s.managed]
-    name = _quote(profile.name)
+    name = quote(profile.name)
     steps = "; ".join(f"statusdesk-cli secret set {name} {field}" for field in needed)
     if browser or any(s.managed for s in specs):
         steps += f"; then statusdesk-cli login {name}"
@@ -465,10 +478,6 @@ def _secret_status(profile: Profile) -> dict[str, str]:
                 for name in secret_keys(profile)}
     except KeyringUnavailable:
         return {name: "unknown (no keyring)" for name in secret_keys(profile)}
-
-
-def _quote(text: str) -> str:
-    return f"'{text}'" if " " in text else text
 
 
 if __name__ == "__main__":

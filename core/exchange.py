@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.hints import Hint
+
 Headers = tuple[tuple[str, str], ...]
 
 
@@ -54,7 +56,8 @@ class Outcome:
     ``summary`` is one sentence; ``code`` is the remote system's own error name (SOAP
     faultcode, Bitrix24 error code) so it can be searched for; ``advice`` says what to
     do; ``detail`` keeps the long remote text (stack traces, inner exceptions);
-    ``moved_to`` is the new address a server redirected to (offered, never followed).
+    ``moved_to`` is the new address a server redirected to (offered, never followed);
+    ``hint`` is the next step as a value (core.hints), which each front end words its way.
     """
 
     kind: OutcomeKind
@@ -63,6 +66,7 @@ class Outcome:
     advice: str = ""
     detail: str = ""
     moved_to: str = ""
+    hint: Hint | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,6 +81,7 @@ class Outcome:
             "advice": self.advice,
             "detail": self.detail,
             "moved_to": self.moved_to,
+            "hint": self.hint.to_dict() if self.hint else None,
         }
 
     @classmethod
@@ -88,6 +93,7 @@ class Outcome:
             advice=data.get("advice", ""),
             detail=data.get("detail", ""),
             moved_to=data.get("moved_to", ""),
+            hint=Hint.from_dict(data.get("hint")),
         )
 
 

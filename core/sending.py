@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from core import hints
 from core.exchange import (
     Exchange,
     Outcome,
@@ -145,7 +146,7 @@ def sign_in(
     else:
         request = system.renewal_request(profile, secrets)
     if request is None:
-        raise InvalidInput("auth", _no_sign_in(system, profile))
+        raise _no_sign_in(system, profile)
     with _connection(profile, connection) as conn:
         signed = _renew(system, profile, store, secrets, conn, before_sending,
                         request=request, adopt_newer=False)
@@ -182,14 +183,14 @@ def stale_sign_in(old: Profile | None, new: Profile) -> list[str]:
     return [spec.key for spec in get_system(old.system).secret_fields(old) if spec.managed]
 
 
-def _no_sign_in(system: TargetSystem, profile: Profile) -> str:
+def _no_sign_in(system: TargetSystem, profile: Profile) -> InvalidInput:
     if browser_sign_in(system, profile) is not None:
-        return (f"Profile {profile.name!r} signs in through the browser: use Sign in in the "
-                f"window, or statusdesk-cli login {profile.name!r}.")
+        return InvalidInput("auth", f"Profile {profile.name!r} signs in through the browser "
+                            "with a person's approval.", hints.SIGN_IN)
     fields = ", ".join(spec.key for spec in system.secret_fields(profile) if not spec.managed)
-    return (f"Profile {profile.name!r} has no sign-in to run with the credentials it uses "
-            f"({fields}): store them with statusdesk-cli secret set, and check them with "
-            f"statusdesk-cli test {profile.name!r}.")
+    return InvalidInput("auth", f"Profile {profile.name!r} has no sign-in to run with the "
+                        f"credentials it uses ({fields}): store them in the keyring, then "
+                        "test the connection.", hints.TEST)
 
 
 def _secret_fields(values: Mapping[str, str]) -> list[str]:
@@ -343,6 +344,7 @@ def _renew(
                                 "window or command had just renewed the credentials: "
                                 "StatusDesk used theirs and repeated the call once.", delivery)
             outcome = Outcome(OutcomeKind.CREDENTIALS, str(exc), code="sign-in failed",
+                              hint=exc.hint,
                               advice="Store working credentials for this profile, or sign in "
                                      "again.")
             return _Renewal({}, str(exc), delivery, outcome)

@@ -24,6 +24,7 @@ import httpx
 from core import __version__
 from core.cancelling import Call, CallsInFlight, cancelled
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
+from core.hints import RAISE_SIZE_LIMIT
 from core.html_page import html_title
 from core.profiles import BYTES_PER_MB, Profile
 
@@ -206,7 +207,8 @@ def too_large(limit: int) -> Outcome:
         code="answer too large",
         advice="A status update's answer is small: a much larger one is usually a wrong "
                "address (a download, a log) or a proxy's page. If it is expected, raise the "
-               "limit (statusdesk-cli profile add ... --max-response-mb N --replace).",
+               "profile's size limit.",
+        hint=RAISE_SIZE_LIMIT,
         detail=f"Size limit: {limit} bytes.",
     )
 

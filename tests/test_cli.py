@@ -78,10 +78,12 @@ def test_exit_codes_per_error_class(cli, sandbox, secret_profile) -> None:
     assert cli("secret", "set", so, "ticket", stdin="7T:expired").returncode == 0
     rejected = cli("send", so, "--message-id", sandbox.superoffice_messages[0], "--status", "1")
     assert rejected.returncode == 4, rejected.stderr
+    assert f"next: statusdesk-cli secret set {so} ticket" in rejected.stderr
     assert cli("secret", "clear", so).returncode == 0
     missing = cli("send", so, "--message-id", "x", "--status", "1")
     assert missing.returncode == 4
-    assert "secret set" in missing.stderr
+    assert "store it in the keyring" in missing.stderr
+    assert f"next: statusdesk-cli secret set {so} ticket" in missing.stderr
 
     offline = f"{secret_profile}-off"
     assert cli("profile", "add", offline, "--system", "bitrix24", "--url",

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.hints import command_for
 from core.exchange import Exchange, OutcomeKind, OutgoingRequest, StatusUpdate
+from core.hints import RAISE_SIZE_LIMIT
 from core.profiles import BYTES_PER_MB, Profile
 from core.sending import send_status
 from core.transport import Connection
@@ -348,7 +350,8 @@ def test_a_profile_with_a_1_mb_limit(system: str, server) -> None:
     assert exchange.outcome.code == "answer too large"
     assert exchange.outcome.summary.startswith("The answer was larger than 1 MB; StatusDesk "
                                                "kept the first 1 MB")
-    assert "--max-response-mb" in exchange.outcome.advice
+    assert "size limit" in exchange.outcome.advice and exchange.outcome.hint == RAISE_SIZE_LIMIT
+    assert "--max-response-mb" in command_for(exchange.outcome.hint, "so")
     assert exchange.response.truncated and len(exchange.response.body) == BYTES_PER_MB
 
     small = server(streaming(BYTES_PER_MB))  # exactly at the limit: read whole, not cut

@@ -310,8 +310,10 @@ def test_browser_sign_in_needs_the_client_secret_first(sandbox, secret_store,
                                                        secret_profile) -> None:
     from core.systems.base import MissingSecret
 
-    with pytest.raises(MissingSecret, match="client-secret"):
+    with pytest.raises(MissingSecret, match="client secret") as missing:
         BrowserSignIn(_bitrix24(sandbox, secret_profile), secret_store)
+    assert missing.value.field == "client-secret"
+    assert missing.value.hint.field == "client-secret"
 
 
 def test_moved_portal_is_reported_not_followed(sandbox, secret_store, secret_profile) -> None:

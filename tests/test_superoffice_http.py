@@ -236,6 +236,8 @@ def test_wrong_password_shows_the_sign_in_exchange(sandbox, onsite) -> None:
 def test_missing_password_is_refused_before_sending(sandbox, onsite) -> None:
     from core.systems.base import MissingSecret
 
-    with pytest.raises(MissingSecret, match="secret set 'so-sandbox' password"):
+    with pytest.raises(MissingSecret, match="No password is stored for profile 'so-sandbox'") \
+            as missing:
         send_status(onsite, StatusUpdate(sandbox.superoffice_messages[0], "3"), DictSecrets({}))
+    assert missing.value.hint.field == "password"
     assert list(sandbox.received) == []

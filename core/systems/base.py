@@ -11,34 +11,41 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from core import hints
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.hints import Hint
 from core.html_page import html_title
 from core.profiles import Profile
 
 
 class InvalidInput(ValueError):
-    """Input rejected before anything was sent. ``field`` names the form field."""
+    """Input rejected before anything was sent. ``field`` names the form field; ``hint``
+    is the next step, when it is not just correcting that field."""
 
-    def __init__(self, field_name: str, message: str) -> None:
+    def __init__(self, field_name: str, message: str, hint: Hint | None = None) -> None:
         super().__init__(message)
         self.field = field_name
         self.message = message
+        self.hint = hint
 
 
 class MissingSecret(LookupError):
     """A credential the request needs is not in the keyring."""
 
     def __init__(self, profile: str, field_name: str, label: str) -> None:
-        super().__init__(
-            f"No {label} is stored for profile {profile!r}. Store it with: "
-            f"statusdesk-cli secret set {profile!r} {field_name}"
-        )
+        super().__init__(f"No {label} is stored for profile {profile!r}: store it in the "
+                         "keyring.")
         self.profile = profile
         self.field = field_name
+        self.hint = hints.store(field_name)
 
 
 class RenewalFailed(Exception):
     """Expired credentials could not be renewed; the message says what to do instead."""
+
+    def __init__(self, message: str, hint: Hint | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass(frozen=True)

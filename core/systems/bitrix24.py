@@ -12,7 +12,7 @@ import re
 import time
 from urllib.parse import urlencode, urlsplit
 
-from core import safe_json
+from core import hints, safe_json
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.profiles import Profile
 from core.systems.base import (
@@ -223,8 +223,7 @@ class Bitrix24:
             error = str(data.get("error") or f"HTTP {response.status_code}")
             if error == "invalid_grant":
                 raise RenewalFailed(
-                    "The refresh token is spent or revoked: sign in again (Sign in in the "
-                    f"profile, or statusdesk-cli login {profile.name!r}).")
+                    "The refresh token is spent or revoked: sign in again.", hints.SIGN_IN)
             if error == "invalid_client":
                 raise RenewalFailed(
                     "The OAuth server refused the client id or client secret (invalid_client): "
@@ -353,7 +352,7 @@ def _read(response: ReceivedResponse, portal: str) -> tuple[Outcome | None, dict
             return Outcome(kind, f"Bitrix24 refused the call: {description or code}", code=code,
                            advice="Look up this error code in Bitrix24's REST documentation."), {}
         return Outcome(known.kind, known.summary, code=code, advice=known.advice,
-                       detail=f"HTTP {response.status_code}: {description}"), {}
+                       hint=known.hint, detail=f"HTTP {response.status_code}: {description}"), {}
     if not response.is_success:
         return _http(response), {}
     return None, data

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core import hints
 from core.exchange import OutcomeKind
+from core.hints import Hint
 
 REFUSED, CREDENTIALS = OutcomeKind.REFUSED, OutcomeKind.CREDENTIALS
 
@@ -20,6 +22,7 @@ class KnownError:
     summary: str
     advice: str
     retry_safe: bool = False
+    hint: Hint | None = None
 
 
 APP_CONTEXT_REQUIRED = KnownError(
@@ -27,7 +30,8 @@ APP_CONTEXT_REQUIRED = KnownError(
     "Bitrix24 refused the webhook: this method only accepts an application's OAuth token, "
     "never an inbound webhook (HTTP 403, 'Application context required').",
     "Switch the profile to OAuth (--auth oauth) and store the access token of the app that "
-    "registered the SMS provider: statusdesk-cli secret set PROFILE access-token",
+    "registered the SMS provider.",
+    hint=hints.store("access-token"),
 )
 
 NOT_AUTHOR = KnownError(
@@ -57,7 +61,8 @@ KNOWN_ERRORS: dict[str, KnownError] = {
     "NO_AUTH_FOUND": KnownError(
         CREDENTIALS,
         "Bitrix24 found no access token in the call (HTTP 401).",
-        "Store the app's access token: statusdesk-cli secret set PROFILE access-token",
+        "Store the app's access token.",
+        hint=hints.store("access-token"),
     ),
     "expired_token": KnownError(
         CREDENTIALS,
@@ -68,7 +73,8 @@ KNOWN_ERRORS: dict[str, KnownError] = {
     "invalid_token": KnownError(
         CREDENTIALS,
         "Bitrix24 does not know this access token (HTTP 401).",
-        "Store a current access token of the app: statusdesk-cli secret set PROFILE access-token",
+        "Store a current access token of the app.",
+        hint=hints.store("access-token"),
     ),
     "insufficient_scope": KnownError(
         CREDENTIALS,

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from core import safe_json
+from core import hints, safe_json
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.profiles import Profile
 from core.systems import superoffice_online as online
@@ -397,8 +397,8 @@ class SuperOffice:
         except soap.WrongPassword:
             raise RenewalFailed(
                 f"NetServer refused the sign-in: wrong username or password. Check the "
-                f"username {profile.option('username')!r} and the password "
-                f"(statusdesk-cli secret set {profile.name!r} password)."
+                f"username {profile.option('username')!r} and the stored password.",
+                hints.store("password"),
             ) from None
         except ValueError as exc:
             raise RenewalFailed(f"Signing in to NetServer failed: {str(exc).rstrip('.')}."

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core import xml
+from core import hints, xml
 from core.exchange import Outcome, OutcomeKind, ReceivedResponse
+from core.hints import Hint
 from core.systems.base import html_page_outcome, http_outcome
 
 if TYPE_CHECKING:  # lxml is imported by the functions that build XML (see core.xml)
@@ -267,8 +268,7 @@ def _kind_and_advice(text: str) -> tuple[OutcomeKind, str]:
         )
     if any(word in lowered for word in _CREDENTIAL_WORDS):
         return OutcomeKind.CREDENTIALS, (
-            "Store a fresh ticket (tickets live 6 hours) and check the application token: "
-            "statusdesk-cli secret set PROFILE ticket"
+            "Store a fresh ticket (tickets live 6 hours) and check the application token."
         )
     return OutcomeKind.REFUSED, "Check the plugin name and the external message id."
 
@@ -282,8 +282,13 @@ def _exception_outcome(exception: etree._Element) -> Outcome:
         f"SuperOffice refused the call: {text}",
         code=exception_type or "ExceptionInfo",
         advice=advice,
+        hint=_hint(kind),
         detail=_exception_detail(exception),
     )
+
+
+def _hint(kind: OutcomeKind) -> Hint | None:
+    return hints.store("ticket") if kind is OutcomeKind.CREDENTIALS else None
 
 
 def _fault_outcome(fault: etree._Element, status_code: int) -> Outcome:
@@ -307,6 +312,7 @@ def _fault_outcome(fault: etree._Element, status_code: int) -> Outcome:
         code=code or "Fault",
         advice=advice,
         detail=detail,
+        hint=_hint(kind),
     )
 
 
