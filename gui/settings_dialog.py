@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gui.question import ask
 from gui.settings import keep_days, set_keep_days
+from gui.widgets.question import ask
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
 SUGGESTED_DAYS = 365
 

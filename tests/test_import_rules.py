@@ -53,7 +53,7 @@ def test_only_the_app_and_the_main_window_import_the_main_window():
         str(path.relative_to(ROOT)) for path in (ROOT / "gui").rglob("*.py")
         if any(name.endswith("main_window") for name in _modules(path))
     )
-    allowed = {"gui/app.py", "gui/window/main_window.py", "gui/main_window.py"}
+    allowed = {"gui/app.py", "gui/window/main_window.py"}
     assert set(importers) <= allowed
 
 

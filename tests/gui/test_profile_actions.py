@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from gui.profiles_dialog import ProfilesDialog
-from gui.read_back import ReadBackDialog
+from gui.profiles.dialog import ProfilesDialog
+from gui.window.read_back import ReadBackDialog
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.drive import all_visible_text, back_to, choose, fill, press, send_and_wait
 

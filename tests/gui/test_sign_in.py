@@ -20,9 +20,9 @@ from core.desk import Desk
 from core.profiles import Profile
 from core.redaction import SECRET_FIELDS
 from core.secrets import SecretStore
-from gui.browser_sign_in_dialog import BrowserSignInDialog
-from gui.main_window import MainWindow
-from gui.profiles_dialog import ProfilesDialog
+from gui.profiles.dialog import ProfilesDialog
+from gui.sign_in.browser_dialog import BrowserSignInDialog
+from gui.window.main_window import MainWindow
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text, back_to, choose, fill, press, send_and_wait
 

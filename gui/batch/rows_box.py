@@ -1,6 +1,6 @@
 """Where a batch's rows come from and how they look: a file, pasted text, the table.
 
-Only widgets; gui.batch_window reads and checks the rows (through gui.batch_source).
+Only widgets; gui.batch.window reads and checks the rows (through gui.batch.source).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.batch_table import WIDTHS, BatchTable
+from gui.batch.table import WIDTHS, BatchTable
 
 
 def row_of(*items: QWidget | tuple[QWidget, int] | None) -> QHBoxLayout:

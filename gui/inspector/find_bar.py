@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
-from gui.highlighter import is_dark
+from gui.inspector.highlighter import is_dark
 
 if TYPE_CHECKING:  # the text classes are imported by the first search, not at start-up
     from PySide6.QtGui import QTextCursor

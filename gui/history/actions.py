@@ -1,6 +1,6 @@
 """What the window does with its history: search, open, export, prune, "send again".
 
-Every read and write of the history file is a job; the panel (gui.history_panel) only
+Every read and write of the history file is a job; the panel (gui.history.panel) only
 draws. "Send again" fills the status form and sends nothing: the person checks and sends.
 """
 
@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
-from gui.errors import explain
-from gui.exchange_view import view_of_exchange
-from gui.history_table import local_time
+from gui.history.table import local_time
+from gui.inspector.exchange_view import view_of_exchange
 from gui.jobs import Job
 from gui.settings import keep_days
+from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.history import HistoryEntry, HistoryFilter
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
 EVERY_ROW = 10_000_000  # an export writes every row the filter selects
 REFRESH_PAUSE_MS = 700  # while a batch runs, the list catches up at most this often

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from gui.errors import explain
 from gui.jobs import Job, Jobs
+from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.batch import BatchSummary, RowResult

@@ -2,7 +2,7 @@
 
 SuperOffice password and system-user profiles sign in with what the keyring holds (one
 job). Bitrix24 OAuth profiles sign in through the portal's approval page in a browser
-(gui.browser_sign_in_dialog). Either way the result is one masked Exchange (operation
+(gui.sign_in.browser_dialog). Either way the result is one masked Exchange (operation
 "sign-in") whose outcome says who signed in, or why not; it is kept in the history.
 """
 
@@ -16,9 +16,9 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
-from gui.errors import Explained, explain
-from gui.exchange_view import ExchangeView, view_of_exchange
+from gui.inspector.exchange_view import ExchangeView, view_of_exchange
 from gui.jobs import Job
+from gui.widgets.errors import Explained, explain
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -117,7 +117,7 @@ class SignInRunner(QObject):
             return
         kind = sign_in_kind(profile)
         if kind == BROWSER:
-            from gui.browser_sign_in_dialog import BrowserSignInDialog
+            from gui.sign_in.browser_dialog import BrowserSignInDialog
 
             self.dialog = BrowserSignInDialog(profile, self.desk, self.jobs, open_url,
                                               self.owner)

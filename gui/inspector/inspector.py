@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.exchange_view import ExchangeView
-from gui.find_bar import FindBar
+from gui.inspector.exchange_view import ExchangeView
+from gui.inspector.find_bar import FindBar
+from gui.inspector.message_pane import PRETTY, MessagePane
+from gui.inspector.outcome_banner import OutcomeBanner
 from gui.jobs import Jobs
-from gui.message_pane import PRETTY, MessagePane
-from gui.outcome_banner import OutcomeBanner
 from gui.settings import restore_bytes
 
 SIDE_BY_SIDE, TABBED = "side", "tabs"

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gui.errors import explain
-from gui.exchange_view import ExchangeView, view_of_exchange, view_of_preview
+from gui.inspector.exchange_view import ExchangeView, view_of_exchange, view_of_preview
 from gui.jobs import Job
+from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.exchange import Exchange, StatusUpdate
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from core.profiles import Profile
     from core.secrets import Secrets
     from core.transport import Connection
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
 CANCELLED_SUMMARY = "Cancelled: StatusDesk stopped waiting for the answer."
 CANCELLED_ADVICE = (

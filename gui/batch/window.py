@@ -3,7 +3,7 @@
 Steps: choose the profile; load a file or paste rows; every row is checked and shown
 (invalid ones marked, never sent); set the pace; Send (a production profile asks once,
 naming the tenant and the number of rows). The run goes on in a worker thread
-(gui.batch_runner) with live per-row outcomes, Pause/Continue and Cancel; every finished
+(gui.batch.runner) with live per-row outcomes, Pause/Continue and Cancel; every finished
 row is in the history at once. A file partly done before for this profile offers Resume.
 Reading, checking and exporting are jobs; the window never waits on the disk or network.
 """
@@ -24,20 +24,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gui.batch_pace import PaceBox
-from gui.batch_results import ask_results_path, export_results, summary_text
-from gui.batch_rows_box import BatchRowsBox, row_of
-from gui.batch_runner import BatchRunner
-from gui.batch_source import BatchSource
-from gui.batch_table import BatchTable
-from gui.errors import explain
-from gui.profile_picker import ProfilePicker
-from gui.question import ask
+from gui.batch.pace import PaceBox
+from gui.batch.results import ask_results_path, export_results, summary_text
+from gui.batch.rows_box import BatchRowsBox, row_of
+from gui.batch.runner import BatchRunner
+from gui.batch.source import BatchSource
+from gui.batch.table import BatchTable
+from gui.profiles.picker import ProfilePicker
+from gui.widgets.errors import explain
+from gui.widgets.question import ask
 
 if TYPE_CHECKING:
     from core.batch import BatchSummary, RowResult
     from core.profiles import Profile
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
 
 class BatchWindow(QDialog):

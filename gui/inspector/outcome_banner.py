@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.highlighter import is_dark
+from gui.inspector.highlighter import is_dark
 
 LEVEL_COLOURS = {
     "ok": "#1e9e50",

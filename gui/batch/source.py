@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from gui.errors import explain
 from gui.jobs import Job, Jobs
+from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.batch_file import BatchFile

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from gui.history_table import outcome_words
-from gui.profile_picker import dot_icon
+from gui.history.table import outcome_words
+from gui.profiles.picker import dot_icon
 
 if TYPE_CHECKING:
     from core.batch import RowResult

@@ -1,6 +1,6 @@
 """The history panel: the audit trail, filtered; a chosen row opens in the inspector.
 
-Only widgets: the search, export and "send again" work is done by gui.history_actions,
+Only widgets: the search, export and "send again" work is done by gui.history.actions,
 which this panel asks through signals. Filter by text (as you type), profile (also
 profiles since removed), outcome and a date range in local days.
 """
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.history_table import OUTCOME, HistoryTable, column_widths
+from gui.history.table import OUTCOME, HistoryTable, column_widths
 
 if TYPE_CHECKING:
     from datetime import date

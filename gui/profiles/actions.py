@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from gui.errors import Explained, explain
 from gui.jobs import Job
+from gui.widgets.errors import Explained, explain
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from core.history import HistoryEntry
     from core.profiles import Profile
-    from gui.exchange_view import ExchangeView
-    from gui.main_window import MainWindow
-    from gui.read_back import ReadBackDialog
-    from gui.sign_in import SignedIn, SignInRunner
+    from gui.inspector.exchange_view import ExchangeView
+    from gui.sign_in.runner import SignedIn, SignInRunner
+    from gui.window.main_window import MainWindow
+    from gui.window.read_back import ReadBackDialog
 
 CANCELLED = "Cancelled: StatusDesk stopped waiting for the answer."
 
@@ -41,7 +41,7 @@ class ProfileActions(QObject):
     @property
     def signer(self) -> SignInRunner:
         if self._signer is None:
-            from gui.sign_in import SignInRunner
+            from gui.sign_in.runner import SignInRunner
 
             self._signer = SignInRunner(self.window.desk, self.window.jobs, self.window)
             self._signer.signed_in.connect(self._signed_in)
@@ -52,8 +52,8 @@ class ProfileActions(QObject):
         """Offer only what the current profile can do."""
         kind, reads_back = "", False
         if profile is not None:
-            from gui.read_back import can_read_back
-            from gui.sign_in import sign_in_kind
+            from gui.sign_in.runner import sign_in_kind
+            from gui.window.read_back import can_read_back
 
             kind, reads_back = sign_in_kind(profile), can_read_back(profile)
         window = self.window
@@ -90,7 +90,7 @@ class ProfileActions(QObject):
     # -- sign in ------------------------------------------------------------------------
 
     def sign_in(self) -> None:
-        from gui.sign_in import WITH_KEYRING, sign_in_kind
+        from gui.sign_in.runner import WITH_KEYRING, sign_in_kind
 
         profile = self._current("sign in")
         if profile is None:
@@ -114,7 +114,7 @@ class ProfileActions(QObject):
     # -- read a status back ---------------------------------------------------------------
 
     def read_back(self) -> None:
-        from gui.read_back import ReadBackDialog, can_read_back
+        from gui.window.read_back import ReadBackDialog, can_read_back
 
         profile = self._current("read a status back")
         if profile is None:
@@ -129,7 +129,7 @@ class ProfileActions(QObject):
         dialog.open()
 
     def _read(self, profile: Profile, ids: list[int]) -> None:
-        from gui.send_flow import CANCELLED_SUMMARY
+        from gui.window.send_flow import CANCELLED_SUMMARY
 
         if self.window.jobs.is_running(self.read_job):
             self.window.jobs.cancel(self.read_job)
@@ -138,7 +138,7 @@ class ProfileActions(QObject):
         def work() -> tuple[ExchangeView, HistoryEntry | None]:
             from core.history import HistoryError
             from core.sending import read_delivery_status
-            from gui.exchange_view import view_of_exchange
+            from gui.inspector.exchange_view import view_of_exchange
 
             exchange = read_delivery_status(profile, desk.secrets, ids,
                                             desk.connections.get(profile))

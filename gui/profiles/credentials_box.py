@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.errors import explain
-from gui.key_file import KEY_FILES
-from gui.sign_in import BROWSER, sign_in_kind
+from gui.profiles.key_file import KEY_FILES
+from gui.sign_in.runner import BROWSER, sign_in_kind
+from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -236,7 +236,7 @@ class CredentialsBox(QGroupBox):
 
     def load_file(self, field: str, path: Path) -> None:
         """Read the file in a job and store its text; only the file's name is ever shown."""
-        from gui.key_file import KeyFileProblem, read_key_file
+        from gui.profiles.key_file import KeyFileProblem, read_key_file
 
         profile, secrets = self.profile, self.desk.secrets
         if profile is None or field not in self.rows:
@@ -325,7 +325,7 @@ class CredentialsBox(QGroupBox):
 
     def _keyring_failed(self, exc: BaseException) -> None:
         from core.systems.base import InvalidInput
-        from gui.key_file import KeyFileProblem
+        from gui.profiles.key_file import KeyFileProblem
 
         for row in self.rows.values():
             if row.state.text() in BUSY_STATES:

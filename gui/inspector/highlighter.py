@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextLayout
 
 if TYPE_CHECKING:
-    from gui.message_pane import MessageText
+    from gui.inspector.message_pane import MessageText
 
 _LIGHT = {
     "start": "#1f2328", "header": "#0b57d0", "tag": "#0b57d0", "attr": "#8e24aa",

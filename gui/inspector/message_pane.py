@@ -3,7 +3,7 @@
 Big messages go into their editor piece by piece, each piece one short step of the event
 loop, so the window keeps painting and reacting while a 10 MB answer comes in; the first
 screenful shows at once. An editor that is hidden (the other tab) takes its text when it
-is first shown. See gui.long_text for how the text is cut.
+is first shown. See gui.inspector.long_text for how the text is cut.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.exchange_view import PaneText, human_size
-from gui.highlighter import HttpHighlighter
-from gui.long_text import DisplayLines, head_lines, join_display_lines
+from gui.inspector.exchange_view import PaneText, human_size
+from gui.inspector.highlighter import HttpHighlighter
+from gui.inspector.long_text import DisplayLines, head_lines, join_display_lines
 
 RAW, PRETTY = 0, 1
 AT_ONCE = 200_000  # characters; a text up to this size goes in in one step

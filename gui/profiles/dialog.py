@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.call_result import CallResult
-from gui.credentials_box import CredentialsBox
-from gui.errors import explain
 from gui.jobs import Job
-from gui.profile_editor import ProfileEditor
-from gui.profile_picker import PRODUCTION_COLOUR, TEST_COLOUR, dot_icon
-from gui.sign_in import OpenUrl, SignInRunner, open_in_browser
+from gui.profiles.call_result import CallResult
+from gui.profiles.credentials_box import CredentialsBox
+from gui.profiles.editor import ProfileEditor
+from gui.profiles.picker import PRODUCTION_COLOUR, TEST_COLOUR, dot_icon
+from gui.sign_in.runner import OpenUrl, SignInRunner, open_in_browser
+from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.desk import Desk

@@ -3,7 +3,7 @@
 Layout: profile picker and form on the left, the traffic inspector on the right, the
 history across the bottom; busy indicator and Cancel in the status bar. Every blocking
 call runs as a job (gui.jobs); the window only draws what core returns. The send flow
-lives in gui.send_flow, the history's in gui.history_actions, batches in gui.batch_window.
+lives in gui.window.send_flow, the history's in gui.history.actions, batches in gui.batch.window.
 """
 
 from __future__ import annotations
@@ -28,24 +28,24 @@ from PySide6.QtWidgets import (
 
 from core.desk import Desk
 from core.profiles import Profile
-from gui.errors import explain
-from gui.exchange_view import ExchangeView, view_of_exchange
-from gui.history_actions import HistoryActions
-from gui.history_panel import HistoryPanel
-from gui.inspector import TrafficInspector
+from gui.history.actions import HistoryActions
+from gui.history.panel import HistoryPanel
+from gui.inspector.exchange_view import ExchangeView, view_of_exchange
+from gui.inspector.inspector import TrafficInspector
 from gui.jobs import Jobs
-from gui.menus import install_actions
-from gui.profile_actions import ProfileActions
-from gui.profile_picker import PRODUCTION_COLOUR, ProfilePicker
-from gui.send_flow import SendFlow
+from gui.profiles.actions import ProfileActions
+from gui.profiles.picker import PRODUCTION_COLOUR, ProfilePicker
 from gui.settings import restore_bytes, window_settings
-from gui.status_form import StatusForm
-from gui.welcome import WelcomePanel
+from gui.widgets.errors import explain
+from gui.window.menus import install_actions
+from gui.window.send_flow import SendFlow
+from gui.window.status_form import StatusForm
+from gui.window.welcome import WelcomePanel
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
-    from gui.sign_in import OpenUrl
+    from gui.sign_in.runner import OpenUrl
 
 WELCOME, FORM = 0, 1
 
@@ -58,8 +58,8 @@ def system_titles() -> dict[str, str]:
 
 
 def open_in_browser(url: str) -> bool:
-    """gui.sign_in.open_in_browser, imported when a sign-in first needs a browser."""
-    from gui.sign_in import open_in_browser as open_url
+    """gui.sign_in.runner.open_in_browser, imported when a sign-in first needs a browser."""
+    from gui.sign_in.runner import open_in_browser as open_url
 
     return open_url(url)
 
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self)
         self.sandbox = None  # sandbox.Sandbox once started from here
         self.system_titles: dict[str, str] = {}
-        self.batch_window = None  # gui.batch_window.BatchWindow once opened
+        self.batch_window = None  # gui.batch.window.BatchWindow once opened
         self.settings_dialog = None  # gui.settings_dialog.SettingsDialog while open
         self.remember_state = True  # False for --smoke: looking must write nothing
         self.open_url: OpenUrl = open_in_browser  # tests put a stand-in browser here
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_profile", name)
 
     def open_profiles(self, new: bool = False) -> None:
-        from gui.profiles_dialog import ProfilesDialog
+        from gui.profiles.dialog import ProfilesDialog
 
         current = self.picker.current_profile()
         dialog = ProfilesDialog(self.desk, self.jobs, self.system_titles or system_titles(),
@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
         self.exchange_shown.emit(view)
 
     def open_batch(self) -> None:
-        from gui.batch_window import BatchWindow
+        from gui.batch.window import BatchWindow
 
         if self.batch_window is None:
             self.batch_window = BatchWindow(self)
@@ -402,6 +402,6 @@ class MainWindow(QMainWindow):
 
     def ask(self, title: str, text: str, yes: str, on_yes) -> QMessageBox:
         """A window-modal question that does not block the event loop."""
-        from gui.question import ask
+        from gui.widgets.question import ask
 
         return ask(self, title, text, yes, on_yes)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontMetrics
 
-from gui.profile_picker import dot_icon
+from gui.profiles.picker import dot_icon
 
 if TYPE_CHECKING:
     from core.history import HistoryEntry

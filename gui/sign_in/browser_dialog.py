@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.jobs import Job
-from gui.sign_in import OpenUrl, SignedIn, explain_sign_in, finish
+from gui.sign_in.runner import OpenUrl, SignedIn, explain_sign_in, finish
 
 if TYPE_CHECKING:
     from core.browser_sign_in import BrowserSignIn
@@ -40,7 +40,7 @@ OK_COLOUR, ERROR_COLOUR = "#1e9e50", "#d93025"
 
 
 class BrowserSignInDialog(QDialog):
-    signed_in = Signal(object)  # a gui.sign_in.SignedIn, whether it worked or not
+    signed_in = Signal(object)  # a gui.sign_in.runner.SignedIn, whether it worked or not
 
     def __init__(self, profile: Profile, desk: Desk, jobs: Jobs, open_url: OpenUrl,
                  parent: QWidget | None = None) -> None:
