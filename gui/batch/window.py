@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
 from gui.batch.pace import PaceBox
@@ -36,19 +37,27 @@ from gui.widgets.question import ask
 
 if TYPE_CHECKING:
     from core.batch import BatchSummary, RowResult
+    from core.desk import Desk
     from core.profiles import Profile
-    from gui.window.main_window import MainWindow
+    from gui.jobs import Jobs
+    from gui.notices import Notices
 
 
 class BatchWindow(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.main = window
+    """``rows_recorded()``: finished rows were kept in the history (the list may catch up).
+    Lines for the main window's status bar go to ``notices``."""
+
+    rows_recorded = Signal()
+
+    def __init__(self, desk: Desk, jobs: Jobs, notices: Notices,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.jobs, self.notices = desk, jobs, notices
         self.setObjectName("batchWindow")
         self.setWindowTitle("Batch — StatusDesk")
         self.setModal(False)
         self.model = BatchTable(self)
-        self.source = BatchSource(window.desk, window.jobs, self)
+        self.source = BatchSource(desk, jobs, self)
         self.source.checked.connect(self._checked)
         self.source.earlier_changed.connect(self._earlier_changed)
         self.source.problem.connect(self._problem)
@@ -113,9 +122,11 @@ class BatchWindow(QDialog):
 
     # -- choosing the profile and the rows ------------------------------------------------
 
-    def open_for(self, profile: Profile | None) -> None:
+    def open_for(self, profiles: list[Profile], system_titles: dict[str, str],
+                 profile: Profile | None) -> None:
+        """Show the window, offering ``profiles`` (``profile`` chosen) unless a run goes on."""
         if not self.runner.running:
-            self.picker.set_profiles(self.main.picker.profiles(), self.main.system_titles,
+            self.picker.set_profiles(profiles, system_titles,
                                      profile.name if profile is not None else None)
         if self.isVisible():
             self.raise_()  # brought back from behind the main window
@@ -208,7 +219,7 @@ class BatchWindow(QDialog):
         from core.batch import BatchRun
 
         self.question = None
-        profile, batch, desk = self.profile(), self.source.batch, self.main.desk
+        profile, batch, desk = self.profile(), self.source.batch, self.desk
         if profile is None or batch is None or self.runner.running:
             return
         rate, burst = self.pace.values()
@@ -248,7 +259,7 @@ class BatchWindow(QDialog):
         self.progress.setValue(len(self.finished_rows))
         if last >= 0:
             self.table.scrollTo(self.model.index(last, 0))
-        self.main.history_actions.refresh_soon()
+        self.rows_recorded.emit()
 
     def _waiting(self, row: int, reason: str, seconds: float) -> None:
         self.notice.setText(f"Row {row}: {reason}, again in {seconds:.0f} s")
@@ -268,7 +279,7 @@ class BatchWindow(QDialog):
 
     def _after_run(self) -> None:
         self._set_running(False)
-        self.main.history_actions.refresh_soon()
+        self.rows_recorded.emit()
         profile = self.profile()
         if profile is not None:
             self.source.refresh_earlier(profile)  # offers Resume for the rows left
@@ -301,7 +312,7 @@ class BatchWindow(QDialog):
 
     def export_results(self, path: Path) -> None:
         if self.source.batch is not None:
-            export_results(self.main.jobs, self.source.batch, list(self.finished_rows), path,
+            export_results(self.jobs, self.source.batch, list(self.finished_rows), path,
                            self.notice.setText)
 
     # -- closing --------------------------------------------------------------------------
@@ -317,8 +328,8 @@ class BatchWindow(QDialog):
         """Closing while a run goes on only hides the window (QDialog's own close would
         reject, which here cancels the run)."""
         if self.runner.running:
-            self.main.statusBar().showMessage(
-                "The batch goes on in the background; Batch… (Ctrl+B) shows it.", 10000)
+            self.notices.say("The batch goes on in the background; Batch… (Ctrl+B) shows it.",
+                             10000)
             event.accept()
             return
         super().closeEvent(event)

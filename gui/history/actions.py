@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 
 from gui.history.table import local_time
 from gui.inspector.exchange_view import view_of_exchange
@@ -19,18 +19,36 @@ from gui.settings import keep_days
 from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
+    from core.desk import Desk
     from core.history import HistoryEntry, HistoryFilter
-    from gui.window.main_window import MainWindow
+    from gui.history.panel import HistoryPanel
+    from gui.jobs import Jobs
+    from gui.notices import Notices
+    from gui.profiles.picker import ProfilePicker
+    from gui.window.status_form import StatusForm
 
 EVERY_ROW = 10_000_000  # an export writes every row the filter selects
 REFRESH_PAUSE_MS = 700  # while a batch runs, the list catches up at most this often
 
 
 class HistoryActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.panel = window.history
+    """Lists, opens, exports and prunes the history the panel shows; fills the form again.
+
+    ``shown(ExchangeView)``: an opened row to draw. ``pruned(line)``: what a prune asked
+    for with ``prune`` did. Lines and messages go to ``notices``.
+    """
+
+    shown = Signal(object)
+    pruned = Signal(str)
+
+    def __init__(self, desk: Desk, jobs: Jobs, panel: HistoryPanel, picker: ProfilePicker,
+                 form: StatusForm, notices: Notices, settings: QSettings,
+                 parent: QObject | None = None) -> None:
+        """``picker`` and ``form``: where "send again" fills a row in; ``settings``: how
+        long the history is kept."""
+        super().__init__(parent)
+        self.desk, self.jobs, self.notices, self.settings = desk, jobs, notices, settings
+        self.panel, self.picker, self.form = panel, picker, form
         self.search_job: Job | None = None
         self.open_job: Job | None = None
         self._started = False
@@ -42,7 +60,7 @@ class HistoryActions(QObject):
         self.panel.export_wanted.connect(self.ask_export_path)
 
     def _say(self, text: str, ms: int = 8000) -> None:
-        self.window.statusBar().showMessage(text, ms)
+        self.notices.say(text, ms)
 
     # -- searching --------------------------------------------------------------------------
 
@@ -52,15 +70,15 @@ class HistoryActions(QObject):
             self.panel.search()  # profiles changed: "(removed)" marks may change
             return
         self._started = True
-        if not self.window.desk.has_history():
+        if not self.desk.has_history():
             # Nothing recorded yet: the empty list, without opening the history. Shown on
             # the next turn of the event loop, as a search's result would be.
-            known = {profile.name for profile in self.window.picker.profiles()}
+            known = {profile.name for profile in self.picker.profiles()}
             QTimer.singleShot(0, self.panel, lambda: self.panel.show_results([], known, []))
             return
-        days = keep_days(self.window.settings)
+        days = keep_days(self.settings)
         if days:
-            self.prune(days, lambda text: text and self._say(text), quiet_if_none=True)
+            self._prune(days, lambda text: text and self._say(text), quiet_if_none=True)
         else:
             self.panel.search()
 
@@ -71,9 +89,9 @@ class HistoryActions(QObject):
 
     def search(self, which: HistoryFilter) -> None:
         if self.search_job is not None:
-            self.window.jobs.cancel(self.search_job)
-        history = self.window.desk.history
-        known = {profile.name for profile in self.window.picker.profiles()}
+            self.jobs.cancel(self.search_job)
+        history = self.desk.history
+        known = {profile.name for profile in self.picker.profiles()}
 
         def work() -> tuple[list[str], list[HistoryEntry]]:
             return history.profiles(), history.search(which)
@@ -88,36 +106,35 @@ class HistoryActions(QObject):
             self.panel.count.setText("the history cannot be read")
             self._say(told.headline, 0)
 
-        self.search_job = self.window.jobs.start("Searching the history", work, found, failed,
-                                                 cancellable=False)
+        self.search_job = self.jobs.start("Searching the history", work, found, failed,
+                                          cancellable=False)
 
     # -- opening a row ----------------------------------------------------------------------
 
     def open_entry(self, entry_id: int) -> None:
         if self.open_job is not None:
-            self.window.jobs.cancel(self.open_job)
-        history, inspector = self.window.desk.history, self.window.inspector
+            self.jobs.cancel(self.open_job)
+        history, notices = self.desk.history, self.notices
 
         def failed(exc: BaseException) -> None:
             told = explain(exc, "Opening the history entry")
-            inspector.show_message(told.level, told.headline, told.advice)
+            notices.tell(told.level, told.headline, told.advice)
 
-        self.open_job = self.window.jobs.start(
+        self.open_job = self.jobs.start(
             "Opening history entry",
             lambda: view_of_exchange(history.exchange(entry_id), "History"),
-            self.window.show_exchange, failed, cancellable=False)
+            self.shown.emit, failed, cancellable=False)
 
     # -- send again -------------------------------------------------------------------------
 
     def send_again(self, entry: HistoryEntry) -> None:
         """Fill the form from a row; the person checks it and sends (nothing is sent here)."""
-        window = self.window
-        if entry.profile not in {p.name for p in window.picker.profiles()}:
+        if entry.profile not in {p.name for p in self.picker.profiles()}:
             self._say(f"Profile {entry.profile!r} no longer exists, so nothing was filled in. "
                       "Add it again (Profiles, Ctrl+,) to send to it.", 10000)
             return
-        window.picker.select(entry.profile)
-        form = window.form
+        self.picker.select(entry.profile)
+        form = self.form
         if form.profile is None or form.profile.name != entry.profile:
             return
         form.clear_invalid()
@@ -146,7 +163,7 @@ class HistoryActions(QObject):
         from PySide6.QtWidgets import QFileDialog
 
         suggested = str(Path.home() / "statusdesk-history.csv")
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export history as CSV", suggested,
+        path, _ = QFileDialog.getSaveFileName(self.panel, "Export history as CSV", suggested,
                                               "CSV files (*.csv)")
         if path:
             self.export(Path(path), which)
@@ -155,7 +172,7 @@ class HistoryActions(QObject):
         """Write every row ``which`` selects (not only those shown) as a CSV file."""
         from dataclasses import replace
 
-        history = self.window.desk.history
+        history = self.desk.history
         which = replace(which, limit=EVERY_ROW)
 
         def work() -> int:
@@ -168,16 +185,21 @@ class HistoryActions(QObject):
         def failed(exc: BaseException) -> None:
             self._say(f"Could not export the history: {explain(exc, 'Exporting').headline}", 0)
 
-        return self.window.jobs.start(
+        return self.jobs.start(
             "Exporting the history", work,
             lambda count: self._say(f"Saved {count:,} history rows to {path}.", 10000),
             failed, cancellable=False)
 
     # -- pruning ----------------------------------------------------------------------------
 
-    def prune(self, days: int, done: Callable[[str], None], quiet_if_none: bool = False) -> Job:
-        """Delete rows older than ``days`` (the only deletion there is); ``done`` gets a line."""
-        history = self.window.desk.history
+    def prune(self, days: int) -> Job:
+        """Delete rows older than ``days`` (the only deletion there is); ``pruned`` says how
+        it went."""
+        return self._prune(days, self.pruned.emit)
+
+    def _prune(self, days: int, done: Callable[[str], object], quiet_if_none: bool = False
+               ) -> Job:
+        history = self.desk.history
 
         def pruned(count: int) -> None:
             if count or not quiet_if_none:
@@ -191,5 +213,5 @@ class HistoryActions(QObject):
             done(f"The history was not pruned: {explain(exc, 'Pruning').headline}")
             self.panel.search()
 
-        return self.window.jobs.start("Pruning the history", lambda: history.prune(days),
-                                      pruned, failed, cancellable=False)
+        return self.jobs.start("Pruning the history", lambda: history.prune(days),
+                               pruned, failed, cancellable=False)

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+# What a controller is given to ask: ask(title, text, yes, on_yes) -> the open question.
+Ask = Callable[[str, str, str, Callable[[], object]], QMessageBox]
+
 
 def ask(parent: QWidget, title: str, text: str, yes: str, on_yes: Callable[[], object],
         name: str = "confirmation") -> QMessageBox:

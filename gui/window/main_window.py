@@ -2,13 +2,18 @@
 
 Layout: profile picker and form on the left, the traffic inspector on the right, the
 history across the bottom; busy indicator and Cancel in the status bar. Every blocking
-call runs as a job (gui.jobs); the window only draws what core returns. The send flow
-lives in gui.window.send_flow, the history's in gui.history.actions, batches in gui.batch.window.
+call runs as a job (gui.jobs); the window only draws what core returns.
+
+The controllers (the send flow, the profile and history actions, the batch window) are
+given what they use and report by signals; the window connects them, and its own widgets,
+in one place: ``_connect_signals``. What they tell the person goes through one
+``Notices`` object, drawn in the status bar and the inspector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import IntEnum
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -33,11 +38,12 @@ from gui.history.panel import HistoryPanel
 from gui.inspector.exchange_view import ExchangeView, view_of_exchange
 from gui.inspector.inspector import TrafficInspector
 from gui.jobs import Jobs
+from gui.notices import Message, Notices
 from gui.profiles.actions import ProfileActions
 from gui.profiles.picker import PRODUCTION_COLOUR, ProfilePicker
 from gui.settings import restore_bytes, window_settings
 from gui.widgets.errors import explain
-from gui.window.menus import install_actions
+from gui.window.menus import build_menus
 from gui.window.send_flow import SendFlow
 from gui.window.status_form import StatusForm
 from gui.window.welcome import WelcomePanel
@@ -45,9 +51,16 @@ from gui.window.welcome import WelcomePanel
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
+    from gui.batch.window import BatchWindow
+    from gui.settings_dialog import SettingsDialog
     from gui.sign_in.runner import OpenUrl
 
-WELCOME, FORM = 0, 1
+
+class Page(IntEnum):
+    """The pages left of the inspector: welcome (no profile yet) or the status form."""
+
+    WELCOME = 0
+    FORM = 1
 
 
 def system_titles() -> dict[str, str]:
@@ -73,18 +86,25 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.settings: QSettings = window_settings(desk.folder)
         self.jobs = Jobs(self)
+        self.notices = Notices(self)
         self.sandbox = None  # sandbox.Sandbox once started from here
         self.system_titles: dict[str, str] = {}
-        self.batch_window = None  # gui.batch.window.BatchWindow once opened
-        self.settings_dialog = None  # gui.settings_dialog.SettingsDialog while open
+        self.batch_window: BatchWindow | None = None  # once opened
+        self.settings_dialog: SettingsDialog | None = None  # while open
         self.remember_state = True  # False for --smoke: looking must write nothing
         self.open_url: OpenUrl = open_in_browser  # tests put a stand-in browser here
         self.setWindowTitle("StatusDesk")
         self._build()
-        self.flow = SendFlow(self)
-        self.profile_actions = ProfileActions(self)
-        self.history_actions = HistoryActions(self)
-        install_actions(self)
+        self.flow = SendFlow(self.desk, self.jobs, self.form, self.notices, self.ask,
+                             self._form_shown, self)
+        self.profile_actions = ProfileActions(
+            self.desk, self.jobs, self.notices, self.ask, self._chosen_profile,
+            self.picker.profiles, lambda url: self.open_url(url), self)
+        self.history_actions = HistoryActions(self.desk, self.jobs, self.history, self.picker,
+                                              self.form, self.notices, self.settings, self)
+        self.actions = build_menus(self, self.history.send_again_action,
+                                   self.history.export_action)
+        self._connect_signals()
         self._restore()
         # Loading starts after the first paint: the job thread's imports (lxml, httpx)
         # would otherwise compete with it. The timer covers a window that never paints.
@@ -117,14 +137,12 @@ class MainWindow(QMainWindow):
 
     def _build(self) -> None:
         self.picker = ProfilePicker()
-        self.picker.profile_chosen.connect(self._profile_chosen)
         picker_label = QLabel("&Profile")
         picker_label.setBuddy(self.picker)
         self.profiles_button = QToolButton()
         self.profiles_button.setText("Profiles…")
         self.profiles_button.setToolTip("Add, edit or remove profiles and their credentials "
                                          "(Ctrl+,)")
-        self.profiles_button.clicked.connect(self.open_profiles)
         self.sign_in_button = QToolButton()
         self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setText("Sign in")
@@ -140,7 +158,6 @@ class MainWindow(QMainWindow):
         self.summary.setObjectName("profileSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.linkActivated.connect(lambda _: self.start_demo())
 
         self.form = StatusForm()
         self.preview_button = QPushButton("Pre&view")
@@ -160,11 +177,9 @@ class MainWindow(QMainWindow):
         form_layout.addLayout(buttons)
         form_layout.addStretch(1)
         self.welcome = WelcomePanel()
-        self.welcome.start_demo.connect(self.start_demo)
-        self.welcome.add_profile.connect(lambda: self.open_profiles(new=True))
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.welcome)
-        self.pages.addWidget(form_page)
+        self.pages.insertWidget(Page.WELCOME, self.welcome)
+        self.pages.insertWidget(Page.FORM, form_page)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -174,7 +189,6 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.pages, 1)
 
         self.inspector = TrafficInspector(self.jobs)
-        self.inspector.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(left)
@@ -199,15 +213,77 @@ class MainWindow(QMainWindow):
         self.busy_label = QLabel("")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop waiting for this call (Esc)")
-        self.cancel_button.clicked.connect(self.cancel)
         self.sandbox_label = QLabel("")
         status = self.statusBar()
         for widget in (self.busy_label, self.busy_bar, self.cancel_button):
             status.addPermanentWidget(widget)
         status.addPermanentWidget(self.sandbox_label)
         self._show_busy("")
+
+    def _connect_signals(self) -> None:
+        """Every connection between the window's parts, in one place.
+
+        (The Settings and Batch windows are made when first opened; ``open_settings`` and
+        ``open_batch`` connect them.)
+        """
+        notices, flow, for_profile, history = (self.notices, self.flow, self.profile_actions,
+                                               self.history_actions)
+        notices.line.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        notices.message.connect(self._show_message)
         self.jobs.busy_changed.connect(self._show_busy)
-        self.jobs.failed_unhandled.connect(lambda text: self.statusBar().showMessage(text))
+        self.jobs.failed_unhandled.connect(lambda text: notices.say(text, 0))
+
+        self.picker.profile_chosen.connect(self._profile_chosen)
+        self.profiles_button.clicked.connect(self.open_profiles)
+        self.summary.linkActivated.connect(lambda _: self.start_demo())
+        self.welcome.start_demo.connect(self.start_demo)
+        self.welcome.add_profile.connect(lambda: self.open_profiles(new=True))
+        self.cancel_button.clicked.connect(self.cancel)
+        self.inspector.notice.connect(notices.say)
+
+        self.form.submitted.connect(flow.preview)
+        self.preview_button.clicked.connect(flow.preview)
+        self.send_button.clicked.connect(flow.send)
+        flow.shown.connect(self.show_exchange)
+        flow.recorded.connect(self.history.add_entry)
+        flow.sending.connect(lambda sending: self.send_button.setEnabled(not sending))
+
+        self.sign_in_button.clicked.connect(for_profile.sign_in)
+        self.inspector.use_new_address.connect(for_profile.offer_new_address)
+        for_profile.shown.connect(self.show_exchange)
+        for_profile.recorded.connect(self.history.add_entry)
+        for_profile.sign_in_offered.connect(self.actions.sign_in.setEnabled)
+        for_profile.sign_in_offered.connect(self.sign_in_button.setVisible)
+        for_profile.read_back_offered.connect(self.actions.read_back.setEnabled)
+        for_profile.address_changed.connect(lambda name: self.reload_profiles(select=name))
+
+        history.shown.connect(self.show_exchange)
+        history.pruned.connect(self._pruned)
+
+        inspector, a = self.inspector, self.actions
+        for act, slot in ((a.preview, flow.preview), (a.send, flow.send),
+                          (a.read_back, for_profile.read_back), (a.cancel, self.cancel),
+                          (a.batch, self.open_batch), (a.profiles, self.open_profiles),
+                          (a.choose_profile, self.focus_picker),
+                          (a.sign_in, for_profile.sign_in), (a.demo, self.start_demo),
+                          (a.find, inspector.find.activate),
+                          (a.tabs, inspector.layout_button.toggle),
+                          (a.save_har, inspector.ask_har_path),
+                          (a.copy_curl, inspector.copy_curl), (a.settings, self.open_settings),
+                          (a.quit, self.close), (a.filter_history, self.history.focus_filter)):
+            act.triggered.connect(slot)
+
+    def _show_message(self, message: Message) -> None:
+        self.inspector.show_message(message.level, message.headline, message.advice,
+                                    details=message.details, clear=message.clear,
+                                    empty_note=message.empty_note)
+
+    def _form_shown(self) -> bool:
+        return self.pages.currentIndex() == Page.FORM
+
+    def _chosen_profile(self) -> Profile | None:
+        """The profile in the picker, unless the welcome page shows (then there is none)."""
+        return self.picker.current_profile() if self._form_shown() else None
 
     def focus_picker(self) -> None:
         self.picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -291,7 +367,7 @@ class MainWindow(QMainWindow):
             self.picker.set_profiles(profiles, self.system_titles,
                                      select or (current.name if current else None))
             self.history_actions.start()
-            self.pages.setCurrentIndex(FORM if profiles else WELCOME)
+            self.pages.setCurrentIndex(Page.FORM if profiles else Page.WELCOME)
             if not profiles:
                 self.summary.setText("")
                 self.welcome.demo_button.setFocus()
@@ -299,9 +375,9 @@ class MainWindow(QMainWindow):
 
         def failed(exc: BaseException) -> None:
             told = explain(exc, "Loading the profiles")
-            self.pages.setCurrentIndex(WELCOME)
+            self.pages.setCurrentIndex(Page.WELCOME)
             self.welcome.set_note(told.headline)
-            self.inspector.show_message("error", told.headline, told.advice)
+            self.notices.tell("error", told.headline, told.advice)
 
         self.jobs.start("Loading profiles", load, loaded, failed, cancellable=False)
 
@@ -355,9 +431,8 @@ class MainWindow(QMainWindow):
         def started(setup: DemoSetup) -> None:
             self.sandbox = setup.sandbox
             self.sandbox_label.setText(f"Sandbox at {setup.address}")
-            self.statusBar().showMessage(
-                "Sandbox started; demo profiles created, credentials stored in the keyring.",
-                10000)
+            self.notices.say("Sandbox started; demo profiles created, credentials stored in the "
+                             "keyring.", 10000)
             self.profiles_loaded.connect(lambda: self._prefill(setup.message_ids),
                                          Qt.ConnectionType.SingleShotConnection)
             self.reload_profiles(select=chosen)
@@ -365,8 +440,7 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             told = explain(exc, "Starting the sandbox")
             self.welcome.set_note(f"{told.headline} {told.advice}")
-            self.inspector.show_message(told.level, told.headline, told.advice,
-                                        details=told.details)
+            self.notices.tell(told.level, told.headline, told.advice, details=told.details)
 
         self.welcome.set_note("Starting the sandbox…")
         self.jobs.start("Starting the sandbox", lambda: install_demo(desk, running),
@@ -389,16 +463,23 @@ class MainWindow(QMainWindow):
         from gui.batch.window import BatchWindow
 
         if self.batch_window is None:
-            self.batch_window = BatchWindow(self)
-        self.batch_window.open_for(self.picker.current_profile())
+            self.batch_window = BatchWindow(self.desk, self.jobs, self.notices, self)
+            self.batch_window.rows_recorded.connect(self.history_actions.refresh_soon)
+        self.batch_window.open_for(self.picker.profiles(), self.system_titles,
+                                   self.picker.current_profile())
 
     def open_settings(self) -> None:
         from gui.settings_dialog import SettingsDialog
 
         if self.settings_dialog is not None:
             self.settings_dialog.deleteLater()
-        self.settings_dialog = SettingsDialog(self)
+        self.settings_dialog = SettingsDialog(self.settings, self)
+        self.settings_dialog.prune_wanted.connect(self.history_actions.prune)
         self.settings_dialog.open()
+
+    def _pruned(self, text: str) -> None:
+        if self.settings_dialog is not None:
+            self.settings_dialog.show_pruned(text)
 
     def ask(self, title: str, text: str, yes: str, on_yes) -> QMessageBox:
         """A window-modal question that does not block the event loop."""

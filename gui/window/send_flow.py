@@ -10,7 +10,7 @@ that comes before anything was sent stops the send for good (the keyring read ch
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,12 +21,16 @@ from gui.jobs import Job
 from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
+    from core.desk import Desk
     from core.exchange import Exchange, StatusUpdate
     from core.history import HistoryEntry
     from core.profiles import Profile
     from core.secrets import Secrets
     from core.transport import Connection
-    from gui.window.main_window import MainWindow
+    from gui.jobs import Jobs
+    from gui.notices import Notices
+    from gui.widgets.question import Ask
+    from gui.window.status_form import StatusForm
 
 CANCELLED_SUMMARY = "Cancelled: StatusDesk stopped waiting for the answer."
 CANCELLED_ADVICE = (
@@ -60,44 +64,56 @@ class _GuardedSecrets:
 
 
 class SendFlow(QObject):
+    """Previews and sends what the form holds; says how it went by signals.
+
+    ``shown(ExchangeView)``: a preview or a send to draw. ``recorded(HistoryEntry)``: a
+    send kept in the history (a cancelled one too, once it ends). ``sending(bool)``: a
+    send is in flight (Send waits meanwhile). Lines and messages go to ``notices``.
+    """
+
+    shown = Signal(object)
+    recorded = Signal(object)
+    sending = Signal(bool)
     # A cancelled send's history row, recorded after the window stopped waiting: the
     # history list shows it all the same (emitted from the job's thread, so queued).
     recorded_after_cancel = Signal(object)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, desk: Desk, jobs: Jobs, form: StatusForm, notices: Notices, ask: Ask,
+                 has_profile: Callable[[], bool], parent: QObject | None = None) -> None:
+        """``has_profile``: whether a profile is chosen (False while the welcome page shows)."""
+        super().__init__(parent)
+        self.desk, self.jobs, self.form, self.notices = desk, jobs, form, notices
+        self.ask, self.has_profile = ask, has_profile
         self.recorded_after_cancel.connect(self._list_cancelled)
         self.send_job: Job | None = None
         self.preview_job: Job | None = None
         self.confirmation = None  # the open production question, if any
-        window.jobs.busy_changed.connect(self._busy_changed)
+        jobs.busy_changed.connect(self._busy_changed)
 
     @Slot(object)
     def _list_cancelled(self, entry: HistoryEntry) -> None:
-        self.window.history.add_entry(entry)
+        self.recorded.emit(entry)
 
     # -- inputs ---------------------------------------------------------------------
 
     def _inputs(self) -> tuple[Profile, StatusUpdate] | None:
-        form = self.window.form
+        form = self.form
         profile = form.effective_profile()
-        if profile is None or self.window.pages.currentIndex() != 1:
-            self.window.statusBar().showMessage("Choose or create a profile first.", 6000)
+        if profile is None or not self.has_profile():
+            self.notices.say("Choose or create a profile first.", 6000)
             return None
         form.clear_invalid()
         missing = form.first_missing()
         if missing is not None:
             form.show_invalid(*missing)
-            self.window.inspector.show_message("warning", f"Not sent: {missing[1]}",
-                                               clear=True)
+            self.notices.tell("warning", f"Not sent: {missing[1]}", clear=True)
             return None
         return profile, form.status_update()
 
     def _refuse(self, exc: BaseException, doing: str) -> None:
         told = explain(exc, doing)
-        marked = bool(told.field) and self.window.form.show_invalid(told.field, told.headline)
-        self.window.inspector.show_message(
+        marked = bool(told.field) and self.form.show_invalid(told.field, told.headline)
+        self.notices.tell(
             told.level, told.headline,
             told.advice if marked or not told.field else
             f"{told.advice} (It is a setting of the profile: open Profiles, Ctrl+,.)",
@@ -110,9 +126,9 @@ class SendFlow(QObject):
         if inputs is None:
             return
         profile, update = inputs
-        if self.window.jobs.is_running(self.preview_job):
-            self.window.jobs.cancel(self.preview_job)
-        desk = self.window.desk
+        if self.jobs.is_running(self.preview_job):
+            self.jobs.cancel(self.preview_job)
+        desk = self.desk
 
         def work() -> ExchangeView:
             from core.secrets import SecretStoreError
@@ -132,16 +148,15 @@ class SendFlow(QObject):
                 request = preview(profile, update, secrets, connection)
             return view_of_preview(request, tuple(notes))
 
-        self.preview_job = self.window.jobs.start(
-            "Preparing the preview", work, self.window.show_exchange,
+        self.preview_job = self.jobs.start(
+            "Preparing the preview", work, self.shown.emit,
             lambda exc: self._refuse(exc, "The preview"))
 
     # -- send -------------------------------------------------------------------------
 
     def send(self) -> None:
-        if self.window.jobs.is_running(self.send_job):
-            self.window.statusBar().showMessage(
-                "A send is still in flight: wait for it or cancel it (Esc).", 6000)
+        if self.jobs.is_running(self.send_job):
+            self.notices.say("A send is still in flight: wait for it or cancel it (Esc).", 6000)
             return
         inputs = self._inputs()
         if inputs is None:
@@ -158,7 +173,7 @@ class SendFlow(QObject):
         if not profile.production:
             self._start_send(profile, update)
             return
-        form = self.window.form
+        form = self.form
         lines = [
             "This profile is marked PRODUCTION: the new status goes to a customer's "
             "live system.",
@@ -169,7 +184,7 @@ class SendFlow(QObject):
         ]
         if update.description:
             lines.append(f"Description:  {update.description}")
-        self.confirmation = self.window.ask(
+        self.confirmation = self.ask(
             "Send to production?", "\n".join(lines), "Send to production",
             lambda: self._start_send(profile, update))
 
@@ -177,7 +192,7 @@ class SendFlow(QObject):
         from core.systems import get_system
 
         self.confirmation = None
-        desk = self.window.desk
+        desk = self.desk
         tenant = get_system(profile.system).tenant(profile)
         cancelled = threading.Event()
         used: list[Connection] = []  # the one this send uses, for Cancel to cut
@@ -204,33 +219,32 @@ class SendFlow(QObject):
 
         def done(result: tuple[ExchangeView, HistoryEntry | None, str]) -> None:
             view, entry, problem = result
-            self.window.show_exchange(view)
+            self.shown.emit(view)
             if entry is not None:
-                self.window.history.add_entry(entry)
+                self.recorded.emit(entry)
             if problem:
-                self.window.statusBar().showMessage(f"Not kept in the history: {problem}")
+                self.notices.say(f"Not kept in the history: {problem}", 0)
 
         def on_cancel() -> None:
             cancelled.set()
             desk.connections.discard(profile.name)
             for connection in used:  # the same one, unless the profile changed meanwhile
                 connection.close()
-            self.window.inspector.show_message(
+            self.notices.tell(
                 "warning", CANCELLED_SUMMARY, CANCELLED_ADVICE.format(tenant=tenant),
                 clear=True, empty_note="Cancelled: the answer, if any, was not waited for.")
 
-        self.window.inspector.show_message(
+        self.notices.tell(
             "busy", f"Sending to {tenant}…",
             "The window stays usable; Esc or Cancel stops waiting.", clear=True,
             empty_note="Waiting for the answer…")
-        self.send_job = self.window.jobs.start(
+        self.send_job = self.jobs.start(
             f"Sending to {tenant}", work, done, lambda exc: self._refuse(exc, "Sending"),
             on_cancel=on_cancel)
         self._busy_changed("")
 
     def _busy_changed(self, _label: str) -> None:
-        sending = self.window.jobs.is_running(self.send_job)
-        self.window.send_button.setEnabled(not sending)
+        self.sending.emit(self.jobs.is_running(self.send_job))
 
 
 def _as_cancelled(exchange: Exchange, tenant: str) -> Exchange:
