@@ -1,16 +1,16 @@
 """Every row of a batch file as a table model: what it says, whether it may be sent, and
-what became of it. A model, so a file of thousands of rows costs no widget per row.
+what became of it (gui.widgets.table_model: a file of thousands of rows costs no widget
+per row).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor
 
-from gui.history.table import outcome_words
-from gui.profiles.picker import dot_icon
+from gui.widgets.table_model import RowsModel, outcome_words
 
 if TYPE_CHECKING:
     from core.batch import RowResult
@@ -20,7 +20,6 @@ COLUMNS = ("Row", "Message id", "Status", "Description", "Check", "Outcome")
 ROW, MESSAGE, STATUS, DESCRIPTION, CHECK, OUTCOME = range(len(COLUMNS))
 WIDTHS = (50, 260, 100, 160, 200, 320)
 INVALID_COLOUR = QColor("#d93025")
-Index = QModelIndex | QPersistentModelIndex
 
 
 def result_text(result: RowResult) -> str:
@@ -34,15 +33,16 @@ def result_text(result: RowResult) -> str:
     return f"{text}{tries}"
 
 
-class BatchTable(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
+class BatchTable(RowsModel):
+    columns = COLUMNS
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.rows: tuple[BatchRow, ...] = ()
         self.results: dict[int, RowResult] = {}  # spreadsheet row number -> what became of it
         self.earlier: set[int] = set()  # rows a previous run finished (history says so)
         self.waiting: tuple[int, str] = (0, "")  # a row waiting to be tried again, and why
         self._index: dict[int, int] = {}  # row number -> table row
-        self._ok, self._failed = dot_icon("#1e9e50"), dot_icon("#d93025")
 
     def set_batch(self, batch: BatchFile | None, earlier: set[int] | None = None) -> None:
         self.beginResetModel()
@@ -83,24 +83,13 @@ class BatchTable(QAbstractTableModel):
         if last >= first >= 0:
             self.dataChanged.emit(self.index(first, CHECK), self.index(last, OUTCOME))
 
-    # -- Qt's model interface ---------------------------------------------------------------
+    # -- the cells -------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's)
-        return 0 if parent.isValid() else len(self.rows)
+    def row_total(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's)
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt's)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not 0 <= index.row() < len(self.rows):
-            return None
-        row, column = self.rows[index.row()], index.column()
+    def cell(self, place: int, column: int, role: int) -> object:
+        row = self.rows[place]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             text = self.text(row, column)
             if role == Qt.ItemDataRole.ToolTipRole and column == OUTCOME:
@@ -111,11 +100,11 @@ class BatchTable(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and row.problem and column == CHECK:
             return INVALID_COLOUR
         if role == Qt.ItemDataRole.DecorationRole and column == CHECK:
-            return self._failed if row.problem else self._ok
+            return self.dot(not row.problem)
         if role == Qt.ItemDataRole.DecorationRole and column == OUTCOME:
             result = self.results.get(row.row)
             if result is not None:
-                return self._ok if result.ok else self._failed
+                return self.dot(result.ok)
         return None
 
     def text(self, row: BatchRow, column: int) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QFontMetrics
 
-from gui.profiles.picker import dot_icon
+from gui.widgets.table_model import RowsModel, outcome_words
 
 if TYPE_CHECKING:
     from core.history import HistoryEntry
@@ -24,10 +24,7 @@ _SAMPLES = ("2026-12-31 23:59:59", "support.user", "Sandbox SuperOffice",
             "online.superoffice.com/Cust12345",
             "65575980fa531ac284c2ee68f81ebebd", "undelivered", "Refused: QUERY_LIMIT_EXCEEDED",
             "HTTP", "99.9 s")
-OUTCOME_WORDS = {"done": "Done", "refused": "Refused", "transport": "Network",
-                 "credentials": "Credentials", "bad_input": "Not sent"}
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-Index = QModelIndex | QPersistentModelIndex
 
 
 def local_time(iso: str) -> str:
@@ -45,14 +42,6 @@ def elapsed_text(ms: int | None) -> str:
     return f"{ms} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
 
 
-def outcome_words(kind: str, code: str) -> str:
-    """An outcome in a table cell: "Refused: E_CODE", "Network: ReadTimeout", "Cancelled"."""
-    if code.startswith("cancelled"):  # the person stopped it: not the network
-        return "Cancelled" + code.removeprefix("cancelled")
-    words = OUTCOME_WORDS.get(kind, kind)
-    return f"{words}: {code}" if code else words
-
-
 def outcome_text(entry: HistoryEntry) -> str:
     return outcome_words(entry.outcome_kind, entry.outcome_code)
 
@@ -61,11 +50,12 @@ def column_widths(metrics: QFontMetrics) -> list[int]:
     return [metrics.horizontalAdvance(sample) + 24 for sample in _SAMPLES]
 
 
-class HistoryTable(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
+class HistoryTable(RowsModel):
+    columns = COLUMNS
+
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.entries: list[HistoryEntry] = []
-        self._ok, self._failed = dot_icon("#1e9e50"), dot_icon("#d93025")
 
     # -- contents -------------------------------------------------------------------------
 
@@ -89,31 +79,19 @@ class HistoryTable(QAbstractTableModel):
     def row_of(self, entry_id: int) -> int:
         return next((i for i, e in enumerate(self.entries) if e.id == entry_id), -1)
 
-    # -- Qt's model interface ---------------------------------------------------------------
+    # -- the cells -------------------------------------------------------------------------
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's)
-        return 0 if parent.isValid() else len(self.entries)
+    def row_total(self) -> int:
+        return len(self.entries)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's)
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt's)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        entry = self.entry(index.row())
-        if entry is None:
-            return None
-        column = index.column()
+    def cell(self, row: int, column: int, role: int) -> object:
+        entry = self.entries[row]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(entry, column)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tip(entry)
         if role == Qt.ItemDataRole.DecorationRole and column == OUTCOME:
-            return self._ok if entry.ok else self._failed
+            return self.dot(entry.ok)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (HTTP, ELAPSED):
             return _RIGHT
         return None

@@ -28,8 +28,9 @@ from gui.jobs import Job
 from gui.profiles.call_result import CallResult
 from gui.profiles.credentials_box import CredentialsBox
 from gui.profiles.editor import ProfileEditor
-from gui.profiles.picker import PRODUCTION_COLOUR, TEST_COLOUR, dot_icon
+from gui.profiles.picker import PRODUCTION_COLOUR, TEST_COLOUR
 from gui.sign_in.runner import OpenUrl, SignInRunner, open_in_browser
+from gui.widgets.dot import dot_icon
 from gui.widgets.errors import explain
 
 if TYPE_CHECKING:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QWidget
+
+from gui.widgets.dot import dot_icon
 
 if TYPE_CHECKING:
     from core.profiles import Profile
@@ -14,19 +16,6 @@ if TYPE_CHECKING:
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 PRODUCTION_COLOUR = "#d93025"
 TEST_COLOUR = "#1e9e50"
-
-
-def dot_icon(colour: str, size: int = 12) -> QIcon:
-    pixmap = QPixmap(size * 2, size * 2)  # drawn at 2x: sharp on high-DPI screens
-    pixmap.setDevicePixelRatio(2.0)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(colour))
-    painter.drawEllipse(2, 2, size - 4, size - 4)
-    painter.end()
-    return QIcon(pixmap)
 
 
 class ProfilePicker(QComboBox):
