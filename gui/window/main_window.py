@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
             self.picker.profiles, lambda url: self.open_url(url), self)
         self.history_actions = HistoryActions(self.desk, self.jobs, self.history, self.picker,
                                               self.form, self.notices, self.settings, self)
-        self.actions = build_menus(self, self.history.send_again_action,
+        self.window_actions = build_menus(self, self.history.send_again_action,
                                    self.history.export_action)
         self._connect_signals()
         self._restore()
@@ -252,15 +252,15 @@ class MainWindow(QMainWindow):
         self.inspector.use_new_address.connect(for_profile.offer_new_address)
         for_profile.shown.connect(self.show_exchange)
         for_profile.recorded.connect(self.history.add_entry)
-        for_profile.sign_in_offered.connect(self.actions.sign_in.setEnabled)
+        for_profile.sign_in_offered.connect(self.window_actions.sign_in.setEnabled)
         for_profile.sign_in_offered.connect(self.sign_in_button.setVisible)
-        for_profile.read_back_offered.connect(self.actions.read_back.setEnabled)
+        for_profile.read_back_offered.connect(self.window_actions.read_back.setEnabled)
         for_profile.address_changed.connect(lambda name: self.reload_profiles(select=name))
 
         history.shown.connect(self.show_exchange)
         history.pruned.connect(self._pruned)
 
-        inspector, a = self.inspector, self.actions
+        inspector, a = self.inspector, self.window_actions
         for act, slot in ((a.preview, flow.preview), (a.send, flow.send),
                           (a.read_back, for_profile.read_back), (a.cancel, self.cancel),
                           (a.batch, self.open_batch), (a.profiles, self.open_profiles),

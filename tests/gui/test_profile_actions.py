@@ -66,9 +66,9 @@ def test_read_back_shows_what_superoffice_holds(qtbot, demo_window, sandbox):
     window, creds = demo_window, sandbox.credentials
     external = sandbox.superoffice_messages[2]
     choose(qtbot, window, DEMO_SUPEROFFICE)
-    assert window.actions.read_back.isEnabled()
+    assert window.window_actions.read_back.isEnabled()
     assert not window.sign_in_button.isVisible()  # a pasted ticket: nothing to sign in with
-    assert not window.actions.sign_in.isEnabled()
+    assert not window.window_actions.sign_in.isEnabled()
     fill(window, external, "Delivered (demo plugin) (2)", "by hand")
     assert send_and_wait(qtbot, window).outcome.ok
     messaging_id = sandbox.superoffice.messaging_id(creds.so_plugin, external)
@@ -98,7 +98,7 @@ def test_read_back_shows_what_superoffice_holds(qtbot, demo_window, sandbox):
     assert len(window.history.entry_ids()) == 2
 
     choose(qtbot, window, DEMO_BITRIX24)
-    assert not window.actions.read_back.isEnabled()
+    assert not window.window_actions.read_back.isEnabled()
     assert window.sign_in_button.isVisible()  # OAuth: signs in through the browser
 
 
