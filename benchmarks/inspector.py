@@ -138,7 +138,7 @@ def measure(kinds: list[str], size: int) -> dict[str, dict[str, float]]:
     """Per body kind: idle floor, open stall, switch+scroll stall, time to fully loaded."""
     from core.desk import Desk, MemorySecrets
     from gui.app import make_app
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     app = make_app()
     results: dict[str, dict[str, float]] = {}

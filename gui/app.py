@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot is not None:
         return screenshot(app, args.screenshot)
 
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     window = MainWindow(Desk())
     apply_style(app)
@@ -189,7 +189,7 @@ def screenshot(app: QApplication, path: Path) -> int:
     from PySide6.QtCore import Qt, QTimer
 
     from core.desk import Desk, MemorySecrets
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
     from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE, install_demo, start_sandbox
 
     home = Path(tempfile.mkdtemp(prefix="statusdesk-screenshot-"))

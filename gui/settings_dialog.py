@@ -7,8 +7,7 @@ Pruning is the only way anything in the history is ever deleted.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -20,25 +19,28 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
-from gui.question import ask
 from gui.settings import keep_days, set_keep_days
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from gui.widgets.question import ask
 
 SUGGESTED_DAYS = 365
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    """``prune_wanted(days)``: the person said yes to pruning; ``show_pruned`` gets the line
+    saying how it went."""
+
+    prune_wanted = Signal(int)
+
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
         self.question: QMessageBox | None = None
         self.setWindowTitle("Settings")
         self.setObjectName("settingsDialog")
-        days = keep_days(window.settings)
+        days = keep_days(settings)
         self.keep_box = QCheckBox("&Keep history for")
         self.keep_box.setChecked(days > 0)
         self.days = QSpinBox()
@@ -87,7 +89,7 @@ class SettingsDialog(QDialog):
         self.prune_button.setEnabled(on)
 
     def accept(self) -> None:
-        set_keep_days(self.window_.settings, self.chosen_days())
+        set_keep_days(self.settings, self.chosen_days())
         super().accept()
 
     def ask_prune(self) -> None:
@@ -104,9 +106,8 @@ class SettingsDialog(QDialog):
         self.question = None
         self.prune_button.setEnabled(False)
         self.result_label.setText("Pruning…")
+        self.prune_wanted.emit(days)
 
-        def done(text: str) -> None:
-            self.result_label.setText(text)
-            self.prune_button.setEnabled(self.keep_box.isChecked())
-
-        self.window_.history_actions.prune(days, done)
+    def show_pruned(self, text: str) -> None:
+        self.result_label.setText(text)
+        self.prune_button.setEnabled(self.keep_box.isChecked())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from core.desk import Desk, MemorySecrets
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 from sandbox import Sandbox
 
 OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"

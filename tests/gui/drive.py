@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gui.exchange_view import ExchangeView
-from gui.main_window import MainWindow
+from gui.inspector.exchange_view import ExchangeView
+from gui.window.main_window import MainWindow
 
 
 def choose(qtbot, window: MainWindow, profile: str) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.history import HistoryFilter
 from core.profiles import Profile
-from gui.batch_table import CHECK, OUTCOME
+from gui.batch.table import CHECK, OUTCOME
 from sandbox.demo import DEMO_BITRIX24
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import choose, press

@@ -20,9 +20,9 @@ from core.exchange import (
     ReceivedResponse,
     Timings,
 )
-from gui.exchange_view import view_of_exchange
-from gui.long_text import LONG_LINE, DisplayLines, head_lines, join_display_lines
-from gui.message_pane import PRETTY, RAW
+from gui.inspector.exchange_view import view_of_exchange
+from gui.inspector.long_text import LONG_LINE, DisplayLines, head_lines, join_display_lines
+from gui.inspector.message_pane import PRETTY, RAW
 from tests.gui.conftest import close_window, open_window
 
 LOOSE_STALL_MS = 500

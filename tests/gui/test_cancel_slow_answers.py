@@ -14,9 +14,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 
 from core.desk import Desk
 from core.profiles import Profile
-from gui.history_table import OUTCOME
-from gui.main_window import MainWindow
-from gui.send_flow import CANCELLED_SUMMARY
+from gui.history.table import OUTCOME
+from gui.window.main_window import MainWindow
+from gui.window.send_flow import CANCELLED_SUMMARY
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import choose, fill, press
 from tests.helpers_servers import LoopbackServer, TricklingServer, never_answering

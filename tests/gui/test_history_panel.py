@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QMessageBox
 
-from gui.history_table import OUTCOME, WHEN
+from gui.history.table import OUTCOME, WHEN
 from gui.settings import set_keep_days
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window

@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from gui.highlighter import is_dark
-from gui.history_table import MESSAGE
-from gui.inspector import SIDE_BY_SIDE, TABBED
+from gui.history.table import MESSAGE
+from gui.inspector.highlighter import is_dark
+from gui.inspector.inspector import SIDE_BY_SIDE, TABBED
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import choose, fill, press, send_and_wait

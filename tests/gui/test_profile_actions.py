@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from gui.profiles_dialog import ProfilesDialog
-from gui.read_back import ReadBackDialog
+from gui.profiles.dialog import ProfilesDialog
+from gui.window.read_back import ReadBackDialog
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.drive import all_visible_text, back_to, choose, fill, press, send_and_wait
 
@@ -66,9 +66,9 @@ def test_read_back_shows_what_superoffice_holds(qtbot, demo_window, sandbox):
     window, creds = demo_window, sandbox.credentials
     external = sandbox.superoffice_messages[2]
     choose(qtbot, window, DEMO_SUPEROFFICE)
-    assert window.read_back_action.isEnabled()
+    assert window.window_actions.read_back.isEnabled()
     assert not window.sign_in_button.isVisible()  # a pasted ticket: nothing to sign in with
-    assert not window.sign_in_action.isEnabled()
+    assert not window.window_actions.sign_in.isEnabled()
     fill(window, external, "Delivered (demo plugin) (2)", "by hand")
     assert send_and_wait(qtbot, window).outcome.ok
     messaging_id = sandbox.superoffice.messaging_id(creds.so_plugin, external)
@@ -98,7 +98,7 @@ def test_read_back_shows_what_superoffice_holds(qtbot, demo_window, sandbox):
     assert len(window.history.entry_ids()) == 2
 
     choose(qtbot, window, DEMO_BITRIX24)
-    assert not window.read_back_action.isEnabled()
+    assert not window.window_actions.read_back.isEnabled()
     assert window.sign_in_button.isVisible()  # OAuth: signs in through the browser
 
 

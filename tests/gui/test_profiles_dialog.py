@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from core.desk import Desk
 from core.profiles import Profile
 from core.secrets import SecretStore
-from gui.profiles_dialog import ProfilesDialog
+from gui.profiles.dialog import ProfilesDialog
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text
 

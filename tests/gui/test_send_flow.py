@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from core.profiles import Profile
-from gui.send_flow import CANCELLED_SUMMARY
+from gui.window.send_flow import CANCELLED_SUMMARY
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import (

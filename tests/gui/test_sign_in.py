@@ -20,9 +20,9 @@ from core.desk import Desk
 from core.profiles import Profile
 from core.redaction import SECRET_FIELDS
 from core.secrets import SecretStore
-from gui.browser_sign_in_dialog import BrowserSignInDialog
-from gui.main_window import MainWindow
-from gui.profiles_dialog import ProfilesDialog
+from gui.profiles.dialog import ProfilesDialog
+from gui.sign_in.browser_dialog import BrowserSignInDialog
+from gui.window.main_window import MainWindow
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text, back_to, choose, fill, press, send_and_wait
 
@@ -244,7 +244,7 @@ def test_system_user_sign_in_with_the_key_from_a_file(qtbot, keyring_desk, sandb
 
         # Sign in from the main window (Ctrl+I); the exchange shows in the inspector.
         choose(qtbot, window, name)
-        assert window.sign_in_button.isVisible() and window.sign_in_action.isEnabled()
+        assert window.sign_in_button.isVisible() and window.window_actions.sign_in.isEnabled()
         back_to(qtbot, window)
         with qtbot.waitSignal(window.exchange_shown, timeout=10000) as signed:
             press(qtbot, window, "Ctrl+I")
@@ -291,7 +291,7 @@ def test_bitrix24_browser_sign_in_from_the_main_window(qtbot, keyring_desk, sand
     try:
         choose(qtbot, window, name)
         assert window.sign_in_button.isVisible()
-        assert not window.read_back_action.isEnabled()  # SuperOffice only
+        assert not window.window_actions.read_back.isEnabled()  # SuperOffice only
         with qtbot.waitSignal(window.exchange_shown, timeout=15000) as signed:
             press(qtbot, window, "Ctrl+I")
             dialog = wait_for_dialog(qtbot, window)

@@ -24,7 +24,7 @@ KEYRING = ("keyring", "secretstorage", "jeepney", "cryptography")
 HEAVY = ("lxml", "httpx", *KEYRING, "sqlite3")
 # Nor these, before the first paint (core.systems and core.history import the above).
 NOT_BEFORE_FIRST_PAINT = (*HEAVY, "core.systems", "core.history", "core.transport",
-                          "core.secrets", "json", "datetime", "gui.sign_in", "sandbox.demo")
+                          "core.secrets", "json", "datetime", "gui.sign_in.runner", "sandbox.demo")
 # With no profile and no history, not even once loading is over.
 NOT_WHEN_IDLE = (*HEAVY, "core.systems", "core.history", "core.transport", "core.secrets")
 
@@ -52,7 +52,7 @@ def test_the_first_paint_needs_no_heavy_module(statusdesk_home):
                "--smoke", "--settle", "0.5", env=env)
     assert done.returncode == 0, done.stderr
     at_paint = modules_line(done.stdout, "modules at first paint:")
-    assert "gui.main_window" in at_paint  # the list is the real one
+    assert "gui.window.main_window" in at_paint  # the list is the real one
     assert loaded(at_paint, NOT_BEFORE_FIRST_PAINT) == []
     # Then, as in every start, the keyring is checked (and may be loaded); nothing else.
     left = modules_line(done.stdout, "modules when leaving:")
@@ -65,7 +65,7 @@ import sys
 from PySide6.QtCore import QTimer
 from gui.app import apply_style, make_app
 from core.desk import Desk
-from gui.main_window import MainWindow
+from gui.window.main_window import MainWindow
 
 app = make_app(style=False)
 window = MainWindow(Desk())
@@ -128,7 +128,7 @@ def test_a_history_recorded_before_the_window_opened_is_listed(qtbot, memory_des
 def test_profiles_opened_before_any_profile_exists_know_the_systems(qtbot, memory_desk):
     """With no profile, loading skips core.systems; the Profiles dialog still titles them."""
     from core.systems import SYSTEMS
-    from gui.profiles_dialog import ProfilesDialog
+    from gui.profiles.dialog import ProfilesDialog
 
     window = open_window(qtbot, memory_desk)
     try:
@@ -144,7 +144,7 @@ def test_profiles_opened_before_any_profile_exists_know_the_systems(qtbot, memor
 
 def test_work_queued_for_after_the_first_paint_runs_once(qtbot, memory_desk):
     """How a real start checks the keyring: after the first paint, with the loading."""
-    from gui.main_window import MainWindow
+    from gui.window.main_window import MainWindow
 
     window = MainWindow(memory_desk)
     qtbot.addWidget(window)

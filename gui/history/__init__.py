@@ -1,0 +1,1 @@
+"""The history of every call: the list, its filter, and what can be done with a row."""

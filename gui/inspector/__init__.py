@@ -1,0 +1,1 @@
+"""The traffic inspector: the request and response as they went over the wire."""

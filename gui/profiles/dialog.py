@@ -1,0 +1,386 @@
+"""Profiles: add, edit, remove; credentials to the keyring; a harmless test call.
+
+The list is on the left, the chosen profile on the right. Writing the profiles file, the
+keyring and the test call all run as jobs; the dialog stays responsive and the test can
+be cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.jobs import Job
+from gui.profiles.call_result import CallResult
+from gui.profiles.credentials_box import CredentialsBox
+from gui.profiles.editor import ProfileEditor
+from gui.profiles.picker import PRODUCTION_COLOUR, TEST_COLOUR
+from gui.sign_in.runner import OpenUrl, SignInRunner, open_in_browser
+from gui.widgets.dot import dot_icon
+from gui.widgets.errors import explain
+
+if TYPE_CHECKING:
+    from core.desk import Desk
+    from core.exchange import Exchange
+    from core.profiles import Profile
+    from gui.jobs import Jobs
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ProfilesDialog(QDialog):
+    exchange_ready = Signal(object)  # the masked Exchange of a connection test
+    profiles_changed = Signal()
+
+    def __init__(self, desk: Desk, jobs: Jobs, titles: dict[str, str],
+                 parent: QWidget | None = None, open_url: OpenUrl = open_in_browser) -> None:
+        super().__init__(parent)
+        from core.systems import SYSTEMS
+
+        self.setWindowTitle("Profiles")
+        self.setObjectName("profilesDialog")
+        self.desk, self.jobs, self.titles = desk, jobs, titles
+        self.profiles: dict[str, Profile] = {}
+        self.chosen: str | None = None
+        self._pending_select: str | None = None
+        self._test_job: Job | None = None
+        self._test_exchange: Exchange | None = None
+        self.dirty = False
+
+        self.list = QListWidget()
+        self.list.setObjectName("profileList")
+        self.list.currentItemChanged.connect(self._item_changed)
+        new_button = QPushButton("&New")
+        new_button.clicked.connect(self.new_profile)
+        self.remove_button = QPushButton("Re&move…")
+        self.remove_button.clicked.connect(self.remove)
+        list_buttons = QHBoxLayout()
+        list_buttons.addWidget(new_button)
+        list_buttons.addWidget(self.remove_button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.list, 1)
+        left_layout.addLayout(list_buttons)
+
+        self.editor = ProfileEditor(SYSTEMS)
+        self.editor.edited.connect(self._edited)
+        self.editor.system_changed.connect(lambda _: self._rebuild_credentials(False))
+        self.editor.choice_changed.connect(
+            lambda: self._rebuild_credentials(self.editor.existing))
+        self.credentials = CredentialsBox(desk, jobs)
+        self.credentials.sign_in_requested.connect(self.sign_in)
+        self.open_url = open_url
+        self.signer = SignInRunner(desk, jobs, self)
+        self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
+        self.signer.refused.connect(lambda told: self.result.show_problem(told.headline,
+                                                                          told.advice))
+        self.save_button = QPushButton("Sa&ve profile")
+        self.save_button.setObjectName("saveProfile")
+        self.save_button.clicked.connect(self.save)
+        self.test_button = QPushButton("&Test connection")
+        self.test_button.setObjectName("testConnection")
+        self.test_button.setToolTip("A harmless call that proves address and credentials "
+                                    "work (SuperOffice GetPlugins, Bitrix24 sender.list)")
+        self.test_button.clicked.connect(self.test_connection)
+        self.traffic_button = QPushButton("Show &traffic")
+        self.traffic_button.setEnabled(False)
+        self.traffic_button.clicked.connect(
+            lambda: self._test_exchange and self.exchange_ready.emit(self._test_exchange))
+        self.result = CallResult()
+        self.result.new_address.connect(self._use_new_address)
+        actions = QHBoxLayout()
+        actions.addWidget(self.save_button)
+        actions.addStretch(1)
+        actions.addWidget(self.test_button)
+        actions.addWidget(self.traffic_button)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(self.editor)
+        right_layout.addWidget(self.credentials)
+        right_layout.addWidget(self.editor.advanced)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.result)
+        right_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(right)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 560])
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(close)
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)  # Enter in a field must not press some button
+        self.resize(880, 760)
+        self.new_profile()
+        self.reload()
+
+    # -- list -----------------------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        if select:
+            self._pending_select = select
+        self.jobs.start("Loading profiles", self.desk.profiles.load, self._fill,
+                        self._failed, cancellable=False)
+
+    def _fill(self, profiles: list[Profile]) -> None:
+        self.profiles = {p.name: p for p in profiles}
+        self.list.blockSignals(True)
+        self.list.clear()
+        for profile in sorted(profiles, key=lambda p: (p.system, p.name.lower())):
+            title = self.titles.get(profile.system, profile.system)
+            item = QListWidgetItem(dot_icon(PRODUCTION_COLOUR if profile.production
+                                            else TEST_COLOUR),
+                                   profile.name)
+            item.setData(NAME_ROLE, profile.name)
+            item.setToolTip(f"{title}: {profile.base_url}"
+                            + ("\nProduction: sending asks first" if profile.production else ""))
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if self._pending_select:
+            self.select(self._pending_select)
+
+    def select(self, name: str) -> None:
+        self._pending_select = name
+        for row in range(self.list.count()):
+            if self.list.item(row).data(NAME_ROLE) == name:
+                self._pending_select = None
+                self.list.setCurrentRow(row)
+                return
+
+    def _item_changed(self, item: QListWidgetItem | None, _old: object = None) -> None:
+        profile = self.profiles.get(item.data(NAME_ROLE)) if item is not None else None
+        if profile is None:
+            return
+        self.chosen = profile.name
+        self.editor.load(profile)
+        self._rebuild_credentials(True)
+        self.remove_button.setEnabled(True)
+        self._set_dirty(False)
+
+    def new_profile(self) -> None:
+        self.list.blockSignals(True)
+        self.list.clearSelection()
+        self.list.setCurrentRow(-1)
+        self.list.blockSignals(False)
+        self.editor.load(None)
+        self._rebuild_credentials(False)
+        self.remove_button.setEnabled(False)
+        self._set_dirty(False)
+        self.editor.name.setFocus()
+
+    def _rebuild_credentials(self, saved: bool) -> None:
+        self.result.say("")
+        self._test_exchange = None
+        self.traffic_button.setEnabled(False)
+        try:
+            draft = self._draft()
+        except Exception:  # noqa: BLE001 - a half-typed profile has no credentials yet
+            draft = None
+        self.credentials.set_profile(draft, saved and self.editor.existing)
+
+    def _draft(self) -> Profile:
+        """The profile as typed, without validation (for the credential rows)."""
+        from core.profiles import Profile
+
+        return Profile(self.editor.name.text().strip() or "new", self.editor.system_key(),
+                       self.editor.base_url.text().strip(),
+                       options=self.editor.applicable_options())
+
+    def _edited(self) -> None:
+        self._set_dirty(True)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self.dirty = dirty
+        self.save_button.setText("Sa&ve profile" + (" *" if dirty else ""))
+
+    # -- save and remove ----------------------------------------------------------------
+
+    def save(self) -> None:
+        try:
+            profile = self.editor.profile()
+        except Exception as exc:  # noqa: BLE001 - InvalidInput/ProfileError: shown at the field
+            told = explain(exc, "Saving the profile")
+            self.editor.show_problem(told.field or "name", told.headline.removeprefix(
+                "Not sent: "))
+            return
+        self.editor.clear_problem()
+        existing = self.editor.existing
+        store = self.desk.profiles
+
+        def saved(_: object) -> None:
+            self.chosen = profile.name
+            self._set_dirty(False)
+            self.profiles_changed.emit()
+            self.result.say(f"Saved {profile.name!r}.")
+            self.reload(select=profile.name)
+
+        secrets = self.desk.secrets
+
+        def work() -> None:
+            from core.sending import stale_sign_in
+
+            before = store.get(profile.name) if existing else None
+            store.add(profile, replace_existing=existing)
+            for field in stale_sign_in(before, profile):  # a kept ticket never moves along
+                secrets.delete(profile.name, field)
+
+        self.jobs.start("Saving the profile", work, saved, self._failed, cancellable=False)
+
+    def remove(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        name = item.data(NAME_ROLE)
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove profile",
+                          f"Remove the profile {name!r} and forget its stored credentials?\n"
+                          "Its history stays.", parent=self)
+        box.setObjectName("removeConfirmation")
+        go = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda _: box.clickedButton() is go and self._remove(name))
+        box.open()
+
+    def _remove(self, name: str) -> None:
+        from core.redaction import SECRET_FIELDS
+
+        desk = self.desk
+
+        def work() -> None:
+            desk.profiles.remove(name)
+            for field in SECRET_FIELDS:
+                desk.secrets.delete(name, field)
+
+        def removed(_: object) -> None:
+            self.chosen = None
+            self.profiles_changed.emit()
+            self.result.say(f"Removed {name!r} and its credentials.")
+            self.new_profile()
+            self.reload()
+
+        self.jobs.start("Removing the profile", work, removed, self._failed,
+                        cancellable=False)
+
+    # -- connection test ----------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        if self.jobs.is_running(self._test_job):
+            self.jobs.cancel(self._test_job)
+            return
+        try:
+            profile = self.editor.profile()
+        except Exception as exc:  # noqa: BLE001 - shown at the field
+            told = explain(exc, "Testing")
+            self.editor.show_problem(told.field or "name", told.headline)
+            return
+        desk, opened = self.desk, []
+
+        def work() -> tuple[Exchange, tuple[str, ...]]:
+            from core.sending import check_connection
+            from core.transport import Connection
+
+            with Connection(profile) as connection:
+                opened.append(connection)
+                exchange, listed = check_connection(profile, desk.secrets, connection)
+            try:
+                desk.history.record(exchange)
+            except Exception:  # noqa: BLE001 - the test result matters more than its record
+                pass
+            return exchange, listed
+
+        def done(result: tuple[Exchange, tuple[str, ...]]) -> None:
+            exchange, listed = result
+            self._show_exchange(exchange)
+            for key in self.editor.option_widgets:
+                self.editor.offer(key, listed)
+            self._test_finished()
+
+        def failed(exc: BaseException) -> None:
+            told = explain(exc, "The connection test")
+            self.result.show_problem(told.headline, told.advice)
+            self._test_finished()
+
+        def cancelled() -> None:
+            for connection in opened:
+                connection.close()
+            self.result.say("Test cancelled.")
+            self._test_finished()
+
+        self.result.say("Testing…")
+        self.test_button.setText("Cancel &test")
+        self._test_job = self.jobs.start(f"Testing {profile.name}", work, done, failed,
+                                         on_cancel=cancelled)
+
+    def _test_finished(self) -> None:
+        self.test_button.setText("&Test connection")
+
+    def _show_exchange(self, exchange: Exchange) -> None:
+        """The outcome of a test or sign-in, with its traffic one click away."""
+        self._test_exchange = exchange
+        self.traffic_button.setEnabled(True)
+        self.result.show_exchange(exchange)
+
+    def _use_new_address(self, address: str) -> None:
+        """The address the server moved to goes into the form; saving stays the user's."""
+        self.editor.base_url.setText(address)
+        self.editor.base_url.setFocus()
+
+    # -- sign-in --------------------------------------------------------------------------
+
+    def sign_in(self) -> None:
+        """Sign in with the profile as edited (saved or not), like the connection test."""
+        try:
+            profile = self.editor.profile()
+        except Exception as exc:  # noqa: BLE001 - shown at the field
+            told = explain(exc, "Signing in")
+            self.editor.show_problem(told.field or "name", told.headline.removeprefix(
+                "Not sent: "))
+            return
+        self.result.say("Signing in…")
+        self.signer.start(profile, self.open_url)
+
+    def _signed_in(self, exchange: Exchange) -> None:
+        self._show_exchange(exchange)
+        self.credentials.refresh()
+
+    # -- closing --------------------------------------------------------------------------
+
+    def _failed(self, exc: BaseException) -> None:
+        told = explain(exc, "Saving")
+        self.result.show_problem(told.headline, told.advice)
+
+    def reject(self) -> None:
+        if self.jobs.is_running(self._test_job):
+            self.jobs.cancel(self._test_job)
+        if self.jobs.is_running(self.signer.job):
+            self.jobs.cancel(self.signer.job)
+        if self.dirty:
+            answer = QMessageBox.question(
+                self, "Unsaved changes", "The profile has unsaved changes. Close anyway?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()

@@ -1,0 +1,1 @@
+"""Signing in: with the stored credentials, or through the portal's page in a browser."""
