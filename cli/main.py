@@ -21,6 +21,7 @@ from cli.history import show_history
 from cli.login import login_from_terminal
 from core import rendering
 from core.batch_file import BatchFileError
+from core.confirmation import Confirmation, production_batch, production_send
 from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
@@ -390,9 +391,9 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         return 0
     for warning in system.warnings(profile):
         print(f"Warning: {warning}", file=sys.stderr)
-    if profile.production and not args.yes:
-        _confirm(f"Production: set message {update.message_id!r} to status {update.status!r} "
-                 f"on {system.title} {system.tenant(profile)} (profile {profile.name!r})?")
+    question = production_send(profile, update)
+    if question is not None and not args.yes:
+        _confirm(question)
     return _report(desk.send(profile, update), args.json)
 
 
@@ -401,10 +402,9 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         raise CliError("--rate must be more than 0 and --burst at least 1.")
     try:
         batch = load_batch(args.file, profile, sys.stdin)
-        if profile.production and not args.yes and batch.valid:
-            system = get_system(profile.system)
-            _confirm(f"Production: send {len(batch.valid)} status updates from {batch.name} to "
-                     f"{system.title} {system.tenant(profile)} (profile {profile.name!r})?")
+        question = production_batch(profile, batch)
+        if question is not None and not args.yes and batch.valid:
+            _confirm(question)
         return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
                          as_json=args.json, results=args.results)
     except (BatchFileError, BatchStopped) as exc:
@@ -413,11 +413,11 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         raise CliError(f"The batch stopped: {exc}", code=3) from None
 
 
-def _confirm(question: str) -> None:
+def _confirm(question: Confirmation) -> None:
     if not sys.stdin.isatty():
-        raise CliError(f"{question}\nThis is a production profile: add --yes to send "
-                       "without a terminal to confirm on.")
-    answer = input(f"{question} [y/N] ").strip().lower()
+        raise CliError(f"{question.as_prompt()}\nThis is a production profile: add --yes to "
+                       "send without a terminal to confirm on.")
+    answer = input(f"{question.as_prompt()} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise CliError("Not sent.")
 

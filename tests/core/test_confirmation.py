@@ -1,0 +1,30 @@
+"""The production question: one wording, what the person confirms is what goes out."""
+
+from __future__ import annotations
+
+from core.batch_file import check_rows, read_batch
+from core.confirmation import production_batch, production_send
+from core.exchange import StatusUpdate
+from core.profiles import Profile
+
+PORTAL = Profile("Acme live", "bitrix24", "https://acme.bitrix24.com", {"code": "sms"},
+                 production=True)
+
+
+def test_a_production_send_names_the_customer_the_message_and_the_status() -> None:
+    asked = production_send(PORTAL, StatusUpdate(" m-1 ", "delivered", "by hand"), "Delivered")
+    assert asked is not None and asked.go == "Send to production"
+    assert "Bitrix24 acme.bitrix24.com" in asked.text and "(profile Acme live)" in asked.text
+    assert "Message id:  m-1\n" in asked.text and "New status:  Delivered" in asked.text
+    assert asked.text.endswith("Description:  by hand")
+    assert asked.as_prompt().endswith("Send to production?")
+    assert production_send(PORTAL.with_changes(production=False),
+                           StatusUpdate("m-1", "delivered")) is None
+
+
+def test_a_production_batch_counts_the_rows_it_sends() -> None:
+    rows = "message_id,status\n" + "".join(f"m-{n},delivered\n" for n in range(1200))
+    batch = check_rows(read_batch(rows.encode(), "big.csv"), PORTAL)
+    asked = production_batch(PORTAL, batch)
+    assert asked is not None and asked.go == "Send 1,200 rows to production"
+    assert "Rows to send:  1,200 (of big.csv)" in asked.text
