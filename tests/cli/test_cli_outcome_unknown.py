@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.conftest import CLI
-from tests.helpers_servers import LoopbackServer, never_answering
+from tests.helpers.servers import LoopbackServer, never_answering
 
 pytestmark = pytest.mark.keyring
 

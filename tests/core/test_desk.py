@@ -20,7 +20,7 @@ from core.exchange import OutcomeKind, StatusUpdate
 from core.history import OUTCOME_UNKNOWN, Attempt, BatchMark, HistoryError
 from core.profiles import Profile
 from core.systems.base import InvalidInput
-from tests.helpers_servers import LoopbackServer, never_answering
+from tests.helpers.servers import LoopbackServer, never_answering
 
 PROMPTLY = 5.0
 

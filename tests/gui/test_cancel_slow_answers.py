@@ -19,7 +19,7 @@ from gui.window.main_window import MainWindow
 from gui.window.send_flow import CANCELLED_SUMMARY
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import choose, fill, press
-from tests.helpers_servers import LoopbackServer, TricklingServer, never_answering
+from tests.helpers.servers import LoopbackServer, TricklingServer, never_answering
 
 PROMPTLY = 2.0  # seconds for the job thread to end after Cancel; the timeout is 30 s
 

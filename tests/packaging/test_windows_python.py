@@ -19,18 +19,18 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "packaging"))
 import wine  # noqa: E402
 
-TEST_FILES = [
-    "tests/test_files_on_windows.py", "tests/test_profiles.py", "tests/test_history.py",
-    "tests/test_batch_file.py", "tests/test_export.py", "tests/test_validation.py",
-    "tests/test_xml_pretty.py", "tests/test_redaction.py", "tests/test_batch.py",
-    "tests/test_pacing.py", "tests/test_superoffice_http.py", "tests/test_bitrix24_http.py",
-]
+TEST_FILES = [f"tests/core/test_{name}.py" for name in (
+    "files_on_windows", "profiles", "history", "batch_file", "export", "validation",
+    "xml_pretty", "redaction", "batch", "pacing", "superoffice_http", "bitrix24_http", "desk",
+)]
 DESELECTED = [
     # Wine's shutdown() does not wake a recv() blocked in another thread, which is how a
     # call in flight is cut; whether Windows does is for the native Windows run to show.
-    "tests/test_batch.py::test_stop_now_cuts_the_call_in_flight_and_resume_sends_that_row",
+    "tests/core/test_batch.py::test_stop_now_cuts_the_call_in_flight_and_resume_sends_that_row",
     # Under Wine one of two writers' rows were missing once in two runs; not understood.
-    "tests/test_files_on_windows.py::test_two_desks_write_one_history",
+    "tests/core/test_files_on_windows.py::test_two_desks_write_one_history",
+    # The same cut, by Cancel.
+    "tests/core/test_desk.py::test_the_row_says_outcome_unknown_while_the_call_is_out_then_its_outcome",
 ]
 
 pytestmark = [

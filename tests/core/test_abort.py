@@ -18,7 +18,8 @@ from core.cancelling import CANCELLED_BEFORE_SENDING
 from core.exchange import OutcomeKind, OutgoingRequest
 from core.profiles import Profile
 from core.transport import Connection, Delivery
-from tests.helpers_servers import (
+from tests.core.test_network_failures import _full_backlog_drops_syns
+from tests.helpers.servers import (
     LoopbackServer,
     Request,
     TricklingServer,
@@ -27,7 +28,6 @@ from tests.helpers_servers import (
     never_answering,
     read_request,
 )
-from tests.test_network_failures import _full_backlog_drops_syns
 
 TIMEOUT = 30.0
 PROMPTLY = 2.0  # seconds: generous for an abort, far below the time-outs

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 class DictSecrets:
     """Secrets held in memory, for protocol tests whose subject is not the keyring.
 
-    The keyring itself is tested for real (tests/test_secrets.py, tests/test_cli.py).
+    The keyring itself is tested for real (tests/core/test_secrets.py, tests/cli/test_cli.py).
     """
 
     def __init__(self, values: dict[str, str]) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli.test_cli import _add_superoffice
 from tests.conftest import CLI
-from tests.test_cli import _add_superoffice
 
 pytestmark = pytest.mark.keyring
 

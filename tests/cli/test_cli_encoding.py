@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
+from tests.cli.test_cli import _add_bitrix24, _add_superoffice
 from tests.conftest import CLI
-from tests.test_cli import _add_bitrix24, _add_superoffice
 
 pytestmark = pytest.mark.keyring
 

@@ -73,7 +73,7 @@ def test_pasted_service_urls_are_trimmed_to_the_base() -> None:
 )
 def test_nothing_reaches_the_server_when_input_is_bad(sandbox, system, update, field) -> None:
     from core.sending import send_status
-    from tests.helpers import DictSecrets
+    from tests.helpers.secrets import DictSecrets
 
     creds = sandbox.credentials
     if system == "superoffice":

@@ -17,7 +17,7 @@ from core.exchange import OutcomeKind
 from core.history import History, HistoryFilter
 from core.pacing import Backoff
 from core.profiles import Profile
-from tests.helpers import DictSecrets
+from tests.helpers.secrets import DictSecrets
 
 QUICK = Backoff(first=0.05, longest=0.5, attempts=5)
 
@@ -150,7 +150,7 @@ def test_superoffice_batch_with_a_fault_schedule(sandbox, history) -> None:
 def test_stop_now_cuts_the_call_in_flight_and_resume_sends_that_row(tmp_path, history):
     """Quitting during a batch: the row waiting on a silent server is cut at once (its
     timeout is 30 s), recorded as not finished, and a resumed run sends it again."""
-    from tests.helpers_servers import LoopbackServer, never_answering
+    from tests.helpers.servers import LoopbackServer, never_answering
 
     with LoopbackServer(never_answering) as silent:
         profile = Profile("slow", "bitrix24", silent.url, timeout=30.0,
@@ -178,8 +178,8 @@ def test_stop_now_cuts_the_call_in_flight_and_resume_sends_that_row(tmp_path, hi
 def test_a_busy_page_instead_of_soap_is_tried_again(history):
     """SuperOffice's 503 "busy" comes back as an HTML page from its front end: the batch
     asks the system, which says try again, rather than calling the page final."""
-    from tests.helpers_servers import LoopbackServer, http_answer
-    from tests.test_network_failures import SOAP_DONE
+    from tests.core.test_network_failures import SOAP_DONE
+    from tests.helpers.servers import LoopbackServer, http_answer
 
     answers = [http_answer("503 Service Unavailable", b"<html><title>Busy</title></html>",
                            "text/html"), http_answer("200 OK", SOAP_DONE, "text/xml")]

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from keyring.backends import SecretService, chainer, fail, null
 
 from core.secrets import SERVICE, KeyringUnavailable, SecretStore, SecretStoreError, entry_name
-
-from .conftest import ISOLATED
+from tests.conftest import ISOLATED
 
 UNICODE_VALUES = [
     "pässwörd-ß",

@@ -13,9 +13,9 @@ from core.profiles import Profile
 from core.sending import check_connection, preview, send_status
 from core.transport import Connection
 from sandbox.wsdl_schema import load_schema, validate_element
-from tests.helpers import DictSecrets
+from tests.helpers.secrets import DictSecrets
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SPEC_WSDL = REPO.parent / "shared" / "spec" / "Services86-Messaging.wsdl"
 BUNDLED_WSDL = REPO / "sandbox" / "Services86-Messaging.wsdl"
 

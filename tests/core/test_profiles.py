@@ -54,7 +54,7 @@ def test_a_history_left_beside_the_profiles_moves_to_the_data_folder(tmp_path, m
     the data folder is another one. The file moves once and its rows stay readable."""
     from core import profiles
     from core.history import History
-    from tests.test_history import make
+    from tests.core.test_history import make
 
     old, new = tmp_path / "config", tmp_path / "data"
     monkeypatch.setattr(profiles, "config_dir", lambda: old)

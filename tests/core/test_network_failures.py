@@ -24,8 +24,8 @@ from core.hints import RAISE_SIZE_LIMIT
 from core.profiles import BYTES_PER_MB, Profile
 from core.sending import send_status
 from core.transport import Connection
-from tests.helpers import DictSecrets
-from tests.helpers_servers import (
+from tests.helpers.secrets import DictSecrets
+from tests.helpers.servers import (
     LoopbackServer,
     Request,
     TricklingServer,

@@ -10,7 +10,7 @@ import time
 from core.csv_out import history_csv
 from core.history import History
 from core.profiles import Profile, ProfileStore
-from tests.test_history import make
+from tests.core.test_history import make
 
 
 def test_profiles_are_saved_while_another_program_reads_the_file(tmp_path) -> None:

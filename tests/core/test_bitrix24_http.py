@@ -12,7 +12,7 @@ from core.sending import check_connection, send_status
 from core.systems import get_system
 from core.systems.bitrix24_errors import KNOWN_ERRORS
 from core.transport import Connection
-from tests.helpers import DictSecrets
+from tests.helpers.secrets import DictSecrets
 
 B24 = get_system("bitrix24")
 

@@ -7,7 +7,7 @@ import time
 from core.exchange import OutcomeKind, OutgoingRequest
 from core.profiles import Profile
 from core.transport import Connection
-from tests.helpers_servers import TricklingServer
+from tests.helpers.servers import TricklingServer
 
 
 def test_a_trickling_answer_times_out_in_all_not_per_byte() -> None:
