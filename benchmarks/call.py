@@ -1,12 +1,13 @@
 """One status update through core against raw httpx posting the same bytes, in one run.
 
 The sandbox portal runs in another process (so it does not share our interpreter). Both
-ways reuse one HTTP connection, as the window does (core.desk.Connections):
+ways reuse one HTTP connection, as the window does (core.connections.Connections):
 
 - baseline: raw httpx posting the exact bytes StatusDesk sends (same URL, headers, body);
-- StatusDesk: core.sending.send_status (validate, build, send, parse, mask) plus the
-  history write (core.history, SQLite WAL, synchronous=FULL), as one send in the window;
-  and send_status alone, which shows how much of the difference is the history write.
+- StatusDesk: core.desk.Desk.send, what the window and the CLI run: validate, the history
+  row written before the request leaves, build, send, parse, mask, the row completed
+  (core.history, SQLite WAL, synchronous=FULL: two commits per call); and
+  core.sending.send_status alone, which shows how much of the difference is the history.
 
 Rounds alternate between the two; each round sends ``--calls`` updates. Printed: the
 median time per call and the ratio. Nothing is asserted.
@@ -31,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from core.desk import Desk, MemorySecrets  # noqa: E402
 from core.exchange import OutgoingRequest, StatusUpdate  # noqa: E402
-from core.history import History  # noqa: E402
 from core.profiles import Profile  # noqa: E402
 from core.sending import send_status  # noqa: E402
 from core.transport import Connection  # noqa: E402
@@ -47,7 +48,8 @@ from sandbox.credentials import (  # noqa: E402
 SERVER = ("import sys; from sandbox import Sandbox; s = Sandbox(0); s.start(); "
           "print(s.origin, flush=True); sys.stdin.read()")
 BASELINE, SEND_ONLY, STATUSDESK = ("raw httpx, same bytes", "send_status, no history",
-                                   "send_status + history")
+                                   "desk.send (+ history row)")
+KEY_NAMES = ("ticket", "app-token", "access-token")
 
 
 class Keys:
@@ -115,7 +117,6 @@ def measure(system: str = "superoffice", calls: int = 200,
         ids = sandbox.seed(system, calls)
         profile, keys = setup(sandbox.origin, system)
         updates = [StatusUpdate(i, status_for(system)) for i in ids]
-        history = History(Path(folder) / "history.sqlite3")
         connection = Connection(profile)
         # The exact bytes core sends (headers httpx adds included), unmasked.
         wire = [wire_request(profile, keys, update) for update in updates]
@@ -132,11 +133,13 @@ def measure(system: str = "superoffice", calls: int = 200,
                 exchange = send_status(profile, update, keys, connection)
                 assert exchange.ok, exchange.outcome
 
-        def statusdesk() -> None:
+        desk = Desk(Path(folder), MemorySecrets())
+        desk.secrets.set_many(profile.name, keys.read_all(profile.name, list(KEY_NAMES)))
+
+        def statusdesk() -> None:  # what the window and the CLI run: the row before and after
             for update in updates:
-                exchange = send_status(profile, update, keys, connection)
-                assert exchange.ok, exchange.outcome
-                history.record(exchange)
+                result = desk.send(profile, update)
+                assert result.ok and result.entry is not None, result.outcome
 
         ways: dict[str, Callable[[], None]] = {
             BASELINE: baseline, SEND_ONLY: send_only, STATUSDESK: statusdesk}
@@ -150,7 +153,7 @@ def measure(system: str = "superoffice", calls: int = 200,
                 times[name].append((time.perf_counter() - started) / calls)
         client.close()
         connection.close()
-        history.close()
+        desk.close()
     return times
 
 
