@@ -10,6 +10,7 @@ Reading, checking and exporting are jobs; the window never waits on the disk or 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -201,23 +202,18 @@ class BatchWindow(QDialog):
         profile, batch = self.profile(), self.source.batch
         if profile is None or batch is None or self.runner.running or not batch.valid:
             return
-        count = len(batch.valid) - (len(self.source.earlier) if resume else 0)
-        if not profile.production:
+        from core.confirmation import production_batch
+
+        earlier = self.source.earlier if resume else set()  # Resume skips them: not counted
+        question = production_batch(profile, replace(
+            batch, rows=tuple(row for row in batch.rows if row.row not in earlier)))
+        if question is None:
             self.start(resume)
             return
-        from core.systems import get_system
-
-        tenant = get_system(profile.system).tenant(profile)
-        self.question = ask(
-            self, "Send the batch to production?",
-            f"Profile {profile.name!r} is marked PRODUCTION: the new statuses go to a "
-            f"customer's live system.\n\nCustomer system:  {tenant}\n"
-            f"Rows to send:  {count:,} (of {batch.name})",
-            f"Send {count:,} rows to production", lambda: self.start(resume))
+        self.question = ask(self, question.title, question.text, question.go,
+                            lambda: self.start(resume))
 
     def start(self, resume: bool) -> None:
-        from core.batch import BatchRun
-
         self.question = None
         profile, batch, desk = self.profile(), self.source.batch, self.desk
         if profile is None or batch is None or self.runner.running:
@@ -232,8 +228,7 @@ class BatchWindow(QDialog):
         self.summary.setText("")
         self.notice.setText(f"Sending at most {rate:g} calls/s…")
         self._set_running(True)
-        self.runner.start(lambda: BatchRun(profile, desk.secrets, batch, desk.history,
-                                           rate=rate, burst=burst), resume)
+        self.runner.start(lambda: desk.batch(profile, batch, rate=rate, burst=burst), resume)
 
     def pause_or_continue(self) -> None:
         if not self.runner.running:

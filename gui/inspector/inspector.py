@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.hints import with_step
 from gui.inspector.exchange_view import ExchangeView
 from gui.inspector.find_bar import FindBar
 from gui.inspector.message_pane import PRETTY, MessagePane
@@ -129,7 +130,7 @@ class TrafficInspector(QWidget):
                 "show as ***placeholders***.", details=details)
         else:
             self.banner.show_outcome(outcome.kind.value, outcome.summary, outcome.code,
-                                     outcome.advice, details)
+                                     with_step(outcome.advice, outcome.hint), details)
             if outcome.moved_to and view.exchange is not None:
                 self.banner.offer("Use the new address…",
                                   f"Point profile {view.exchange.profile!r} at "

@@ -337,7 +337,7 @@ class CredentialsBox(QGroupBox):
             message = exc.message if isinstance(exc, InvalidInput) else str(exc)
             self._say(f"{message} Nothing was stored.", error=True)
             return
-        told = explain(exc, "The keyring")
+        told = explain(exc, "The keyring", in_profiles=True)
         self._say(f"{told.headline} {told.advice}", error=True)
 
 

@@ -85,7 +85,7 @@ class ProfilesDialog(QDialog):
         self.credentials = CredentialsBox(desk, jobs)
         self.credentials.sign_in_requested.connect(self.sign_in)
         self.open_url = open_url
-        self.signer = SignInRunner(desk, jobs, self)
+        self.signer = SignInRunner(desk, jobs, self, in_profiles=True)
         self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
         self.signer.refused.connect(lambda told: self.result.show_problem(told.headline,
                                                                           told.advice))
@@ -221,13 +221,13 @@ class ProfilesDialog(QDialog):
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - InvalidInput/ProfileError: shown at the field
-            told = explain(exc, "Saving the profile")
+            told = explain(exc, "Saving the profile", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline.removeprefix(
                 "Not sent: "))
             return
         self.editor.clear_problem()
-        existing = self.editor.existing
-        store = self.desk.profiles
+        desk = self.desk
+        replacing = profile.name if self.editor.existing else None  # names stay
 
         def saved(_: object) -> None:
             self.chosen = profile.name
@@ -236,15 +236,8 @@ class ProfilesDialog(QDialog):
             self.result.say(f"Saved {profile.name!r}.")
             self.reload(select=profile.name)
 
-        secrets = self.desk.secrets
-
-        def work() -> None:
-            from core.sending import stale_sign_in
-
-            before = store.get(profile.name) if existing else None
-            store.add(profile, replace_existing=existing)
-            for field in stale_sign_in(before, profile):  # a kept ticket never moves along
-                secrets.delete(profile.name, field)
+        def work() -> object:  # a kept ticket never moves along to another address
+            return desk.save_profile(profile, replacing=replacing)
 
         self.jobs.start("Saving the profile", work, saved, self._failed, cancellable=False)
 
@@ -264,14 +257,10 @@ class ProfilesDialog(QDialog):
         box.open()
 
     def _remove(self, name: str) -> None:
-        from core.redaction import SECRET_FIELDS
-
         desk = self.desk
 
-        def work() -> None:
-            desk.profiles.remove(name)
-            for field in SECRET_FIELDS:
-                desk.secrets.delete(name, field)
+        def work() -> object:  # refuses, and keeps the profile, when the keyring is away
+            return desk.remove_profile(name)
 
         def removed(_: object) -> None:
             self.chosen = None
@@ -280,8 +269,12 @@ class ProfilesDialog(QDialog):
             self.new_profile()
             self.reload()
 
-        self.jobs.start("Removing the profile", work, removed, self._failed,
-                        cancellable=False)
+        def refused(exc: BaseException) -> None:
+            told = explain(exc, "Removing the profile", in_profiles=True)
+            self.result.show_problem(f"Not removed: {name!r} stays.", " ".join(
+                part for part in (told.headline, told.advice) if part))
+
+        self.jobs.start("Removing the profile", work, removed, refused, cancellable=False)
 
     # -- connection test ----------------------------------------------------------------
 
@@ -292,23 +285,16 @@ class ProfilesDialog(QDialog):
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - shown at the field
-            told = explain(exc, "Testing")
+            told = explain(exc, "Testing", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline)
             return
-        desk, opened = self.desk, []
+        from core.cancelling import CancelToken
+
+        desk, token = self.desk, CancelToken()
 
         def work() -> tuple[Exchange, tuple[str, ...]]:
-            from core.sending import check_connection
-            from core.transport import Connection
-
-            with Connection(profile) as connection:
-                opened.append(connection)
-                exchange, listed = check_connection(profile, desk.secrets, connection)
-            try:
-                desk.history.record(exchange)
-            except Exception:  # noqa: BLE001 - the test result matters more than its record
-                pass
-            return exchange, listed
+            result = desk.test(profile, token)  # kept in the history by the desk
+            return result.exchange, result.listed
 
         def done(result: tuple[Exchange, tuple[str, ...]]) -> None:
             exchange, listed = result
@@ -318,13 +304,12 @@ class ProfilesDialog(QDialog):
             self._test_finished()
 
         def failed(exc: BaseException) -> None:
-            told = explain(exc, "The connection test")
+            told = explain(exc, "The connection test", in_profiles=True)
             self.result.show_problem(told.headline, told.advice)
             self._test_finished()
 
         def cancelled() -> None:
-            for connection in opened:
-                connection.close()
+            token.cancel()
             self.result.say("Test cancelled.")
             self._test_finished()
 
@@ -354,7 +339,7 @@ class ProfilesDialog(QDialog):
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - shown at the field
-            told = explain(exc, "Signing in")
+            told = explain(exc, "Signing in", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline.removeprefix(
                 "Not sent: "))
             return
@@ -368,7 +353,7 @@ class ProfilesDialog(QDialog):
     # -- closing --------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
-        told = explain(exc, "Saving")
+        told = explain(exc, "Saving", in_profiles=True)
         self.result.show_problem(told.headline, told.advice)
 
     def reject(self) -> None:

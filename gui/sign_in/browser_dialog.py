@@ -2,7 +2,7 @@
 
 Opens the page in the browser, waits in a cancellable job for the browser to come back
 to StatusDesk's loopback address with the code, and takes the code pasted by hand as the
-other way. Then the code is exchanged for tokens (core.sending.sign_in) in another job.
+other way. Then the desk exchanges the code for tokens (Desk.sign_in) in another job.
 Closing the dialog at any point stops listening (core.browser_sign_in.BrowserSignIn).
 """
 
@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.hints import with_step
 from gui.jobs import Job
-from gui.sign_in.runner import OpenUrl, SignedIn, explain_sign_in, finish
+from gui.sign_in.runner import OpenUrl, SignedIn, explain_sign_in, signed_in
 
 if TYPE_CHECKING:
     from core.browser_sign_in import BrowserSignIn
@@ -182,15 +183,20 @@ class BrowserSignInDialog(QDialog):
                       "this and sign in again.", ERROR_COLOUR)
             return
         self._say("Approved. Exchanging the code for tokens…")
+        from core.cancelling import CancelToken
+
         profile, desk, redirect_uri = self.profile, self.desk, flow.redirect_uri
+        token = CancelToken()
 
         def work() -> SignedIn:
-            from core.sending import sign_in
+            return signed_in(desk.sign_in(profile, code=code, redirect_uri=redirect_uri,
+                                          cancel=token))
 
-            exchange = sign_in(profile, desk.secrets, code=code, redirect_uri=redirect_uri)
-            return finish(desk, exchange)
+        def cancelled() -> None:
+            token.cancel()
+            self._cancelled()
 
-        self._start("Signing in", work, self._signed_in, on_cancel=self._cancelled)
+        self._start("Signing in", work, self._signed_in, on_cancel=cancelled)
 
     def _signed_in(self, result: SignedIn) -> None:
         exchange = result.exchange
@@ -198,7 +204,8 @@ class BrowserSignInDialog(QDialog):
         if outcome.ok:
             self._say(f"✔ {outcome.summary}", OK_COLOUR)
         else:
-            advice = f" {outcome.advice}" if outcome.advice else ""
+            said = with_step(outcome.advice, outcome.hint)
+            advice = f" {said}" if said else ""
             self._say(f"✖ {outcome.summary}{advice}", ERROR_COLOUR)
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
