@@ -175,3 +175,30 @@ def test_the_answer_size_limit_is_kept_and_edited(qtbot, memory_desk, sandbox):
         dialog.done(0)
     finally:
         close_window(window)
+
+
+def test_remove_with_the_keyring_away_keeps_the_profile_and_says_so(qtbot, statusdesk_home,
+                                                                    sandbox):
+    from tests.gui.test_no_keyring import NoKeyring
+
+    desk = Desk(statusdesk_home, secrets=NoKeyring())
+    profile = Profile("Kept", "superoffice", sandbox.superoffice_url,
+                      options={"plugin": "sms"})
+    desk.profiles.add(profile)
+    desk.secrets.set(profile.name, "ticket", "7T:still-here")
+    window = open_window(qtbot, desk)
+    try:
+        dialog = open_dialog(qtbot, window)
+        qtbot.waitUntil(lambda: dialog.list.count() == 1)
+        dialog.select(profile.name)
+        dialog.remove_button.click()
+        box = dialog.findChild(QMessageBox, "removeConfirmation")
+        qtbot.waitUntil(box.isVisible)
+        next(b for b in box.buttons() if b.text() == "Remove").click()
+        qtbot.waitUntil(lambda: "Not removed" in dialog.result.text(), timeout=10000)
+        assert "cannot be forgotten while the keyring is unavailable" in dialog.result.text()
+        assert [p.name for p in desk.profiles.load()] == [profile.name]
+        assert desk.secrets.read_all(profile.name, ["ticket"]) == {"ticket": "7T:still-here"}
+        assert dialog.list.count() == 1
+    finally:
+        close_window(window)
