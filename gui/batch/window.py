@@ -151,14 +151,16 @@ class BatchWindow(QDialog):
         self.source.recheck(profile)
 
     def load_file(self, path: Path) -> None:
-        if self.profile() is not None:
+        profile = self.profile()
+        if profile is not None:
             self.file_label.setText(f"Reading {path.name}…")
-            self.source.load_file(path, self.profile())
+            self.source.load_file(path, profile)
 
     def check_pasted(self, text: str) -> None:
-        if self.profile() is not None:
+        profile = self.profile()
+        if profile is not None:
             self.file_label.setText("Pasted rows")
-            self.source.load_text(text, self.profile())
+            self.source.load_text(text, profile)
 
     def _checked(self) -> None:
         batch, earlier = self.source.batch, self.source.earlier
@@ -281,13 +283,13 @@ class BatchWindow(QDialog):
 
     def _set_running(self, running: bool) -> None:
         batch = self.source.batch
-        has_rows = batch is not None and bool(batch.valid) and self.profile() is not None
-        left = has_rows and len(self.source.earlier) < len(batch.valid)
+        count = len(batch.valid) if batch is not None else 0
+        has_rows = bool(count) and self.profile() is not None
+        left = has_rows and len(self.source.earlier) < count
         self.rows_box.set_sources_enabled(not running)
         self.picker.setEnabled(not running)
         self.pace.setEnabled(not running)
         self.send_button.setEnabled(not running and has_rows)
-        count = len(batch.valid) if batch is not None else 0
         self.send_button.setText(f"&Send {count:,} rows" if count else "&Send")
         self.resume_button.setVisible(bool(self.source.earlier) and left)
         self.resume_button.setEnabled(not running)

@@ -32,8 +32,12 @@ class CallResult(QLabel):
         self.setObjectName("testResult")
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.linkActivated.connect(lambda _: self._moved and self.new_address.emit(self._moved))
         self._moved = ""
+        self.linkActivated.connect(self._link_used)
+
+    def _link_used(self, _link: str) -> None:
+        if self._moved:
+            self.new_address.emit(self._moved)
 
     def say(self, text: str) -> None:
         self._moved = ""

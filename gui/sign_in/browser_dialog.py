@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.hints import with_step
-from gui.jobs import Job
+from gui.jobs import Job, OnResult
 from gui.sign_in.runner import OpenUrl, SignedIn, explain_sign_in, signed_in
 
 if TYPE_CHECKING:
@@ -247,8 +248,8 @@ class BrowserSignInDialog(QDialog):
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _start(self, label: str, work, on_result, *, cancellable: bool = True,
-               on_cancel=None) -> None:
+    def _start(self, label: str, work: Callable[[], Any], on_result: OnResult, *,
+               cancellable: bool = True, on_cancel: Callable[[], None] | None = None) -> None:
         job = self.jobs.start(label, work, on_result, self._failed, on_cancel=on_cancel,
                               cancellable=cancellable)
         self._jobs = [j for j in self._jobs if self.jobs.is_running(j)] + [job]
