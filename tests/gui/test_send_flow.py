@@ -262,3 +262,19 @@ def test_a_demo_profile_offers_to_start_the_sandbox(qtbot, memory_desk):
         assert send_and_wait(qtbot, window).outcome.ok
     finally:
         close_window(window)
+
+
+def test_an_outcome_s_hint_is_shown_as_the_window_s_step(qtbot, demo_window, sandbox):
+    from dataclasses import replace
+
+    from core import hints
+
+    choose(qtbot, demo_window, DEMO_SUPEROFFICE)
+    fill(demo_window, "SO-1001", "2")
+    view = send_and_wait(qtbot, demo_window)
+    told = replace(view, outcome=replace(view.outcome, advice="The ticket has expired.",
+                                         hint=hints.SIGN_IN))
+    demo_window.inspector.show_view(told)
+    banner = demo_window.inspector.banner.text()
+    assert "What to do: The ticket has expired. Use Sign in (Ctrl+I)." in banner
+    assert "statusdesk-cli" not in banner
