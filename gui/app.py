@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,14 +48,17 @@ def make_app(argv: list[str] | None = None, *, style: bool = True) -> QApplicati
 
     from gui.resources import app_icon
 
-    app = QApplication.instance() or QApplication([sys.argv[0], *(argv or [])])
+    existing = QApplication.instance()
+    if existing is not None and not isinstance(existing, QApplication):
+        raise RuntimeError("A QCoreApplication without widgets is running already.")
+    app = existing or QApplication([sys.argv[0], *(argv or [])])
     app.setApplicationName("StatusDesk")
     app.setOrganizationName("StatusDesk")
     app.setDesktopFileName("statusdesk")
     app.setWindowIcon(app_icon())
     if style:
         apply_style(app)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def apply_style(app: QApplication) -> None:
@@ -84,9 +88,9 @@ def resident_kb() -> int:
 
 
 def _first_paint_watcher(app: QApplication, settle: float = 0.0,
-                         report: bool = False) -> QObject:
+                         report: bool = False) -> tuple[QObject, Callable[[], bool]]:
     """An event filter for the main window that quits the application once the window has
-    painted (and ``settle`` seconds more); its ``painted`` says whether it did."""
+    painted (and ``settle`` seconds more), and a function that says whether it did."""
     from PySide6.QtCore import QEvent, QObject, QTimer
 
     modules = bool(os.environ.get(SMOKE_MODULES_VARIABLE))
@@ -118,7 +122,8 @@ def _first_paint_watcher(app: QApplication, settle: float = 0.0,
                 print("modules when leaving:", *sorted(sys.modules), flush=True)
             app.exit(0)
 
-    return FirstPaint()
+    watcher = FirstPaint()
+    return watcher, lambda: watcher.painted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
 
     window = MainWindow(Desk())
     apply_style(app)
-    watcher = None
+    painted: Callable[[], bool] | None = None
     if args.smoke:  # a real start (keyring check included) that leaves after painting
         from PySide6.QtCore import QTimer
 
         window.remember_state = False
-        watcher = _first_paint_watcher(app, args.settle, args.report)
+        watcher, painted = _first_paint_watcher(app, args.settle, args.report)
         window.installEventFilter(watcher)
         never_painted = 15000 + round(args.settle * 1000)
         QTimer.singleShot(never_painted, lambda: app.exit(1))  # fail the check
@@ -151,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     # job thread (~70 ms of imports, which would compete with the paint for the GIL).
     window.after_first_paint(lambda: say_if_no_keyring(window))
     code = _run(app, window)
-    if watcher is not None:
-        return 0 if watcher.painted and code == 0 else 1
+    if painted is not None:
+        return 0 if painted() and code == 0 else 1
     return code
 
 

@@ -23,15 +23,24 @@ def restore_bytes(settings: QSettings, key: str) -> QByteArray | None:
     return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
 
+def restore_int(settings: QSettings, key: str, default: int) -> int:
+    """A whole number kept under ``key`` (an int this run, a str read back from the file);
+    ``default`` when it is missing or not a number."""
+    value = settings.value(key, default)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value) if isinstance(value, str) else default
+    except ValueError:
+        return default
+
+
 KEEP_DAYS_KEY = "history/keep_days"
 
 
 def keep_days(settings: QSettings) -> int:
     """How many days of history to keep; 0 keeps it for ever (the default)."""
-    try:
-        return max(0, int(settings.value(KEEP_DAYS_KEY, 0) or 0))
-    except (TypeError, ValueError):
-        return 0
+    return max(0, restore_int(settings, KEEP_DAYS_KEY, 0))
 
 
 def set_keep_days(settings: QSettings, days: int) -> None:

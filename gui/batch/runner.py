@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 if TYPE_CHECKING:
-    from core.batch import BatchRun, RowResult
+    from core.batch import BatchRun, BatchSummary, RowResult
     from core.batch_file import BatchRow
 
 TICK_MS = 100
@@ -72,7 +72,9 @@ class BatchRunner(QObject):
                         run.cancel()
                     elif self._paused:
                         run.pause()
-                value, ok = run.run(queue.append, on_wait, resume=resume), True
+                value: BatchSummary | BaseException = run.run(queue.append, on_wait,
+                                                              resume=resume)
+                ok = True
             except BaseException as exc:  # handed to the window
                 value, ok = exc, False
             try:

@@ -7,6 +7,7 @@ asks the history which rows a previous run already finished for this profile and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,7 +66,8 @@ class BatchSource(QObject):
 
     # -- in job threads -------------------------------------------------------------------
 
-    def _prepare(self, read, profile: Profile, label: str) -> None:
+    def _prepare(self, read: Callable[[], tuple[bytes | str, str]], profile: Profile,
+                 label: str) -> None:
         def work() -> Checked:
             from core.batch_file import read_batch
 
@@ -92,7 +94,7 @@ class BatchSource(QObject):
 
     # -- back on the UI thread ------------------------------------------------------------
 
-    def _start(self, label: str, work) -> None:
+    def _start(self, label: str, work: Callable[[], Checked]) -> None:
         if self.job is not None:
             self.jobs.cancel(self.job)
         self.job = self.jobs.start(label, work, self._done, self._failed, cancellable=False)

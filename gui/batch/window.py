@@ -10,6 +10,7 @@ Reading, checking and exporting are jobs; the window never waits on the disk or 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -150,14 +151,16 @@ class BatchWindow(QDialog):
         self.source.recheck(profile)
 
     def load_file(self, path: Path) -> None:
-        if self.profile() is not None:
+        profile = self.profile()
+        if profile is not None:
             self.file_label.setText(f"Reading {path.name}…")
-            self.source.load_file(path, self.profile())
+            self.source.load_file(path, profile)
 
     def check_pasted(self, text: str) -> None:
-        if self.profile() is not None:
+        profile = self.profile()
+        if profile is not None:
             self.file_label.setText("Pasted rows")
-            self.source.load_text(text, self.profile())
+            self.source.load_text(text, profile)
 
     def _checked(self) -> None:
         batch, earlier = self.source.batch, self.source.earlier
@@ -201,23 +204,18 @@ class BatchWindow(QDialog):
         profile, batch = self.profile(), self.source.batch
         if profile is None or batch is None or self.runner.running or not batch.valid:
             return
-        count = len(batch.valid) - (len(self.source.earlier) if resume else 0)
-        if not profile.production:
+        from core.confirmation import production_batch
+
+        earlier = self.source.earlier if resume else set()  # Resume skips them: not counted
+        question = production_batch(profile, replace(
+            batch, rows=tuple(row for row in batch.rows if row.row not in earlier)))
+        if question is None:
             self.start(resume)
             return
-        from core.systems import get_system
-
-        tenant = get_system(profile.system).tenant(profile)
-        self.question = ask(
-            self, "Send the batch to production?",
-            f"Profile {profile.name!r} is marked PRODUCTION: the new statuses go to a "
-            f"customer's live system.\n\nCustomer system:  {tenant}\n"
-            f"Rows to send:  {count:,} (of {batch.name})",
-            f"Send {count:,} rows to production", lambda: self.start(resume))
+        self.question = ask(self, question.title, question.text, question.go,
+                            lambda: self.start(resume))
 
     def start(self, resume: bool) -> None:
-        from core.batch import BatchRun
-
         self.question = None
         profile, batch, desk = self.profile(), self.source.batch, self.desk
         if profile is None or batch is None or self.runner.running:
@@ -232,8 +230,7 @@ class BatchWindow(QDialog):
         self.summary.setText("")
         self.notice.setText(f"Sending at most {rate:g} calls/s…")
         self._set_running(True)
-        self.runner.start(lambda: BatchRun(profile, desk.secrets, batch, desk.history,
-                                           rate=rate, burst=burst), resume)
+        self.runner.start(lambda: desk.batch(profile, batch, rate=rate, burst=burst), resume)
 
     def pause_or_continue(self) -> None:
         if not self.runner.running:
@@ -286,13 +283,13 @@ class BatchWindow(QDialog):
 
     def _set_running(self, running: bool) -> None:
         batch = self.source.batch
-        has_rows = batch is not None and bool(batch.valid) and self.profile() is not None
-        left = has_rows and len(self.source.earlier) < len(batch.valid)
+        count = len(batch.valid) if batch is not None else 0
+        has_rows = bool(count) and self.profile() is not None
+        left = has_rows and len(self.source.earlier) < count
         self.rows_box.set_sources_enabled(not running)
         self.picker.setEnabled(not running)
         self.pace.setEnabled(not running)
         self.send_button.setEnabled(not running and has_rows)
-        count = len(batch.valid) if batch is not None else 0
         self.send_button.setText(f"&Send {count:,} rows" if count else "&Send")
         self.resume_button.setVisible(bool(self.source.earlier) and left)
         self.resume_button.setEnabled(not running)

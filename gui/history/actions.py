@@ -59,6 +59,10 @@ class HistoryActions(QObject):
         self.panel.send_again_wanted.connect(self.send_again)
         self.panel.export_wanted.connect(self.ask_export_path)
 
+    def _say_if_any(self, text: str) -> None:
+        if text:
+            self._say(text)
+
     def _say(self, text: str, ms: int = 8000) -> None:
         self.notices.say(text, ms)
 
@@ -78,7 +82,7 @@ class HistoryActions(QObject):
             return
         days = keep_days(self.settings)
         if days:
-            self._prune(days, lambda text: text and self._say(text), quiet_if_none=True)
+            self._prune(days, self._say_if_any, quiet_if_none=True)
         else:
             self.panel.search()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,6 +47,13 @@ def utc_start_of(day: date) -> str:
 
     local = datetime.combine(day, time()).astimezone()
     return local.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _day(qdate: QDate) -> date:
+    """The calendar day (QDate.toPython is typed as returning object)."""
+    from datetime import date
+
+    return date(qdate.year(), qdate.month(), qdate.day())
 
 
 class HistoryPanel(QWidget):
@@ -182,7 +189,7 @@ class HistoryPanel(QWidget):
 
         since = until = ""
         if self.dates_box.isChecked():
-            first, last = self.since_edit.date().toPython(), self.until_edit.date().toPython()
+            first, last = _day(self.since_edit.date()), _day(self.until_edit.date())
             first, last = min(first, last), max(first, last)
             since, until = utc_start_of(first), utc_start_of(last + timedelta(days=1))
         return HistoryFilter(text=self.filter_field.text().strip(),
@@ -299,7 +306,7 @@ class HistoryPanel(QWidget):
         if entry is not None and entry.message_id and entry.status:
             self.send_again_wanted.emit(entry)
 
-    def _context_menu(self, where) -> None:
+    def _context_menu(self, where: QPoint) -> None:
         index = self.table.indexAt(where)
         if not index.isValid():  # the menu key: the current row
             index = self.table.currentIndex()

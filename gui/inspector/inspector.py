@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.hints import with_step
 from gui.inspector.exchange_view import ExchangeView
 from gui.inspector.find_bar import FindBar
 from gui.inspector.message_pane import PRETTY, MessagePane
 from gui.inspector.outcome_banner import OutcomeBanner
 from gui.jobs import Jobs
-from gui.settings import restore_bytes
+from gui.settings import restore_bytes, restore_int
 
 SIDE_BY_SIDE, TABBED = "side", "tabs"
 
@@ -58,7 +59,7 @@ class TrafficInspector(QWidget):
             pane.mode_changed.connect(self._sync_mode)
             pane.loaded.connect(self._pane_loaded)
 
-        self.find = FindBar(self._search_editors, self._reveal)
+        self.find_bar = FindBar(self._search_editors, self._reveal)
         self.layout_button = QToolButton()
         self.layout_button.setText("Tabs")
         self.layout_button.setCheckable(True)
@@ -90,7 +91,7 @@ class TrafficInspector(QWidget):
             self.toolbar.addWidget(button)
         tools = QHBoxLayout()
         tools.setSpacing(4)
-        tools.addWidget(self.find, 1)
+        tools.addWidget(self.find_bar, 1)
         tools.addSpacing(8)
         tools.addWidget(self.toolbar)
 
@@ -129,7 +130,7 @@ class TrafficInspector(QWidget):
                 "show as ***placeholders***.", details=details)
         else:
             self.banner.show_outcome(outcome.kind.value, outcome.summary, outcome.code,
-                                     outcome.advice, details)
+                                     with_step(outcome.advice, outcome.hint), details)
             if outcome.moved_to and view.exchange is not None:
                 self.banner.offer("Use the new address…",
                                   f"Point profile {view.exchange.profile!r} at "
@@ -141,7 +142,7 @@ class TrafficInspector(QWidget):
         self.response.show_pane(view.response_text, empty)
         if view.response_text is not None and not view.is_preview:
             self._set_active(self.response)
-        self.find.refresh()
+        self.find_bar.refresh()
         self._update_actions()
 
     @property
@@ -150,8 +151,8 @@ class TrafficInspector(QWidget):
         return self.request.loading or self.response.loading
 
     def _pane_loaded(self) -> None:
-        if self.find.field.text():
-            self.find.refresh()  # matches in the part that came in last
+        if self.find_bar.field.text():
+            self.find_bar.refresh()  # matches in the part that came in last
         if not self.loading:
             self.loaded.emit()
 
@@ -165,7 +166,7 @@ class TrafficInspector(QWidget):
             self.meta.setText("")
             self.request.show_pane(None, empty_note)
             self.response.show_pane(None, empty_note)
-            self.find.refresh()
+            self.find_bar.refresh()
             self._update_actions()
 
     def _moved(self) -> None:
@@ -202,7 +203,7 @@ class TrafficInspector(QWidget):
         if state is not None:
             self.splitter.restoreState(state)
         self.set_arrangement(str(settings.value("inspector/arrangement", SIDE_BY_SIDE)))
-        self._sync_mode(int(settings.value("inspector/mode", PRETTY) or 0))
+        self._sync_mode(restore_int(settings, "inspector/mode", PRETTY))
 
     # -- find ---------------------------------------------------------------------------
 
@@ -222,15 +223,15 @@ class TrafficInspector(QWidget):
         for pane in (self.request, self.response):
             if pane.mode() != mode:
                 pane.set_mode(mode)
-        self.find.refresh()
+        self.find_bar.refresh()
 
     # -- copy and export --------------------------------------------------------------
 
     def _update_actions(self) -> None:
-        has_view = self.view is not None
-        self.curl_button.setEnabled(has_view)
-        self.body_button.setEnabled(has_view)
-        self.har_button.setEnabled(has_view and self.view.exchange is not None)
+        view = self.view
+        self.curl_button.setEnabled(view is not None)
+        self.body_button.setEnabled(view is not None)
+        self.har_button.setEnabled(view is not None and view.exchange is not None)
 
     def curl_text(self) -> str:
         from core.export import curl_command

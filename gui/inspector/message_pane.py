@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QMimeData, QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QTextOption
+from PySide6.QtCore import QEvent, QMimeData, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QFontDatabase, QPaintEvent, QShowEvent, QTextOption
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -65,20 +65,20 @@ class MessageText(QPlainTextEdit):
         """True while a big text is going in (a hidden editor waits until it is shown)."""
         return self._feed is not None and self.isVisible()
 
-    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt's name)
         super().focusInEvent(event)
         self.focused.emit()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
-        if event.type() == event.Type.PaletteChange:
+        if event.type() == QEvent.Type.PaletteChange:
             self.highlighter.set_palette(self.palette())
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         self.highlighter.colour_visible()
         super().paintEvent(event)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if self._feed is not None:
             self._next_step.start()

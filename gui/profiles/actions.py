@@ -1,8 +1,9 @@
 """What the main window does for a profile besides sending a status.
 
 Sign in (Ctrl+I), read a status back (Ctrl+R, SuperOffice), and point a profile at the
-address its server moved to (offered by the outcome banner). Each network or disk step is
-a job; results appear in the inspector like a send's and are kept in the history.
+address its server moved to (offered by the outcome banner). Each runs the desk's use case
+(core.desk.Desk) in a job; results appear in the inspector like a send's, and the desk
+keeps them in the history.
 Nothing here sends a status again by itself.
 """
 
@@ -29,9 +30,6 @@ if TYPE_CHECKING:
     from gui.sign_in.runner import OpenUrl, SignedIn, SignInRunner
     from gui.widgets.question import Ask
     from gui.window.read_back import ReadBackDialog
-
-CANCELLED = "Cancelled: StatusDesk stopped waiting for the answer."
-
 
 class ProfileActions(QObject):
     """Sign in, read back and move a profile; says how it went by signals.
@@ -148,41 +146,34 @@ class ProfileActions(QObject):
         dialog.open()
 
     def _read(self, profile: Profile, ids: list[int]) -> None:
-        from gui.window.send_flow import CANCELLED_SUMMARY
+        from core.cancelling import CancelToken, cancelled
 
         if self.jobs.is_running(self.read_job):
             self.jobs.cancel(self.read_job)
-        desk, tenant = self.desk, self._tenant(profile)
+        desk, tenant, token = self.desk, self._tenant(profile), CancelToken()
 
         def work() -> tuple[ExchangeView, HistoryEntry | None]:
-            from core.history import HistoryError
-            from core.sending import read_delivery_status
             from gui.inspector.exchange_view import view_of_exchange
 
-            exchange = read_delivery_status(profile, desk.secrets, ids,
-                                            desk.connections.get(profile))
-            try:
-                entry = desk.history.record(exchange)
-            except HistoryError:
-                entry = None
-            return view_of_exchange(exchange, "Read back"), entry
+            result = desk.read_back(profile, ids, token)
+            return view_of_exchange(result.exchange, "Read back"), result.entry
 
         def failed(exc: BaseException) -> None:
             told = explain(exc, "Reading the status back")
             advice = told.advice
-            if told.field:
+            if told.field and getattr(exc, "hint", None) is None:
                 advice = "Correct it (profile settings: Profiles, Ctrl+,) and read again."
             self._tell(Explained(told.headline, advice, told.field, told.details, told.level))
 
-        def cancelled() -> None:
-            desk.connections.discard(profile.name)
-            self._tell(Explained(CANCELLED_SUMMARY, "Reading a status changes nothing; "
-                                 "read again when ready."))
+        def on_cancel() -> None:
+            token.cancel()
+            self._tell(Explained(cancelled(tenant, sent=True).summary,
+                                 "Reading a status changes nothing; read again when ready."))
 
         self._busy(f"Reading back from {tenant}…")
         self.read_job = self.jobs.start(
             f"Reading back from {tenant}", work, lambda done: self._show(*done), failed,
-            on_cancel=cancelled)
+            on_cancel=on_cancel)
 
     # -- a moved server -------------------------------------------------------------------
 
@@ -209,7 +200,7 @@ class ProfileActions(QObject):
             system = get_system(current.system)
             moved = current.with_changes(base_url=system.normalize_base_url(new_url))
             system.validate_profile(moved)
-            desk.profiles.add(moved, replace_existing=True)
+            desk.save_profile(moved, replacing=name)  # forgets the old address's ticket
             desk.connections.discard(name)
             return current.base_url, moved.base_url
 

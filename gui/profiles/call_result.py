@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
+from gui.hints import with_step
+
 if TYPE_CHECKING:
     from core.exchange import Exchange
 
@@ -30,8 +32,12 @@ class CallResult(QLabel):
         self.setObjectName("testResult")
         self.setWordWrap(True)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.linkActivated.connect(lambda _: self._moved and self.new_address.emit(self._moved))
         self._moved = ""
+        self.linkActivated.connect(self._link_used)
+
+    def _link_used(self, _link: str) -> None:
+        if self._moved:
+            self.new_address.emit(self._moved)
 
     def say(self, text: str) -> None:
         self._moved = ""
@@ -41,7 +47,8 @@ class CallResult(QLabel):
         outcome = exchange.outcome
         colour = OK_COLOUR if outcome.ok else ERROR_COLOUR
         code = f" ({_plain(outcome.code)})" if outcome.code else ""
-        advice = f"<br>{_plain(outcome.advice)}" if outcome.advice and not outcome.ok else ""
+        said = with_step(outcome.advice, outcome.hint, in_profiles=True)
+        advice = f"<br>{_plain(said)}" if said and not outcome.ok else ""
         self._moved = outcome.moved_to
         moved = ('<br><a href="#moved">Use the new address</a> (then save the profile)'
                  if outcome.moved_to else "")

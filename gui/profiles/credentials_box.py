@@ -83,7 +83,8 @@ class CredentialsBox(QGroupBox):
         from core.systems import get_system
 
         while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
+            item = self.grid.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None and widget not in self._keep:
                 widget.hide()  # at once; deleteLater waits for the event loop
                 widget.deleteLater()
@@ -337,7 +338,7 @@ class CredentialsBox(QGroupBox):
             message = exc.message if isinstance(exc, InvalidInput) else str(exc)
             self._say(f"{message} Nothing was stored.", error=True)
             return
-        told = explain(exc, "The keyring")
+        told = explain(exc, "The keyring", in_profiles=True)
         self._say(f"{told.headline} {told.advice}", error=True)
 
 

@@ -82,12 +82,14 @@ class ProfilesDialog(QDialog):
         self.editor.system_changed.connect(lambda _: self._rebuild_credentials(False))
         self.editor.choice_changed.connect(
             lambda: self._rebuild_credentials(self.editor.existing))
+        self.call_result = CallResult()  # how the last test, sign-in or save went
+        self.call_result.new_address.connect(self._use_new_address)
         self.credentials = CredentialsBox(desk, jobs)
         self.credentials.sign_in_requested.connect(self.sign_in)
         self.open_url = open_url
-        self.signer = SignInRunner(desk, jobs, self)
+        self.signer = SignInRunner(desk, jobs, self, in_profiles=True)
         self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
-        self.signer.refused.connect(lambda told: self.result.show_problem(told.headline,
+        self.signer.refused.connect(lambda told: self.call_result.show_problem(told.headline,
                                                                           told.advice))
         self.save_button = QPushButton("Sa&ve profile")
         self.save_button.setObjectName("saveProfile")
@@ -101,8 +103,6 @@ class ProfilesDialog(QDialog):
         self.traffic_button.setEnabled(False)
         self.traffic_button.clicked.connect(
             lambda: self._test_exchange and self.exchange_ready.emit(self._test_exchange))
-        self.result = CallResult()
-        self.result.new_address.connect(self._use_new_address)
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
         actions.addStretch(1)
@@ -114,7 +114,7 @@ class ProfilesDialog(QDialog):
         right_layout.addWidget(self.credentials)
         right_layout.addWidget(self.editor.advanced)
         right_layout.addLayout(actions)
-        right_layout.addWidget(self.result)
+        right_layout.addWidget(self.call_result)
         right_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -191,7 +191,7 @@ class ProfilesDialog(QDialog):
         self.editor.name.setFocus()
 
     def _rebuild_credentials(self, saved: bool) -> None:
-        self.result.say("")
+        self.call_result.say("")
         self._test_exchange = None
         self.traffic_button.setEnabled(False)
         try:
@@ -221,30 +221,23 @@ class ProfilesDialog(QDialog):
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - InvalidInput/ProfileError: shown at the field
-            told = explain(exc, "Saving the profile")
+            told = explain(exc, "Saving the profile", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline.removeprefix(
                 "Not sent: "))
             return
         self.editor.clear_problem()
-        existing = self.editor.existing
-        store = self.desk.profiles
+        desk = self.desk
+        replacing = profile.name if self.editor.existing else None  # names stay
 
         def saved(_: object) -> None:
             self.chosen = profile.name
             self._set_dirty(False)
             self.profiles_changed.emit()
-            self.result.say(f"Saved {profile.name!r}.")
+            self.call_result.say(f"Saved {profile.name!r}.")
             self.reload(select=profile.name)
 
-        secrets = self.desk.secrets
-
-        def work() -> None:
-            from core.sending import stale_sign_in
-
-            before = store.get(profile.name) if existing else None
-            store.add(profile, replace_existing=existing)
-            for field in stale_sign_in(before, profile):  # a kept ticket never moves along
-                secrets.delete(profile.name, field)
+        def work() -> object:  # a kept ticket never moves along to another address
+            return desk.save_profile(profile, replacing=replacing)
 
         self.jobs.start("Saving the profile", work, saved, self._failed, cancellable=False)
 
@@ -260,28 +253,29 @@ class ProfilesDialog(QDialog):
         go = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda _: box.clickedButton() is go and self._remove(name))
+        box.finished.connect(lambda _: self._remove(name) if box.clickedButton() is go
+                             else None)
         box.open()
 
     def _remove(self, name: str) -> None:
-        from core.redaction import SECRET_FIELDS
-
         desk = self.desk
 
-        def work() -> None:
-            desk.profiles.remove(name)
-            for field in SECRET_FIELDS:
-                desk.secrets.delete(name, field)
+        def work() -> object:  # refuses, and keeps the profile, when the keyring is away
+            return desk.remove_profile(name)
 
         def removed(_: object) -> None:
             self.chosen = None
             self.profiles_changed.emit()
-            self.result.say(f"Removed {name!r} and its credentials.")
+            self.call_result.say(f"Removed {name!r} and its credentials.")
             self.new_profile()
             self.reload()
 
-        self.jobs.start("Removing the profile", work, removed, self._failed,
-                        cancellable=False)
+        def refused(exc: BaseException) -> None:
+            told = explain(exc, "Removing the profile", in_profiles=True)
+            self.call_result.show_problem(f"Not removed: {name!r} stays.", " ".join(
+                part for part in (told.headline, told.advice) if part))
+
+        self.jobs.start("Removing the profile", work, removed, refused, cancellable=False)
 
     # -- connection test ----------------------------------------------------------------
 
@@ -292,23 +286,16 @@ class ProfilesDialog(QDialog):
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - shown at the field
-            told = explain(exc, "Testing")
+            told = explain(exc, "Testing", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline)
             return
-        desk, opened = self.desk, []
+        from core.cancelling import CancelToken
+
+        desk, token = self.desk, CancelToken()
 
         def work() -> tuple[Exchange, tuple[str, ...]]:
-            from core.sending import check_connection
-            from core.transport import Connection
-
-            with Connection(profile) as connection:
-                opened.append(connection)
-                exchange, listed = check_connection(profile, desk.secrets, connection)
-            try:
-                desk.history.record(exchange)
-            except Exception:  # noqa: BLE001 - the test result matters more than its record
-                pass
-            return exchange, listed
+            result = desk.test(profile, token)  # kept in the history by the desk
+            return result.exchange, result.listed
 
         def done(result: tuple[Exchange, tuple[str, ...]]) -> None:
             exchange, listed = result
@@ -318,17 +305,16 @@ class ProfilesDialog(QDialog):
             self._test_finished()
 
         def failed(exc: BaseException) -> None:
-            told = explain(exc, "The connection test")
-            self.result.show_problem(told.headline, told.advice)
+            told = explain(exc, "The connection test", in_profiles=True)
+            self.call_result.show_problem(told.headline, told.advice)
             self._test_finished()
 
         def cancelled() -> None:
-            for connection in opened:
-                connection.close()
-            self.result.say("Test cancelled.")
+            token.cancel()
+            self.call_result.say("Test cancelled.")
             self._test_finished()
 
-        self.result.say("Testing…")
+        self.call_result.say("Testing…")
         self.test_button.setText("Cancel &test")
         self._test_job = self.jobs.start(f"Testing {profile.name}", work, done, failed,
                                          on_cancel=cancelled)
@@ -340,7 +326,7 @@ class ProfilesDialog(QDialog):
         """The outcome of a test or sign-in, with its traffic one click away."""
         self._test_exchange = exchange
         self.traffic_button.setEnabled(True)
-        self.result.show_exchange(exchange)
+        self.call_result.show_exchange(exchange)
 
     def _use_new_address(self, address: str) -> None:
         """The address the server moved to goes into the form; saving stays the user's."""
@@ -354,11 +340,11 @@ class ProfilesDialog(QDialog):
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - shown at the field
-            told = explain(exc, "Signing in")
+            told = explain(exc, "Signing in", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline.removeprefix(
                 "Not sent: "))
             return
-        self.result.say("Signing in…")
+        self.call_result.say("Signing in…")
         self.signer.start(profile, self.open_url)
 
     def _signed_in(self, exchange: Exchange) -> None:
@@ -368,8 +354,8 @@ class ProfilesDialog(QDialog):
     # -- closing --------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
-        told = explain(exc, "Saving")
-        self.result.show_problem(told.headline, told.advice)
+        told = explain(exc, "Saving", in_profiles=True)
+        self.call_result.show_problem(told.headline, told.advice)
 
     def reject(self) -> None:
         if self.jobs.is_running(self._test_job):

@@ -146,18 +146,21 @@ class ProfileEditor(QWidget):
         self.base_url.setToolTip(f"The {system.title} address; a pasted service address "
                                  "is trimmed to its base.")
         for option in system.options:
+            widget: QWidget
             if option.choices:
-                widget: QWidget = QComboBox()
+                combo = QComboBox()
                 for choice in option.choices:
-                    widget.addItem(choice.label, choice.value)
-                widget.setCurrentIndex(max(0, widget.findData(option.default)))
+                    combo.addItem(choice.label, choice.value)
+                combo.setCurrentIndex(max(0, combo.findData(option.default)))
                 # First show the options of the new choice, then tell the others.
-                widget.currentIndexChanged.connect(lambda _: self._show_applicable())
-                widget.currentIndexChanged.connect(lambda _: self.edited.emit())
-                widget.currentIndexChanged.connect(lambda _: self.choice_changed.emit())
+                combo.currentIndexChanged.connect(lambda _: self._show_applicable())
+                combo.currentIndexChanged.connect(lambda _: self.edited.emit())
+                combo.currentIndexChanged.connect(lambda _: self.choice_changed.emit())
+                widget = combo
             else:
-                widget = QLineEdit(option.default)
-                widget.textChanged.connect(lambda _: self.edited.emit())
+                line = QLineEdit(option.default)
+                line.textChanged.connect(lambda _: self.edited.emit())
+                widget = line
             widget.setObjectName(f"option_{option.key}")
             widget.setToolTip(option.help)
             label = option.label + ("" if option.required or option.choices else " (optional)")

@@ -2,7 +2,7 @@
 
 Opens the page in the browser, waits in a cancellable job for the browser to come back
 to StatusDesk's loopback address with the code, and takes the code pasted by hand as the
-other way. Then the code is exchanged for tokens (core.sending.sign_in) in another job.
+other way. Then the desk exchanges the code for tokens (Desk.sign_in) in another job.
 Closing the dialog at any point stops listening (core.browser_sign_in.BrowserSignIn).
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -25,8 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.jobs import Job
-from gui.sign_in.runner import OpenUrl, SignedIn, explain_sign_in, finish
+from gui.hints import with_step
+from gui.jobs import Job, OnResult
+from gui.sign_in.runner import OpenUrl, SignedIn, explain_sign_in, signed_in
 
 if TYPE_CHECKING:
     from core.browser_sign_in import BrowserSignIn
@@ -182,15 +184,20 @@ class BrowserSignInDialog(QDialog):
                       "this and sign in again.", ERROR_COLOUR)
             return
         self._say("Approved. Exchanging the code for tokens…")
+        from core.cancelling import CancelToken
+
         profile, desk, redirect_uri = self.profile, self.desk, flow.redirect_uri
+        token = CancelToken()
 
         def work() -> SignedIn:
-            from core.sending import sign_in
+            return signed_in(desk.sign_in(profile, code=code, redirect_uri=redirect_uri,
+                                          cancel=token))
 
-            exchange = sign_in(profile, desk.secrets, code=code, redirect_uri=redirect_uri)
-            return finish(desk, exchange)
+        def cancelled() -> None:
+            token.cancel()
+            self._cancelled()
 
-        self._start("Signing in", work, self._signed_in, on_cancel=self._cancelled)
+        self._start("Signing in", work, self._signed_in, on_cancel=cancelled)
 
     def _signed_in(self, result: SignedIn) -> None:
         exchange = result.exchange
@@ -198,7 +205,8 @@ class BrowserSignInDialog(QDialog):
         if outcome.ok:
             self._say(f"✔ {outcome.summary}", OK_COLOUR)
         else:
-            advice = f" {outcome.advice}" if outcome.advice else ""
+            said = with_step(outcome.advice, outcome.hint)
+            advice = f" {said}" if said else ""
             self._say(f"✖ {outcome.summary}{advice}", ERROR_COLOUR)
         self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
@@ -240,8 +248,8 @@ class BrowserSignInDialog(QDialog):
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _start(self, label: str, work, on_result, *, cancellable: bool = True,
-               on_cancel=None) -> None:
+    def _start(self, label: str, work: Callable[[], Any], on_result: OnResult, *,
+               cancellable: bool = True, on_cancel: Callable[[], None] | None = None) -> None:
         job = self.jobs.start(label, work, on_result, self._failed, on_cancel=on_cancel,
                               cancellable=cancellable)
         self._jobs = [j for j in self._jobs if self.jobs.is_running(j)] + [job]

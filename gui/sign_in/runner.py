@@ -21,11 +21,12 @@ from gui.jobs import Job
 from gui.widgets.errors import Explained, explain
 
 if TYPE_CHECKING:
-    from core.desk import Desk
+    from core.desk import CallResult, Desk
     from core.exchange import Exchange
     from core.history import HistoryEntry
     from core.profiles import Profile
     from gui.jobs import Jobs
+    from gui.sign_in.browser_dialog import BrowserSignInDialog
 
 BROWSER, WITH_KEYRING = "browser", "keyring"
 OpenUrl = Callable[[str], bool]  # opens an address in the browser; False if it could not
@@ -54,7 +55,7 @@ def sign_in_kind(profile: Profile | None) -> str:
     return ""
 
 
-def explain_sign_in(exc: BaseException) -> Explained:
+def explain_sign_in(exc: BaseException, *, in_profiles: bool = False) -> Explained:
     """core's refusals, worded for a sign-in instead of a send."""
     from core.browser_sign_in import SignInDenied
 
@@ -62,7 +63,7 @@ def explain_sign_in(exc: BaseException) -> Explained:
         return Explained(f"Not signed in. {exc}",
                          "Sign in again and approve StatusDesk on the portal's page; if the "
                          "portal does not let you, ask its administrator to allow the app.")
-    told = explain(exc, "Signing in")
+    told = explain(exc, "Signing in", in_profiles=in_profiles)
     headline = told.headline
     if headline.startswith("Not sent: "):
         headline = "Not signed in: " + headline.removeprefix("Not sent: ")
@@ -81,15 +82,9 @@ class SignedIn:
     view: ExchangeView
 
 
-def finish(desk: Desk, exchange: Exchange) -> SignedIn:
-    """Keep the exchange in the history and prepare its view (in the job thread)."""
-    from core.history import HistoryError
-
-    try:
-        entry = desk.history.record(exchange)
-    except HistoryError:
-        entry = None  # a history problem must not hide the sign-in
-    return SignedIn(exchange, entry, view_of_exchange(exchange, "Sign-in"))
+def signed_in(result: CallResult) -> SignedIn:
+    """The desk's sign-in result with its view (prepared in the job thread)."""
+    return SignedIn(result.exchange, result.entry, view_of_exchange(result.exchange, "Sign-in"))
 
 
 class SignInRunner(QObject):
@@ -103,11 +98,13 @@ class SignInRunner(QObject):
     signed_in = Signal(object)
     refused = Signal(object)
 
-    def __init__(self, desk: Desk, jobs: Jobs, parent: QWidget) -> None:
+    def __init__(self, desk: Desk, jobs: Jobs, parent: QWidget, *,
+                 in_profiles: bool = False) -> None:
+        """``in_profiles``: it runs inside the Profiles dialog (its steps say so)."""
         super().__init__(parent)
-        self.desk, self.jobs, self.owner = desk, jobs, parent
+        self.desk, self.jobs, self.owner, self.in_profiles = desk, jobs, parent, in_profiles
         self.job: Job | None = None
-        self.dialog = None  # the open BrowserSignInDialog, if any
+        self.dialog: BrowserSignInDialog | None = None  # the open one, if any
 
     def busy(self) -> bool:
         return self.jobs.is_running(self.job) or (
@@ -120,17 +117,18 @@ class SignInRunner(QObject):
         if kind == BROWSER:
             from gui.sign_in.browser_dialog import BrowserSignInDialog
 
-            self.dialog = BrowserSignInDialog(profile, self.desk, self.jobs, open_url,
-                                              self.owner)
-            self.dialog.signed_in.connect(self.signed_in)
-            self.dialog.finished.connect(self._dialog_closed)
-            self.dialog.open()
+            dialog = BrowserSignInDialog(profile, self.desk, self.jobs, open_url, self.owner)
+            dialog.signed_in.connect(self.signed_in)
+            dialog.finished.connect(self._dialog_closed)
+            self.dialog = dialog
+            dialog.open()
             return
         if kind != WITH_KEYRING:
             self.refused.emit(Explained(
                 f"Profile {profile.name!r} has no sign-in: it uses the credentials stored "
                 "for it as they are.",
-                "To let StatusDesk sign in, choose another sign-in in Profiles (Ctrl+,)."))
+                "To let StatusDesk sign in, choose another sign-in"
+                + ("." if self.in_profiles else " in Profiles (Ctrl+,).")))
             return
         self._sign_in_with_keyring(profile)
 
@@ -138,27 +136,22 @@ class SignInRunner(QObject):
         self.dialog = None
 
     def _sign_in_with_keyring(self, profile: Profile) -> None:
+        from core.cancelling import CancelToken
         from core.systems import get_system
 
-        desk, opened = self.desk, []
+        desk, token = self.desk, CancelToken()
         tenant = get_system(profile.system).tenant(profile)
 
         def work() -> SignedIn:
-            from core.sending import sign_in
-            from core.transport import Connection
-
-            with Connection(profile) as connection:
-                opened.append(connection)
-                exchange = sign_in(profile, desk.secrets, connection)
-            return finish(desk, exchange)
+            return signed_in(desk.sign_in(profile, cancel=token))
 
         def cancelled() -> None:
-            for connection in opened:
-                connection.close()
+            token.cancel()
             self.refused.emit(Explained(
                 "Sign-in cancelled: StatusDesk stopped waiting for the answer.",
                 "The sign-in may still have gone through; sign in again when ready."))
 
         self.job = self.jobs.start(
             f"Signing in to {tenant}", work, self.signed_in.emit,
-            lambda exc: self.refused.emit(explain_sign_in(exc)), on_cancel=cancelled)
+            lambda exc: self.refused.emit(explain_sign_in(exc, in_profiles=self.in_profiles)),
+            on_cancel=cancelled)

@@ -1,9 +1,12 @@
-"""Exceptions from core (raised before anything was sent) in the user's words."""
+"""Exceptions from core (raised before anything was sent) in the user's words, with the
+window's step for core's hint (gui.hints)."""
 
 from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
+
+from gui.hints import window_step
 
 
 @dataclass(frozen=True)
@@ -15,7 +18,9 @@ class Explained:
     level: str = "warning"
 
 
-def explain(exc: BaseException, doing: str = "Sending") -> Explained:
+def explain(exc: BaseException, doing: str = "Sending", *,
+            in_profiles: bool = False) -> Explained:
+    """``in_profiles``: told inside the Profiles dialog (its steps name its buttons)."""
     from core.history import HistoryError
     from core.profiles import ProfileError
     from core.secrets import KeyringUnavailable, SecretStoreError
@@ -23,12 +28,12 @@ def explain(exc: BaseException, doing: str = "Sending") -> Explained:
 
     if isinstance(exc, InvalidInput):
         return Explained(f"Not sent: {exc.message}",
-                         "Correct the marked field and try again.", field=exc.field)
+                         window_step(exc.hint, in_profiles=in_profiles)
+                         or "Correct the marked field and try again.", field=exc.field)
     if isinstance(exc, MissingSecret):
         return Explained(
             f"Not sent: no {exc.field} is stored for profile {exc.profile!r}.",
-            "Open Profiles (Ctrl+,), choose the profile and use Replace to store it "
-            "in the keyring.", field=exc.field)
+            window_step(exc.hint, in_profiles=in_profiles), field=exc.field)
     if isinstance(exc, KeyringUnavailable):
         return Explained("The system keyring cannot be used, so credentials cannot be read "
                          "or stored.", str(exc), level="error")

@@ -49,11 +49,13 @@ from gui.window.status_form import StatusForm
 from gui.window.welcome import WelcomePanel
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QPaintEvent
     from PySide6.QtWidgets import QMessageBox
 
     from gui.batch.window import BatchWindow
     from gui.settings_dialog import SettingsDialog
     from gui.sign_in.runner import OpenUrl
+    from sandbox.server import Sandbox
 
 
 class Page(IntEnum):
@@ -87,7 +89,7 @@ class MainWindow(QMainWindow):
         self.settings: QSettings = window_settings(desk.folder)
         self.jobs = Jobs(self)
         self.notices = Notices(self)
-        self.sandbox = None  # sandbox.Sandbox once started from here
+        self.sandbox: Sandbox | None = None  # once started from here
         self.system_titles: dict[str, str] = {}
         self.batch_window: BatchWindow | None = None  # once opened
         self.settings_dialog: SettingsDialog | None = None  # while open
@@ -113,7 +115,7 @@ class MainWindow(QMainWindow):
         self._after_paint: list[Callable[[], object]] = []
         QTimer.singleShot(400, self._start_loading)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         super().paintEvent(event)
         if not self._loading_started:
             QTimer.singleShot(0, self._start_loading)
@@ -266,7 +268,7 @@ class MainWindow(QMainWindow):
                           (a.batch, self.open_batch), (a.profiles, self.open_profiles),
                           (a.choose_profile, self.focus_picker),
                           (a.sign_in, for_profile.sign_in), (a.demo, self.start_demo),
-                          (a.find, inspector.find.activate),
+                          (a.find, inspector.find_bar.activate),
                           (a.tabs, inspector.layout_button.toggle),
                           (a.save_har, inspector.ask_har_path),
                           (a.copy_curl, inspector.copy_curl), (a.settings, self.open_settings),
@@ -291,7 +293,7 @@ class MainWindow(QMainWindow):
 
     def fix_tab_order(self) -> None:
         chain = [self.picker, self.sign_in_button, self.profiles_button, *self.form.widgets(),
-                 self.preview_button, self.send_button, self.inspector.find.field,
+                 self.preview_button, self.send_button, self.inspector.find_bar.field,
                  self.inspector.request.tabs, self.inspector.response.tabs,
                  *self.history.focus_widgets()]
         for first, second in zip(chain, chain[1:], strict=False):
@@ -347,8 +349,8 @@ class MainWindow(QMainWindow):
 
     def cancel(self) -> None:
         if not self.jobs.cancel():
-            if self.inspector.find.field.hasFocus() and self.inspector.find.field.text():
-                self.inspector.find.field.clear()
+            if self.inspector.find_bar.field.hasFocus() and self.inspector.find_bar.field.text():
+                self.inspector.find_bar.field.clear()
 
     # -- profiles -----------------------------------------------------------------------
 
@@ -481,7 +483,8 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is not None:
             self.settings_dialog.show_pruned(text)
 
-    def ask(self, title: str, text: str, yes: str, on_yes) -> QMessageBox:
+    def ask(self, title: str, text: str, yes: str, on_yes: Callable[[], object]
+            ) -> QMessageBox:
         """A window-modal question that does not block the event loop."""
         from gui.widgets.question import ask
 

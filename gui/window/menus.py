@@ -88,9 +88,9 @@ def build_menus(window: QMainWindow, send_again: QAction, export_history: QActio
                                          None, a.settings)),
                            ("V&iew", (a.find, a.tabs))):
         menu = menus.addMenu(title)
-        for act in entries:
-            if act is None:
+        for entry in entries:
+            if entry is None:
                 menu.addSeparator()
             else:
-                menu.addAction(act)
+                menu.addAction(entry)
     return actions

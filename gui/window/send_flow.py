@@ -1,17 +1,15 @@
 """Preview, send, confirm and cancel: the steps between the form and the inspector.
 
-Input is checked on the UI thread (pure, instant); keyring, network and history run in
-one job per operation. Cancelling abandons the job, closes the connection it uses (which
-cuts the call in flight: its thread ends at once, see core.transport.Connection.abort) and
-says plainly that the request may still have reached the customer's system. A cancel
-that comes before anything was sent stops the send for good (the keyring read checks).
+Input is checked on the UI thread (pure, instant); the desk's preview and send run in one
+job per operation (keyring, network, history). Cancel trips the send's CancelToken: core
+cuts the call in flight (its thread ends at once) and records it as core's "cancelled"
+(or "cancelled, not sent"); the window stops waiting at once and says, in core's words,
+that the request may still have reached the customer's system.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -21,46 +19,16 @@ from gui.jobs import Job
 from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
-    from core.desk import Desk
-    from core.exchange import Exchange, StatusUpdate
+    from PySide6.QtWidgets import QMessageBox
+
+    from core.desk import CallResult, Desk
+    from core.exchange import StatusUpdate
     from core.history import HistoryEntry
     from core.profiles import Profile
-    from core.secrets import Secrets
-    from core.transport import Connection
     from gui.jobs import Jobs
     from gui.notices import Notices
     from gui.widgets.question import Ask
     from gui.window.status_form import StatusForm
-
-CANCELLED_SUMMARY = "Cancelled: StatusDesk stopped waiting for the answer."
-CANCELLED_ADVICE = (
-    "The request may already have reached {tenant} and been applied. A repeated status "
-    "update is harmless: send again to be sure, or check the message in the customer's system."
-)
-
-
-class Cancelled(Exception):
-    """Raised in the job thread when the user cancelled before the request went out."""
-
-
-class _GuardedSecrets:
-    """Reads secrets, then refuses to go on if the user cancelled meanwhile."""
-
-    def __init__(self, store: Secrets, cancelled: threading.Event) -> None:
-        self._store = store
-        self._cancelled = cancelled
-
-    def read_all(self, profile: str, fields: Iterable[str]) -> dict[str, str]:
-        found = self._store.read_all(profile, fields)
-        if self._cancelled.is_set():
-            raise Cancelled()
-        return found
-
-    def set(self, profile: str, field: str, value: str) -> None:
-        self._store.set(profile, field, value)  # renewed tokens must be kept even so
-
-    def set_many(self, profile: str, values: Mapping[str, str]) -> None:
-        self._store.set_many(profile, values)
 
 
 class SendFlow(QObject):
@@ -87,7 +55,7 @@ class SendFlow(QObject):
         self.recorded_after_cancel.connect(self._list_cancelled)
         self.send_job: Job | None = None
         self.preview_job: Job | None = None
-        self.confirmation = None  # the open production question, if any
+        self.confirmation: QMessageBox | None = None  # the open production question
         jobs.busy_changed.connect(self._busy_changed)
 
     @Slot(object)
@@ -113,9 +81,10 @@ class SendFlow(QObject):
     def _refuse(self, exc: BaseException, doing: str) -> None:
         told = explain(exc, doing)
         marked = bool(told.field) and self.form.show_invalid(told.field, told.headline)
+        stepped = getattr(exc, "hint", None) is not None  # the advice says where already
         self.notices.tell(
             told.level, told.headline,
-            told.advice if marked or not told.field else
+            told.advice if marked or stepped or not told.field else
             f"{told.advice} (It is a setting of the profile: open Profiles, Ctrl+,.)",
             details=told.details, clear=True)
 
@@ -131,22 +100,8 @@ class SendFlow(QObject):
         desk = self.desk
 
         def work() -> ExchangeView:
-            from core.secrets import SecretStoreError
-            from core.sending import preview, secret_keys
-            from core.systems import get_system
-            from core.transport import Connection
-
-            notes = list(get_system(profile.system).warnings(profile))
-            try:
-                secrets = desk.secrets.read_all(profile.name, secret_keys(profile))
-            except SecretStoreError as exc:
-                secrets = {}
-                notes.append(f"The keyring could not be read ({exc}); credentials show as "
-                             "placeholders and sizes are those of the placeholders.")
-            # Its own connection: the pooled one belongs to sends (and may be replaced).
-            with Connection(profile) as connection:
-                request = preview(profile, update, secrets, connection)
-            return view_of_preview(request, tuple(notes))
+            preview = desk.preview(profile, update)
+            return view_of_preview(preview.request, preview.notes)
 
         self.preview_job = self.jobs.start(
             "Preparing the preview", work, self.shown.emit,
@@ -162,77 +117,49 @@ class SendFlow(QObject):
         if inputs is None:
             return
         profile, update = inputs
+        from core.confirmation import production_send
         from core.systems import get_system
 
-        system = get_system(profile.system)
-        try:
-            system.validate(update, profile)
+        try:  # before the question: a production send is asked about only when it can go
+            get_system(profile.system).validate(update, profile)
         except Exception as exc:  # noqa: BLE001 - InvalidInput, or anything else: explained
             self._refuse(exc, "Sending")
             return
-        if not profile.production:
+        question = production_send(profile, update, self.form.display_value("status"))
+        if question is None:
             self._start_send(profile, update)
             return
-        form = self.form
-        lines = [
-            "This profile is marked PRODUCTION: the new status goes to a customer's "
-            "live system.",
-            "",
-            f"Customer system:  {system.tenant(profile)}  (profile {profile.name})",
-            f"Message id:  {update.message_id.strip()}",
-            f"New status:  {form.display_value('status')}",
-        ]
-        if update.description:
-            lines.append(f"Description:  {update.description}")
-        self.confirmation = self.ask(
-            "Send to production?", "\n".join(lines), "Send to production",
-            lambda: self._start_send(profile, update))
+        self.confirmation = self.ask(question.title, question.text, question.go,
+                                     lambda: self._start_send(profile, update))
 
     def _start_send(self, profile: Profile, update: StatusUpdate) -> None:
+        from core.cancelling import CancelToken, cancelled
         from core.systems import get_system
 
         self.confirmation = None
-        desk = self.desk
+        desk, token = self.desk, CancelToken()
         tenant = get_system(profile.system).tenant(profile)
-        cancelled = threading.Event()
-        used: list[Connection] = []  # the one this send uses, for Cancel to cut
 
-        def work() -> tuple[ExchangeView, HistoryEntry | None, str]:
-            from core.history import HistoryError
-            from core.sending import send_status
+        def work() -> tuple[ExchangeView, CallResult]:
+            result = desk.send(profile, update, token)
+            if token.cancelled and result.entry is not None:  # done() will not be called
+                self.recorded_after_cancel.emit(result.entry)
+            return view_of_exchange(result.exchange), result
 
-            connection = desk.connections.get(profile)
-            used.append(connection)
-            if cancelled.is_set():  # cancelled while it was being opened: cut it too
-                connection.close()
-            exchange = send_status(profile, update, _GuardedSecrets(desk.secrets, cancelled),
-                                   connection)
-            if cancelled.is_set():
-                exchange = _as_cancelled(exchange, tenant)
-            try:
-                entry, problem = desk.history.record(exchange), ""
-            except HistoryError as exc:
-                entry, problem = None, str(exc)
-            if cancelled.is_set() and entry is not None:  # done() will not be called
-                self.recorded_after_cancel.emit(entry)
-            return view_of_exchange(exchange), entry, problem
-
-        def done(result: tuple[ExchangeView, HistoryEntry | None, str]) -> None:
-            view, entry, problem = result
+        def done(finished: tuple[ExchangeView, CallResult]) -> None:
+            view, result = finished
             self.shown.emit(view)
-            if entry is not None:
-                self.recorded.emit(entry)
-            if problem:
-                self.notices.say(f"Not kept in the history: {problem}", 0)
+            if result.entry is not None:
+                self.recorded.emit(result.entry)
+            if result.history_problem:
+                self.notices.say(f"Not kept in the history: {result.history_problem}", 0)
 
         def on_cancel() -> None:
-            cancelled.set()
-            desk.connections.discard(profile.name)
-            for connection in used:  # the same one, unless the profile changed meanwhile
-                connection.close()
+            token.cancel()  # cuts the call; core records it as cancelled
+            told = cancelled(tenant, sent=True)  # the window stops waiting: say the worst
             self.notices.tell(
-                "warning", CANCELLED_SUMMARY, CANCELLED_ADVICE.format(tenant=tenant),
-                clear=True, empty_note="Cancelled: the answer, if any, was not waited for.")
+                "warning", told.summary, told.advice, clear=True,
+                empty_note="Cancelled: the answer, if any, was not waited for.")
 
         self.notices.tell(
             "busy", f"Sending to {tenant}…",
@@ -245,21 +172,3 @@ class SendFlow(QObject):
 
     def _busy_changed(self, _label: str) -> None:
         self.sending.emit(self.jobs.is_running(self.send_job))
-
-
-def _as_cancelled(exchange: Exchange, tenant: str) -> Exchange:
-    """The late record of a cancelled call, kept in the history as what it was: cut off by
-    the cancel (nothing sent yet, or maybe applied), or an answer that came anyway."""
-    from core.cancelling import CANCELLED_BEFORE_SENDING
-    from core.exchange import Outcome, OutcomeKind
-
-    code = exchange.outcome.code
-    if code == CANCELLED_BEFORE_SENDING:
-        outcome = replace(exchange.outcome, summary="Cancelled before the request was "
-                          f"sent: nothing reached {tenant}.")
-    else:
-        outcome = Outcome(OutcomeKind.TRANSPORT, CANCELLED_SUMMARY, code="cancelled",
-                          advice=CANCELLED_ADVICE.format(tenant=tenant),
-                          detail=exchange.outcome.detail if code == "cancelled" else
-                          f"What came back after the cancel: {exchange.outcome.summary}")
-    return replace(exchange, outcome=outcome)

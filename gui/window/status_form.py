@@ -103,9 +103,11 @@ class StatusForm(QWidget):
             if spec.kind == "int_or_preset":
                 combo.setEditable(True)
                 combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-                combo.lineEdit().setPlaceholderText(
+                line = combo.lineEdit()
+                assert line is not None  # an editable combo box has its line edit
+                line.setPlaceholderText(
                     "a whole number, or pick a preset" if spec.choices else "a whole number")
-                combo.lineEdit().returnPressed.connect(self.submitted)
+                line.returnPressed.connect(self.submitted)
                 combo.editTextChanged.connect(lambda _: self.changed.emit())
             else:
                 combo.setPlaceholderText("choose…")

@@ -25,7 +25,7 @@ def sent_superoffice(qtbot, window):
 
 def test_find_walks_matches_from_request_into_response(qtbot, demo_window):
     sent_superoffice(qtbot, demo_window)
-    find = demo_window.inspector.find
+    find = demo_window.inspector.find_bar
     press(qtbot, demo_window, "Ctrl+F")
     assert find.field.hasFocus()
     qtbot.keyClicks(find.field, "SetDeliveryStatus")

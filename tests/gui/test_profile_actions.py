@@ -111,13 +111,13 @@ def test_the_connection_test_offers_the_moved_address_for_the_form(qtbot, demo_w
     dialog = demo_window.findChild(ProfilesDialog)
     qtbot.waitUntil(lambda: dialog.isVisible() and dialog.editor.name.text() == DEMO_BITRIX24)
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: "has moved" in dialog.result.text(), timeout=10000)
-    assert "Use the new address" in dialog.result.text()
-    dialog.result.linkActivated.emit("#moved")
+    qtbot.waitUntil(lambda: "has moved" in dialog.call_result.text(), timeout=10000)
+    assert "Use the new address" in dialog.call_result.text()
+    dialog.call_result.linkActivated.emit("#moved")
     assert dialog.editor.base_url.text() == new and dialog.dirty
     assert demo_desk.profiles.get(DEMO_BITRIX24).base_url != new  # saving is the user's
     dialog.save()
     qtbot.waitUntil(lambda: demo_desk.profiles.get(DEMO_BITRIX24).base_url == new)
     dialog.test_button.click()
-    qtbot.waitUntil(lambda: "Connected" in dialog.result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "Connected" in dialog.call_result.text(), timeout=10000)
     dialog.done(0)

@@ -61,3 +61,22 @@ def test_a_moved_address_is_used_after_asking_and_nothing_is_sent(qtbot, demo_de
     assert told.messages[-1].level == "ok" and f"now uses {new}" in told.messages[-1].headline
     assert len(sandbox.received) == 0  # nothing was sent again
     assert jobs.wait_idle(10)
+
+
+def test_a_new_address_forgets_the_ticket_kept_for_the_old_one(qtbot, memory_desk, sandbox):
+    """The ticket belongs to the old NetServer: it must never be sent to the new address
+    (the window's "Use the new address" used to keep it; the CLI and Profiles forgot it)."""
+    from core.profiles import Profile
+
+    profile = Profile("Signs in", "superoffice", sandbox.superoffice_url,
+                      options={"plugin": "sms", "auth": "password", "username": "sam"})
+    memory_desk.profiles.add(profile)
+    memory_desk.secrets.set(profile.name, "password", "kept-password")
+    memory_desk.secrets.set(profile.name, "ticket", "7T:ticket-of-the-old-address")
+    actions, _told, asked, jobs = actions_for(qtbot, memory_desk)
+    actions.offer_new_address(profile.name, sandbox.origin + "/superoffice-moved/Cust1")
+    with qtbot.waitSignal(actions.address_changed, timeout=10000):
+        asked.yes()
+    assert jobs.wait_idle(10)
+    fields = ["ticket", "password"]
+    assert memory_desk.secrets.read_all(profile.name, fields) == {"password": "kept-password"}

@@ -78,8 +78,8 @@ def test_add_store_test_forget_remove(qtbot, statusdesk_home, sandbox, profile_n
 
         # Test connection: GetPlugins, and the plugins it listed are offered.
         dialog.test_button.click()
-        qtbot.waitUntil(lambda: "Connected" in dialog.result.text(), timeout=10000)
-        assert "statusdesk-sandbox" in dialog.result.text()
+        qtbot.waitUntil(lambda: "Connected" in dialog.call_result.text(), timeout=10000)
+        assert "statusdesk-sandbox" in dialog.call_result.text()
         offered = dialog.editor.option_widgets["plugin"].completer().model()
         assert {offered.index(row, 0).data() for row in range(offered.rowCount())} == {
             "statusdesk-sandbox", "sms-demo-gateway"}
@@ -93,7 +93,7 @@ def test_add_store_test_forget_remove(qtbot, statusdesk_home, sandbox, profile_n
         wait_state(qtbot, dialog, "ticket", "not stored")
         assert SecretStore().get(profile_name, "ticket") is None
         dialog.test_button.click()
-        qtbot.waitUntil(lambda: "no ticket is stored" in dialog.result.text(), timeout=10000)
+        qtbot.waitUntil(lambda: "no ticket is stored" in dialog.call_result.text(), timeout=10000)
 
         # Remove asks first, then removes the profile and its credentials.
         dialog.remove_button.click()
@@ -173,5 +173,32 @@ def test_the_answer_size_limit_is_kept_and_edited(qtbot, memory_desk, sandbox):
         dialog.save()
         qtbot.waitUntil(lambda: memory_desk.profiles.get("Big").max_response_mb == 2.5)
         dialog.done(0)
+    finally:
+        close_window(window)
+
+
+def test_remove_with_the_keyring_away_keeps_the_profile_and_says_so(qtbot, statusdesk_home,
+                                                                    sandbox):
+    from tests.gui.test_no_keyring import NoKeyring
+
+    desk = Desk(statusdesk_home, secrets=NoKeyring())
+    profile = Profile("Kept", "superoffice", sandbox.superoffice_url,
+                      options={"plugin": "sms"})
+    desk.profiles.add(profile)
+    desk.secrets.set(profile.name, "ticket", "7T:still-here")
+    window = open_window(qtbot, desk)
+    try:
+        dialog = open_dialog(qtbot, window)
+        qtbot.waitUntil(lambda: dialog.list.count() == 1)
+        dialog.select(profile.name)
+        dialog.remove_button.click()
+        box = dialog.findChild(QMessageBox, "removeConfirmation")
+        qtbot.waitUntil(box.isVisible)
+        next(b for b in box.buttons() if b.text() == "Remove").click()
+        qtbot.waitUntil(lambda: "Not removed" in dialog.call_result.text(), timeout=10000)
+        assert "cannot be forgotten while the keyring is unavailable" in dialog.call_result.text()
+        assert [p.name for p in desk.profiles.load()] == [profile.name]
+        assert desk.secrets.read_all(profile.name, ["ticket"]) == {"ticket": "7T:still-here"}
+        assert dialog.list.count() == 1
     finally:
         close_window(window)

@@ -7,12 +7,13 @@ itself is exercised in test_first_start and test_profiles_dialog).
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
+from core.cancelling import cancelled
 from core.profiles import Profile
-from gui.window.send_flow import CANCELLED_SUMMARY
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import (
@@ -140,7 +141,10 @@ def test_cancel_during_a_slow_call_leaves_the_window_usable(qtbot, demo_desk, sa
         assert "Done" in banner.text()
         # ...but it is kept in the history for what it was.
         recorded = {e.message_id: e.outcome_summary for e in demo_desk.history.recent()}
-        assert recorded == {"SO-1003": CANCELLED_SUMMARY,
+        profile = demo_desk.profiles.get(DEMO_SUPEROFFICE)
+        # core's words for a call cut on the wire (core.transport names host:port)
+        cut = cancelled(urlsplit(profile.base_url).netloc, sent=True)
+        assert recorded == {"SO-1003": cut.summary,
                             "SO-1004": "SuperOffice accepted the call (SetDeliveryStatus)."}
     finally:
         close_window(window)
@@ -258,3 +262,19 @@ def test_a_demo_profile_offers_to_start_the_sandbox(qtbot, memory_desk):
         assert send_and_wait(qtbot, window).outcome.ok
     finally:
         close_window(window)
+
+
+def test_an_outcome_s_hint_is_shown_as_the_window_s_step(qtbot, demo_window, sandbox):
+    from dataclasses import replace
+
+    from core import hints
+
+    choose(qtbot, demo_window, DEMO_SUPEROFFICE)
+    fill(demo_window, "SO-1001", "2")
+    view = send_and_wait(qtbot, demo_window)
+    told = replace(view, outcome=replace(view.outcome, advice="The ticket has expired.",
+                                         hint=hints.SIGN_IN))
+    demo_window.inspector.show_view(told)
+    banner = demo_window.inspector.banner.text()
+    assert "What to do: The ticket has expired. Use Sign in (Ctrl+I)." in banner
+    assert "statusdesk-cli" not in banner

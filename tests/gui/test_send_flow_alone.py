@@ -71,3 +71,22 @@ def test_production_asks_first_and_sends_only_on_yes(qtbot, demo_desk, sandbox):
         asked.yes()
     assert recorded.args[0].message_id == "SO-1001"
     assert jobs.wait_idle(10)
+
+
+def test_a_missing_credential_is_worded_as_the_windows_step(qtbot, demo_desk, sandbox):
+    """core's MissingSecret carries a hint (store the ticket); the window names its button,
+    never the CLI's command."""
+    demo_desk.secrets.delete(DEMO_SUPEROFFICE, "ticket")
+    flow, form, told, _asked, jobs = flow_for(qtbot, demo_desk)
+    form.set_value("message_id", "SO-1001")
+    form.set_value("status", "2")
+    flow.send()
+    qtbot.waitUntil(lambda: told.messages and told.messages[-1].level != "busy",
+                    timeout=10000)
+    said = told.messages[-1]
+    assert said.headline == f"Not sent: no ticket is stored for profile {DEMO_SUPEROFFICE!r}."
+    assert said.advice == ("Open Profiles (Ctrl+,), choose the profile and use Store… (or "
+                           "Replace…) beside ticket.")
+    assert not any("statusdesk-cli" in f"{m.headline} {m.advice}" for m in told.messages)
+    assert len(sandbox.received) == 0
+    assert jobs.wait_idle(10)

@@ -159,13 +159,13 @@ def test_password_sign_in_from_the_profiles_dialog(qtbot, keyring_desk, sandbox,
         store_in_dialog(qtbot, dialog, "app-token", creds.so_app_token)
         store_in_dialog(qtbot, dialog, "password", "not-the-password")
         box.sign_in_button.click()
-        qtbot.waitUntil(lambda: "✖" in dialog.result.text(), timeout=10000)
-        assert "wrong username or password" in dialog.result.text()
+        qtbot.waitUntil(lambda: "✖" in dialog.call_result.text(), timeout=10000)
+        assert "wrong username or password" in dialog.call_result.text()
         assert SecretStore().get(name, "ticket") is None
 
         store_in_dialog(qtbot, dialog, "password", creds.so_password)
         box.sign_in_button.click()
-        qtbot.waitUntil(lambda: "Signed in as" in dialog.result.text(), timeout=10000)
+        qtbot.waitUntil(lambda: "Signed in as" in dialog.call_result.text(), timeout=10000)
         assert sum(1 for s in sandbox.superoffice.sign_ins if s[0] == "password") == 1
         qtbot.waitUntil(lambda: box.sign_in_state.text().startswith("Ticket: kept by StatusDesk"))
         ticket = SecretStore().get(name, "ticket")
@@ -352,7 +352,7 @@ def test_bitrix24_sign_in_by_pasting_the_address(qtbot, keyring_desk, sandbox, n
         dialog.paste.setText(ended_on)
         with qtbot.waitSignal(profiles.signer.signed_in, timeout=15000):
             dialog.use_button.click()
-        qtbot.waitUntil(lambda: "Signed in as user 1" in profiles.result.text())
+        qtbot.waitUntil(lambda: "Signed in as user 1" in profiles.call_result.text())
         assert dialog.status.text().startswith("✔ Signed in as")
         assert SecretStore().get(name, "access-token")
         assert_no_secret_shown(window, [SecretStore().get(name, "access-token"),
