@@ -2,7 +2,8 @@
 
 Invalid rows are listed and never sent. On a terminal a progress line is kept up to date
 on standard error; ``--json`` prints one JSON line per row, then one with the summary.
-Ctrl+C stops after the call in flight, which is recorded: ``--resume`` carries on.
+Ctrl+C stops after the call in flight, which is recorded (a second Ctrl+C cuts it);
+the summary, the ``--results`` file and exit code 130 follow; ``--resume`` carries on.
 """
 
 from __future__ import annotations
@@ -88,24 +89,38 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
 def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],
                        on_wait: Callable[[BatchRow, str, float], None], resume: bool,
                        err: TextIO) -> BatchSummary:
-    """The run in a worker thread, so Ctrl+C can stop it cleanly after the call in flight."""
+    """The run in a worker thread, so Ctrl+C stops it cleanly: the first after the call in
+    flight (its answer recorded), a second one at once (the call cut, recorded as such).
+
+    The main thread waits on an Event, not on Thread.join: a join interrupted by Ctrl+C
+    can mark a running thread as ended (CPython), and the summary would be missing.
+    """
     box: dict[str, object] = {}
+    finished = threading.Event()
 
     def work() -> None:
         try:
             box["summary"] = run.run(on_row, on_wait, resume=resume)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             box["error"] = exc
+        finally:
+            finished.set()
 
-    worker = threading.Thread(target=work, name="batch", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print("\nStopping after the call in flight…", file=err, flush=True)
-        run.cancel()
-        worker.join()
+    threading.Thread(target=work, name="batch", daemon=True).start()
+    interrupts = 0
+    while True:
+        try:
+            if finished.wait(0.2):
+                break
+        except KeyboardInterrupt:
+            interrupts += 1
+            if interrupts == 1:
+                print("\nStopping after the call in flight… (Ctrl+C again: stop now)",
+                      file=err, flush=True)
+                run.cancel()
+            else:
+                print("\nStopping now.", file=err, flush=True)
+                run.stop_now()
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["summary"]  # type: ignore[return-value]
