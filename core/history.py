@@ -23,6 +23,7 @@ import getpass
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,24 +183,11 @@ class History:
     def begin(self, attempt: Attempt, batch: BatchMark | None = None) -> int:
         """Write the row of a call before its request leaves, committed before this returns;
         it says "outcome unknown" until ``finish``. Returns the row's id."""
-        update = attempt.update
-        values = {
+        values = _call_values(attempt, attempt.update, batch) | {
             "time": attempt.started_at or _now(),
-            "who": _who(),
-            "profile": attempt.profile,
-            "system": attempt.system,
-            "tenant": attempt.tenant,
-            "operation": attempt.operation,
-            "message_id": update.message_id if update else "",
-            "status": update.status if update else "",
-            "description": update.description if update else "",
-            "http_status": None,
-            "elapsed_ms": None,
             "outcome_kind": OutcomeKind.TRANSPORT.value,
             "outcome_code": OUTCOME_UNKNOWN,
             "outcome_summary": UNKNOWN_SUMMARY.format(tenant=attempt.tenant or "the system"),
-            "batch_id": batch.batch_id if batch else "",
-            "batch_row": batch.row if batch else None,
             "batch_final": 0,  # not an answer about the row until finished
             "exchange_json": "",
         }
@@ -315,7 +303,7 @@ def _prepare(db: sqlite3.Connection) -> None:
     Runs in an immediate transaction, so two threads or processes opening a new or old
     file at once do not both upgrade it.
     """
-    db.execute("PRAGMA journal_mode = WAL")
+    _switch_to_wal(db)
     db.execute("BEGIN IMMEDIATE")
     try:
         for statement in _SCHEMA:
@@ -333,6 +321,21 @@ def _prepare(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _switch_to_wal(db: sqlite3.Connection, patience: float = 10.0) -> None:
+    """WAL journal mode. SQLite answers "database is locked" at once, without waiting for
+    its busy timeout, while another connection is switching a new file to WAL: so wait
+    here, as long as the busy timeout would (two desks starting on one new file)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _where(which: HistoryFilter) -> tuple[str, list[object]]:
@@ -365,28 +368,40 @@ def _where(which: HistoryFilter) -> tuple[str, list[object]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
-def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object]:
-    update = exchange.update
+def _call_values(call: Attempt | Exchange, update: StatusUpdate | None,
+                 batch: BatchMark | None) -> dict[str, object]:
+    """The columns an attempt and its finished exchange share."""
     return {
-        "time": exchange.timings.started_at if exchange.timings else _now(),
+        "time": _now(),
         "who": _who(),
-        "profile": exchange.profile,
-        "system": exchange.system,
-        "tenant": exchange.tenant,
-        "operation": exchange.operation,
+        "profile": call.profile,
+        "system": call.system,
+        "tenant": call.tenant,
+        "operation": call.operation,
         "message_id": update.message_id if update else "",
         "status": update.status if update else "",
         "description": update.description if update else "",
-        "http_status": exchange.response.status_code if exchange.response else None,
-        "elapsed_ms": round(exchange.timings.total_ms) if exchange.timings else None,
+        "http_status": None,
+        "elapsed_ms": None,
+        "batch_id": batch.batch_id if batch else "",
+        "batch_row": batch.row if batch else None,
+    }
+
+
+def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object]:
+    values = _call_values(exchange, exchange.update, batch) | {
         "outcome_kind": exchange.outcome.kind.value,
         "outcome_code": exchange.outcome.code,
         "outcome_summary": exchange.outcome.summary,
-        "batch_id": batch.batch_id if batch else "",
-        "batch_row": batch.row if batch else None,
         "batch_final": int(batch.final) if batch else 0,
         "exchange_json": json.dumps(exchange.to_dict(), ensure_ascii=False),
     }
+    if exchange.response is not None:
+        values["http_status"] = exchange.response.status_code
+    if exchange.timings is not None:
+        values["time"] = exchange.timings.started_at
+        values["elapsed_ms"] = round(exchange.timings.total_ms)
+    return values
 
 
 def _entry(entry_id: int, values: Mapping[str, object]) -> HistoryEntry:

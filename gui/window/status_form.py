@@ -171,13 +171,14 @@ class StatusForm(QWidget):
         return self.value(key)
 
     def status_update(self) -> StatusUpdate:
+        from dataclasses import fields
+
         from core.exchange import StatusUpdate
 
-        return StatusUpdate(
-            message_id=self.value("message_id"),
-            status=self.value("status"),
-            description=self.value("description"),
-        )
+        # Every field of the update, by name: a field a system adds to its form needs
+        # nothing here (its FormField.key is the StatusUpdate attribute).
+        return StatusUpdate(**{field.name: self.value(field.name)
+                               for field in fields(StatusUpdate)})
 
     def effective_profile(self) -> Profile | None:
         """The profile with this send's option changes applied."""

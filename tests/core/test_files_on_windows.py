@@ -65,3 +65,29 @@ def test_keeping_history_for_a_century_prunes_nothing(tmp_path) -> None:
     history.record(make("Acme", "m-1"))
     assert history.prune(36500) == 0
     assert history.prune(10_000_000) == 0
+
+
+def test_desks_opening_a_new_history_together_all_write(tmp_path) -> None:
+    """Eight desks' first record on one new file, at once (30 new files): SQLite refuses
+    the switch to WAL at once ("database is locked", no busy wait) while another connection
+    makes it. Before the fix about one file in 20 lost a desk's row."""
+    failed: list[BaseException] = []
+    for attempt in range(30):
+        path = tmp_path / f"history-{attempt}.sqlite3"
+        start = threading.Barrier(8)
+
+        def first_record(n: int, path=path, start=start) -> None:
+            history = History(path)
+            start.wait()
+            try:
+                history.record(make("Acme", f"m-{n}"))
+            except BaseException as exc:  # noqa: BLE001 - counted below
+                failed.append(exc)
+            history.close()
+
+        threads = [threading.Thread(target=first_record, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failed == [] and len(History(path).recent()) == 8
