@@ -72,11 +72,8 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
             print(f"Row {row.row}: {reason}; trying again in {seconds:.1f} s.", file=err)
 
     summary = _run_interruptibly(run, on_row, on_wait, resume, err)
-    again = [r.row.row for r in finished if r.row.row in set(summary.possibly_applied)]
-    if again and not as_json:
-        print(f"Sent again: row(s) {', '.join(map(str, again))}. The last run stopped during "
-              "their call, so they were possibly applied already; a repeated status update "
-              "is harmless.", file=err)
+    if summary.resent_note and not as_json:
+        print(summary.resent_note, file=err)
     if progress:
         progress.end()
     if results:

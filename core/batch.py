@@ -75,8 +75,19 @@ class BatchSummary:
     cancelled: bool = False
     stopped: str = ""  # why the run stopped before the end, in words
     failures: dict[str, int] = field(default_factory=dict)  # error code -> rows
-    # Rows an earlier run stopped during (outcome unknown, possibly applied), sent again.
+    # Rows an earlier run stopped during (outcome unknown, possibly applied)...
     possibly_applied: list[int] = field(default_factory=list)
+    resent: list[int] = field(default_factory=list)  # ...and those this run sent again
+
+    @property
+    def resent_note(self) -> str:
+        """The sentence both front ends show about rows that were possibly applied."""
+        if not self.resent:
+            return ""
+        rows = ", ".join(map(str, self.resent))
+        return (f"Sent again: row{'s' if len(self.resent) > 1 else ''} {rows}. The last run "
+                "stopped during their call, so they were possibly applied already; a "
+                "repeated status update is harmless.")
 
     @property
     def unsent(self) -> int:
@@ -169,6 +180,8 @@ class BatchRun:
                     summary.cancelled = True
                     break
                 result = self._send_row(row, connection, summary, on_wait)
+                if row.row in summary.possibly_applied and result is not None:
+                    summary.resent.append(row.row)
                 if result is None or (result.exchange is not None
                                       and result.exchange.outcome.code in _CUT):
                     summary.cancelled = True  # a row cut mid-call counts as not sent

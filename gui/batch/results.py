@@ -32,6 +32,8 @@ def summary_text(summary: BatchSummary, invalid: int) -> str:
     text = ", ".join(parts) + f"; {retries:,} retr{'y' if retries == 1 else 'ies'}."
     if summary.failures:
         text += " Failures: " + ", ".join(f"{code} ×{n}" for code, n in summary.failures.items())
+    if summary.resent_note:
+        text += f"\n{summary.resent_note}"
     if summary.stopped:
         text += (f"\n{summary.stopped} Correct the credentials (Profiles, Ctrl+,), then "
                  "Resume sends the rows left.")

@@ -139,6 +139,8 @@ def test_resume_sends_a_row_whose_outcome_is_unknown_again_and_says_so(desk, san
                                StatusUpdate(ids[1], "3")), BatchMark(batch.batch_id, 3, False))
     assert desk.history.rows_unknown("SO", batch.batch_id) == {3}
     again = desk.batch(profile, batch).run(resume=True)
-    assert again.possibly_applied == [3] and again.done == 2
+    assert again.possibly_applied == [3] and again.resent == [3] and again.done == 2
+    assert again.resent_note.startswith("Sent again: row 3. ")
+
     assert desk.history.rows_unknown("SO", batch.batch_id) == set()
     assert OutcomeKind.DONE.value == desk.history.recent(limit=1)[0].outcome_kind
