@@ -297,8 +297,10 @@ def as_cancelled(exchange: Exchange, attempt: Attempt) -> Exchange:
     from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING, cancelled
 
     code = exchange.outcome.code
-    if code in (CANCELLED, CANCELLED_BEFORE_SENDING):
-        return exchange
+    if code in (CANCELLED, CANCELLED_BEFORE_SENDING):  # cut by the transport: its words, but
+        # naming the customer's system as the window's banner and the CLI do (not host:port)
+        return replace(exchange, outcome=replace(
+            cancelled(attempt.tenant, sent=code == CANCELLED), detail=exchange.outcome.detail))
     outcome = cancelled(attempt.tenant, sent=True)
     return replace(exchange, outcome=replace(
         outcome, detail=f"What came back after the cancel: {exchange.outcome.summary}"))

@@ -83,6 +83,19 @@ def test_a_call_cancelled_before_it_starts_sends_nothing(desk) -> None:
     assert [e.outcome_code for e in desk.history.recent()] == ["cancelled, not sent"]
 
 
+def test_a_cancelled_call_names_the_customers_system(desk, sandbox) -> None:
+    creds = sandbox.credentials
+    profile = Profile("SO", "superoffice", sandbox.superoffice_url,
+                      {"plugin": creds.so_plugin, "transport": "soap"})
+    desk.secrets.set_many("SO", {"ticket": creds.so_ticket, "app-token": creds.so_app_token})
+    cancel = CancelToken()
+    cancel.cancel()
+    result = desk.send(profile, StatusUpdate(sandbox.superoffice_messages[0], "3"), cancel)
+    tenant = sandbox.superoffice_url.split("//", 1)[1]  # 127.0.0.1:PORT/superoffice/Cust12345
+    assert result.outcome.summary.endswith(f"nothing reached {tenant.split('/')[0]}/Cust12345.")
+    assert desk.history.recent()[0].outcome_summary == result.outcome.summary
+
+
 def test_bad_input_is_refused_before_anything_is_recorded(desk, sandbox) -> None:
     with pytest.raises(InvalidInput):
         desk.send(bitrix24(sandbox.bitrix24_url), StatusUpdate("", "delivered"))

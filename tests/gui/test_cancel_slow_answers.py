@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -16,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from core import cancelling
 from core.desk import Desk
 from core.profiles import Profile
+from core.systems import get_system
 from gui.history.table import OUTCOME
 from gui.window.main_window import MainWindow
 from tests.gui.conftest import close_window, open_window
@@ -118,8 +118,9 @@ def test_cancel_while_an_answer_trickles_in(qtbot, memory_desk, trickling):
         # The history keeps both as cancelled, not as network failures.
         recorded = {e.message_id: (e.outcome_code, e.outcome_summary)
                     for e in memory_desk.history.recent()}
-        # core's words for a call cut on the wire (core.transport names host:port)
-        summary = cancelling.cancelled(urlsplit(profile.base_url).netloc, sent=True).summary
+        # core's words for a call cut on the wire, naming the customer's system
+        summary = cancelling.cancelled(get_system(profile.system).tenant(profile),
+                                       sent=True).summary
         assert recorded == {"SO-2001": ("cancelled", summary),
                             "SO-2002": ("cancelled", summary)}
         # ...and the history list shows them, as cancelled, without a search.

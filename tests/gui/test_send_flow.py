@@ -7,13 +7,13 @@ itself is exercised in test_first_start and test_profiles_dialog).
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from core.cancelling import cancelled
 from core.profiles import Profile
+from core.systems import get_system
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import (
@@ -142,8 +142,8 @@ def test_cancel_during_a_slow_call_leaves_the_window_usable(qtbot, demo_desk, sa
         # ...but it is kept in the history for what it was.
         recorded = {e.message_id: e.outcome_summary for e in demo_desk.history.recent()}
         profile = demo_desk.profiles.get(DEMO_SUPEROFFICE)
-        # core's words for a call cut on the wire (core.transport names host:port)
-        cut = cancelled(urlsplit(profile.base_url).netloc, sent=True)
+        # core's words for a call cut on the wire, naming the customer's system
+        cut = cancelled(get_system(profile.system).tenant(profile), sent=True)
         assert recorded == {"SO-1003": cut.summary,
                             "SO-1004": "SuperOffice accepted the call (SetDeliveryStatus)."}
     finally:
