@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 from core.batch_file import BatchFile, BatchRow
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
-from core.exchange import Exchange, OutcomeKind, ReceivedResponse, StatusUpdate
-from core.history import Attempt, BatchMark, History
+from core.exchange import Exchange, OutcomeKind, ReceivedResponse
+from core.history import Attempt, BatchMark, CallRecord, History
 from core.pacing import Backoff, RateLimiter
 from core.profiles import Profile
 from core.secrets import Secrets
@@ -204,27 +204,17 @@ class BatchRun:
         while True:
             if not self.limiter.acquire(self._stop):
                 return RowResult(row, exchange, attempts) if exchange else None
-            pending: list[int] = []
-            begun = BatchMark(self.batch.batch_id, row.row, final=False)
-
-            def begin(update: StatusUpdate = row.update, mark: BatchMark = begun,
-                      pending: list[int] = pending) -> None:
-                if not pending:  # before the request leaves; a HistoryError stops the run
-                    pending.append(self.history.begin(Attempt(
-                        self.profile.name, self.profile.system, self._tenant,
-                        "SetDeliveryStatus", update), mark))
-
+            record = CallRecord(self.history, Attempt(
+                self.profile.name, self.profile.system, self._tenant, "SetDeliveryStatus",
+                row.update), BatchMark(self.batch.batch_id, row.row, final=False))
+            # The row is written before the request leaves; a HistoryError stops the run.
             exchange = send_status(self.profile, row.update, self.store, connection,
-                                   before_sending=begin)
+                                   before_sending=record.begin)
             attempts += 1
             pause = self._pause_after(exchange, attempts)
             # Not done: a row cancelled while it waits to try again, or cut mid-call.
             final = pause is None and exchange.outcome.code not in _CUT
-            mark = BatchMark(self.batch.batch_id, row.row, final)
-            if pending:
-                self.history.finish(pending[0], exchange, mark)
-            else:
-                self.history.record(exchange, mark)
+            record.finish(exchange, BatchMark(self.batch.batch_id, row.row, final))
             if final or pause is None or self._stop.is_set():
                 return RowResult(row, exchange, attempts)
             summary.retries += 1

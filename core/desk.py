@@ -188,21 +188,20 @@ class Desk:
         cancel: CancelToken | None,
         run: Callable[[Connection, Callable[[], None]], Exchange],
     ) -> CallResult:
-        from core.history import Attempt, HistoryError
+        from core.history import Attempt, CallRecord, HistoryError
         from core.systems import get_system
 
         attempt = Attempt(profile.name, profile.system,
                           get_system(profile.system).tenant(profile), operation, update)
-        row: list[int] = []
-        problems: list[str] = []
+        record = CallRecord(self.history, attempt)
+        problems: list[str] = []  # the history cannot be written: the call goes on without
 
-        def begin() -> None:  # right before the first request leaves; once
-            if row or problems:
-                return
-            try:
-                row.append(self.history.begin(attempt))
-            except HistoryError as exc:
-                problems.append(str(exc))
+        def begin() -> None:  # right before the first request leaves
+            if not problems:
+                try:
+                    record.begin()
+                except HistoryError as exc:
+                    problems.append(str(exc))
 
         connection = self.connections.get(profile)
         if cancel is not None:
@@ -210,19 +209,12 @@ class Desk:
         exchange = run(connection, begin)
         if cancel is not None and cancel.cancelled:
             exchange = as_cancelled(exchange, attempt)
-        return self._finish(row, problems, exchange)
-
-    def _finish(self, row: list[int], problems: list[str], exchange: Exchange) -> CallResult:
-        from core.history import HistoryError
-
         if problems:
             return CallResult(exchange, None, problems[0])
         try:
-            entry = (self.history.finish(row[0], exchange) if row
-                     else self.history.record(exchange))
+            return CallResult(exchange, record.finish(exchange))
         except HistoryError as exc:
             return CallResult(exchange, None, str(exc))
-        return CallResult(exchange, entry)
 
     def _cut(self, profile: Profile, connection: Connection) -> None:
         """Cancel: cut the call in flight; nothing more goes out on that connection."""

@@ -139,6 +139,25 @@ class Attempt:
     started_at: str = ""  # UTC ISO time; now when empty
 
 
+class CallRecord:
+    """One call's row: begun (once) right before its first request leaves, then finished;
+    a call that never began (it stopped before sending) is recorded in one step."""
+
+    def __init__(self, history: History, attempt: Attempt,
+                 batch: BatchMark | None = None) -> None:
+        self.history, self.attempt, self.batch = history, attempt, batch
+        self.entry_id: int | None = None
+
+    def begin(self) -> None:
+        if self.entry_id is None:
+            self.entry_id = self.history.begin(self.attempt, self.batch)
+
+    def finish(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
+        if self.entry_id is None:
+            return self.history.record(exchange, batch)
+        return self.history.finish(self.entry_id, exchange, batch)
+
+
 class History:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or history_dir() / HISTORY_FILE
