@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.hints import Do, Hint
+from core.systems import option_spec
 
 
 def command_for(hint: Hint | None, profile: str) -> str:
@@ -17,7 +18,11 @@ def command_for(hint: Hint | None, profile: str) -> str:
     if hint.do is Do.TEST:
         return f"statusdesk-cli test {name}"
     if hint.do is Do.RAISE_SIZE_LIMIT:
-        return f"statusdesk-cli profile add {name} ... --max-response-mb N --replace"
+        return f"statusdesk-cli profile set {name} --max-response-mb N"
+    if hint.do is Do.FILL_SETTING:
+        option = option_spec(hint.field)
+        flag = option.cli_flag if option else f"--{hint.field.replace('_', '-')}"
+        return f"statusdesk-cli profile set {name} {flag} VALUE"
     return ""
 
 

@@ -12,6 +12,7 @@ import getpass
 import io
 import json
 import sys
+import textwrap
 from typing import Any, NoReturn, TextIO
 
 from cli.batch import BatchStopped, run_batch
@@ -27,6 +28,7 @@ from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
 from core.profiles import (
     DEFAULT_MAX_RESPONSE_MB,
+    DEFAULT_TIMEOUT,
     MAX_RESPONSE_MB_RANGE,
     Profile,
     ProfileError,
@@ -36,9 +38,28 @@ from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
 from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
 from core.systems.base import InvalidInput, MissingSecret, OptionSpec, browser_sign_in
+from core.systems.bitrix24 import STATUSES as BITRIX24_STATUSES
 
 EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
 EXIT_CREDENTIALS = OutcomeKind.CREDENTIALS.exit_code
+
+
+EXIT_CODES = ("exit status: 0 done; 1 the remote system refused; 2 bad input or usage; "
+              "3 network or transport failure (no usable answer); 4 missing or rejected "
+              "credentials; 130 interrupted (Ctrl+C)")
+
+
+def _credential_fields() -> str:
+    """Each system's sign-in modes and the credentials ``secret set`` takes for them."""
+    lines = ["credentials (FIELD), by system and --auth:"]
+    for system in SYSTEMS.values():
+        auth = next((o for o in system.options if o.key == "auth"), None)
+        for choice in auth.choices if auth else ():
+            sample = Profile("x", system.key, "https://x", options={"auth": choice.value})
+            typed = [f"{s.key}{'' if s.required else ' (optional)'}"
+                     for s in system.secret_fields(sample) if not s.managed]
+            lines.append(f"  {system.key} --auth {choice.value}: {', '.join(typed)}")
+    return "\n".join(lines)
 
 
 class CliError(Exception):
@@ -54,36 +75,31 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="statusdesk-cli", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="statusdesk-cli", description=__doc__.split("\n")[0],
+                     epilog=EXIT_CODES)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    profile = commands.add_parser("profile", help="add, list, show or remove profiles")
+    profile = commands.add_parser(
+        "profile", help="add, change, list, show or remove profiles",
+        description="A profile is one customer's system: its address and settings, kept in "
+        "profiles.json. Its credentials are kept in the keyring (statusdesk-cli secret set).",
+        epilog="actions: add NAME --system ... --url ...; set NAME --SETTING VALUE ...; "
+        "set-url NAME URL; list; show NAME; remove NAME (also forgets its credentials). "
+        "'statusdesk-cli profile add --help' lists the settings.")
     actions = profile.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = actions.add_parser("add", help="add a profile (secrets come separately)")
     add.add_argument("name")
-    add.add_argument("--system", required=True, choices=sorted(SYSTEMS))
-    add.add_argument("--url", required=True, help="SuperOffice NetServer base or Bitrix24 portal")
-    flags: dict[str, list[tuple[str, OptionSpec]]] = {}
-    for system in SYSTEMS.values():
-        for option in system.options:
-            flags.setdefault(option.cli_flag, []).append((system.title, option))
-    for flag, uses in flags.items():
-        key = uses[0][1].key
-        choices = list(dict.fromkeys(c.value for _, o in uses for c in o.choices)) or None
-        helps = " ".join(f"{title}: {option.help}" for title, option in uses)
-        add.add_argument(flag, dest=key, choices=choices, help=helps)
-    add.add_argument("--preset", action="append", default=[], metavar="LABEL=INT",
-                     help="SuperOffice: name a status number, e.g. Delivered=3 (repeatable)")
-    add.add_argument("--ca-bundle", help="PEM file of CAs to trust for this profile")
-    add.add_argument("--proxy", help="proxy URL, e.g. http://proxy.example:3128")
-    add.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
-    add.add_argument("--max-response-mb", type=float, default=DEFAULT_MAX_RESPONSE_MB,
-                     metavar="MB", help="answers larger than this are cut off "
-                     f"({MAX_RESPONSE_MB_RANGE[0]:g}-{MAX_RESPONSE_MB_RANGE[1]:g}, "
-                     f"default {DEFAULT_MAX_RESPONSE_MB:g})")
-    add.add_argument("--production", action="store_true", help="ask before every send")
+    _settings_arguments(add, changing=False)
     add.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
     add.add_argument("--json", action="store_true")
+    change = actions.add_parser(
+        "set", help="change some of a profile's settings and keep the others",
+        description="Change the settings given, keep the others and the credentials (a "
+        "ticket StatusDesk keeps from a sign-in is forgotten when the address or the "
+        "sign-in changes, and said so).")
+    change.add_argument("name")
+    _settings_arguments(change, changing=True)
+    change.add_argument("--json", action="store_true")
     set_url = actions.add_parser("set-url", help="change a profile's address (e.g. a moved portal)")
     set_url.add_argument("name")
     set_url.add_argument("url")
@@ -96,17 +112,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     secret = commands.add_parser("secret", help="store or forget credentials (keyring)")
     secret_actions = secret.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    set_ = secret_actions.add_parser("set", help="value is read from stdin, never from argv")
-    set_.add_argument("name")
-    set_.add_argument("field")
+    set_ = secret_actions.add_parser(
+        "set", help="value is read from stdin, never from argv",
+        description=textwrap.fill(
+            "Store one credential of a profile in the keyring. The value is read from "
+            "standard input (a hidden prompt on a terminal), never from the command line."),
+        epilog=_credential_fields() + "\nexample: statusdesk-cli secret set acme ticket < "
+        "ticket.txt", formatter_class=argparse.RawDescriptionHelpFormatter)
+    set_.add_argument("name", help="the profile")
+    set_.add_argument("field", help="which credential (listed below)")
     clear = secret_actions.add_parser("clear", help="forget every credential of a profile")
     clear.add_argument("name")
 
-    send = commands.add_parser("send", help="send a delivery status")
-    send.add_argument("name")
-    send.add_argument("--message-id", required=True)
-    send.add_argument("--status", required=True)
-    send.add_argument("--description", default="")
+    send = commands.add_parser(
+        "send", help="send a delivery status",
+        description="Set one message's delivery status in the profile's system and print "
+        "the exchange (secrets masked).", epilog=EXIT_CODES)
+    send.add_argument("name", help="the profile")
+    send.add_argument("--message-id", required=True,
+                      help="SuperOffice: the plugin's external message id; Bitrix24: the "
+                      "message_id the portal sent the provider")
+    send.add_argument("--status", required=True,
+                      help="SuperOffice: a whole number or one of the profile's presets "
+                      "(e.g. Delivered); Bitrix24: one of "
+                      f"{', '.join(BITRIX24_STATUSES)} (lower case)")
+    send.add_argument("--description", default="",
+                      help="SuperOffice: free text stored with the status (Bitrix24 has none)")
     send.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
     send.add_argument("--yes", action="store_true", help="no confirmation for production")
     send.add_argument("--json", action="store_true")
@@ -157,8 +188,53 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--json", action="store_true", help="one JSON line per row")
 
     sandbox = commands.add_parser("sandbox", help="run the built-in simulators on 127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--port", type=int, default=8765,
+                         help="TCP port on 127.0.0.1 (default 8765; 0 takes any free one "
+                         "and prints it)")
     return parser
+
+
+def _settings_arguments(parser: argparse.ArgumentParser, *, changing: bool) -> None:
+    """The flags of a profile's settings, shared by ``profile add`` and ``profile set``.
+
+    ``profile set`` gives none a default, so that what was not typed is kept."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if changing else value
+
+    if not changing:
+        parser.add_argument("--system", required=True, choices=sorted(SYSTEMS))
+    parser.add_argument("--url", required=not changing, default=default(None),
+                        help="SuperOffice NetServer base or Bitrix24 portal")
+    flags: dict[str, list[tuple[str, OptionSpec]]] = {}
+    for system in SYSTEMS.values():
+        for option in system.options:
+            flags.setdefault(option.cli_flag, []).append((system.title, option))
+    for flag, uses in flags.items():
+        key = uses[0][1].key
+        choices = list(dict.fromkeys(c.value for _, o in uses for c in o.choices)) or None
+        helps = " ".join(f"{title}: {option.help}" for title, option in uses)
+        parser.add_argument(flag, dest=key, choices=choices, help=helps, default=default(None))
+    parser.add_argument("--preset", action="append", metavar="LABEL=INT", default=default([]),
+                        help="SuperOffice: name a status number, e.g. Delivered=3 (repeatable"
+                        + ("; replaces all the presets)" if changing else ")"))
+    parser.add_argument("--ca-bundle", default=default(None),
+                        help="PEM file of CAs to trust for this profile")
+    parser.add_argument("--proxy", default=default(None),
+                        help="proxy URL, e.g. http://proxy.example:3128")
+    parser.add_argument("--timeout", type=float, default=default(DEFAULT_TIMEOUT),
+                        help=f"seconds (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--max-response-mb", type=float, metavar="MB",
+                        default=default(DEFAULT_MAX_RESPONSE_MB),
+                        help="answers larger than this are cut off "
+                        f"({MAX_RESPONSE_MB_RANGE[0]:g}-{MAX_RESPONSE_MB_RANGE[1]:g}, "
+                        f"default {DEFAULT_MAX_RESPONSE_MB:g})")
+    if changing:
+        parser.add_argument("--production", action=argparse.BooleanOptionalAction,
+                            default=default(False),
+                            help="ask before every send (--no-production: do not)")
+    else:
+        parser.add_argument("--production", action="store_true", help="ask before every send")
 
 
 def use_safe_output() -> None:
@@ -266,6 +342,21 @@ def _profile(args: argparse.Namespace, desk: Desk) -> int:
         _forgot(desk.save_profile(profile, replacing=profile.name if args.replace else None))
         _emit(args.json, profile.to_dict(), f"Profile {profile.name!r} saved in {store.path}.\n"
               + _next_steps(profile))
+    elif args.action == "set":
+        old = store.get(args.name)
+        given = {k: v for k, v in vars(args).items()
+                 if k not in ("command", "action", "name", "json")}
+        if not given:
+            raise CliError("Nothing to change: give the settings to change, e.g. "
+                           f"statusdesk-cli profile set {quote(old.name)} --timeout 60 "
+                           "(profile set --help lists them).")
+        profile = _profile_from_args(argparse.Namespace(**(_settings_of(old) | given)))
+        _forgot(desk.save_profile(profile, replacing=old.name))
+        before, after = old.to_dict(), profile.to_dict()
+        changed = [key for key in after if after[key] != before.get(key)]
+        _emit(args.json, profile.to_dict(),
+              f"Profile {profile.name!r} changed: {', '.join(changed)}." if changed
+              else f"Profile {profile.name!r} already had these settings.")
     elif args.action == "set-url":
         old = store.get(args.name)
         system = get_system(old.system)
@@ -297,6 +388,17 @@ def _forgot(saved: ProfileSaved) -> None:
     if saved.forgotten:
         print(f"Forgot the kept {' and '.join(saved.forgotten)}: it belonged to the old "
               "address or sign-in.", file=sys.stderr)
+
+
+def _settings_of(profile: Profile) -> dict[str, Any]:
+    """A profile as the arguments of ``profile add`` that would make it."""
+    options = {o.key: profile.option(o.key) or None for s in SYSTEMS.values() for o in s.options}
+    return options | {
+        "name": profile.name, "system": profile.system, "url": profile.base_url,
+        "preset": [f"{label}={value}" for label, value in profile.presets.items()],
+        "ca_bundle": profile.ca_bundle, "proxy": profile.proxy, "timeout": profile.timeout,
+        "max_response_mb": profile.max_response_mb, "production": profile.production,
+    }
 
 
 def _profile_from_args(args: argparse.Namespace) -> Profile:
@@ -462,13 +564,18 @@ def _next_steps(profile: Profile) -> str:
     """What to store (and whether to sign in) before the first send."""
     system = get_system(profile.system)
     specs = system.secret_fields(profile)
-    browser = browser_sign_in(system, profile) is not None
+    browser = browser_sign_in(system, profile)
     needed = [s.key for s in specs if s.required and not s.managed]
     name = quote(profile.name)
-    steps = "; ".join(f"statusdesk-cli secret set {name} {field}" for field in needed)
-    if browser or any(s.managed for s in specs):
-        steps += f"; then statusdesk-cli login {name}"
-    return f"Next: {steps}"
+    steps = [f"statusdesk-cli secret set {name} {field}" for field in needed]
+    if browser is not None or any(s.managed for s in specs):
+        steps.append(f"then statusdesk-cli login {name}")
+    if browser is not None:
+        try:
+            browser.authorization_url(profile, "", "")
+        except InvalidInput as exc:  # a setting sign-in needs is missing: that comes first
+            steps.insert(0, command_for(exc.hint, profile.name))
+    return f"Next: {'; '.join(steps)}"
 
 
 def _secret_status(profile: Profile) -> dict[str, str]:

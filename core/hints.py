@@ -15,12 +15,13 @@ class Do(enum.Enum):
     SIGN_IN = "sign in"
     TEST = "test the connection"
     RAISE_SIZE_LIMIT = "raise the size limit"
+    FILL_SETTING = "fill in a setting"  # ``field``: the profile option's key
 
 
 @dataclass(frozen=True)
 class Hint:
     do: Do
-    field: str = ""  # the credential, for STORE_CREDENTIAL
+    field: str = ""  # the credential (STORE_CREDENTIAL) or the option (FILL_SETTING)
 
     def to_dict(self) -> dict[str, str]:
         return {"do": self.do.value, "field": self.field}
@@ -38,6 +39,10 @@ class Hint:
 
 def store(field: str) -> Hint:
     return Hint(Do.STORE_CREDENTIAL, field)
+
+
+def fill_in(option: str) -> Hint:
+    return Hint(Do.FILL_SETTING, option)
 
 
 SIGN_IN = Hint(Do.SIGN_IN)

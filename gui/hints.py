@@ -24,17 +24,28 @@ def window_step(hint: Hint | None, *, in_profiles: bool = False) -> str:
 
     if hint.do is Do.STORE_CREDENTIAL:
         where = f"use Store… (or Replace…) beside {hint.field or 'the credential'}"
-        return f"{where[:1].upper()}{where[1:]}." if in_profiles else (
-            f"{PROFILES}, choose the profile and {where}.")
+        return _in_profile(where, in_profiles)
     if hint.do is Do.SIGN_IN:
         return "Use Sign in." if in_profiles else "Use Sign in (Ctrl+I)."
     if hint.do is Do.TEST:
         return "Use Test connection." if in_profiles else f"{PROFILES} and use Test connection."
     if hint.do is Do.RAISE_SIZE_LIMIT:
         where = f"raise {SIZE_LIMIT_LABEL} under Advanced, then save the profile"
-        return f"{where[:1].upper()}{where[1:]}." if in_profiles else (
-            f"{PROFILES}, choose the profile and {where}.")
+        return _in_profile(where, in_profiles)
+    if hint.do is Do.FILL_SETTING:
+        from core.systems import option_spec
+
+        option = option_spec(hint.field)
+        where = f"fill in {option.label if option else hint.field}, then save the profile"
+        return _in_profile(where, in_profiles)
     return ""
+
+
+def _in_profile(step: str, in_profiles: bool) -> str:
+    """A step taken in the profile's editor, from where the person is."""
+    if in_profiles:
+        return f"{step[:1].upper()}{step[1:]}."
+    return f"{PROFILES}, choose the profile and {step}."
 
 
 def with_step(advice: str, hint: Hint | None, *, in_profiles: bool = False) -> str:

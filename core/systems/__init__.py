@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.systems.base import TargetSystem
+from core.systems.base import OptionSpec, TargetSystem
 from core.systems.bitrix24 import Bitrix24
 from core.systems.superoffice import SuperOffice
 
@@ -15,3 +15,8 @@ def get_system(key: str) -> TargetSystem:
     except KeyError:
         known = ", ".join(SYSTEMS)
         raise KeyError(f"Unknown system {key!r}; known systems: {known}.") from None
+
+
+def option_spec(key: str) -> OptionSpec | None:
+    """The profile option of that key (the first system's, where two share one)."""
+    return next((o for s in SYSTEMS.values() for o in s.options if o.key == key), None)

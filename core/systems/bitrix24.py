@@ -59,6 +59,13 @@ WEBHOOK_WARNING = (
 )
 
 
+def _no_client_id() -> InvalidInput:
+    return InvalidInput(
+        "client_id", "Signing in needs the app's client id (local.xxxx..., shown with the "
+        "app's client secret in the portal), and this profile has none.",
+        hint=hints.fill_in("client_id"))
+
+
 class Bitrix24:
     key = "bitrix24"
     title = "Bitrix24"
@@ -268,7 +275,7 @@ class Bitrix24:
             return None
         client_id = profile.option("client_id").strip()
         if not client_id:
-            raise InvalidInput("client_id", "client_id: signing in needs the app's client id.")
+            raise _no_client_id()
         query = {"client_id": client_id, "state": state, "response_type": "code"}
         if redirect_uri:
             query["redirect_uri"] = redirect_uri
@@ -279,7 +286,7 @@ class Bitrix24:
     ) -> OutgoingRequest:
         client_id = profile.option("client_id").strip()
         if not client_id:
-            raise InvalidInput("client_id", "client_id: signing in needs the app's client id.")
+            raise _no_client_id()
         params = {
             "grant_type": "authorization_code",
             "client_id": client_id,

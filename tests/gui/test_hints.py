@@ -7,7 +7,8 @@ from gui.hints import window_step, with_step
 
 
 def test_each_step_names_the_window_s_way_and_no_command() -> None:
-    everyone = [hints.store("ticket"), hints.SIGN_IN, hints.TEST, hints.RAISE_SIZE_LIMIT]
+    everyone = [hints.store("ticket"), hints.SIGN_IN, hints.TEST, hints.RAISE_SIZE_LIMIT,
+                hints.fill_in("client_id")]
     for hint in everyone:
         for in_profiles in (False, True):
             step = window_step(hint, in_profiles=in_profiles)
@@ -23,6 +24,8 @@ def test_each_step_names_the_window_s_way_and_no_command() -> None:
     assert window_step(hints.SIGN_IN) == "Use Sign in (Ctrl+I)."
     assert window_step(hints.TEST) == "Open Profiles (Ctrl+,) and use Test connection."
     assert "Answer size limit" in window_step(hints.RAISE_SIZE_LIMIT)
+    assert window_step(hints.fill_in("client_id"), in_profiles=True) == (
+        "Fill in OAuth client id, then save the profile.")
     assert window_step(None) == ""
 
 
