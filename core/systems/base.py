@@ -59,7 +59,7 @@ class OptionSpec:
     """A per-profile setting of a system (plugin name, transport, provider code, auth).
 
     ``for_auth``: the sign-in modes (values of the "auth" option) it matters for; empty
-    means all. Forms show it only for those.
+    means all. Forms show it only for those. ``required``: needed wherever it applies.
     """
 
     key: str

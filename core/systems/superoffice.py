@@ -140,6 +140,7 @@ class SuperOffice:
             "--username",
             "For password sign-in: the NetServer user name (the password goes to the keyring).",
             for_auth=("password",),
+            required=True,
         ),
         OptionSpec(
             "tenant",

@@ -188,6 +188,9 @@ class TrafficInspector(QWidget):
         else:
             self.splitter.addWidget(self.request)
             self.splitter.addWidget(self.response)
+            # The tab widget hid the pane that was not on top; a splitter keeps it hidden.
+            self.request.show()
+            self.response.show()
             self.stack.setCurrentWidget(self.splitter)
         self.layout_button.blockSignals(True)
         self.layout_button.setChecked(arrangement == TABBED)

@@ -34,6 +34,7 @@ from core.profiles import (
     MAX_RESPONSE_MB_RANGE,
     Profile,
 )
+from gui.widgets.wheel import wheel_only_when_focused
 
 if TYPE_CHECKING:
     from core.systems.base import OptionSpec, TargetSystem
@@ -51,7 +52,7 @@ class ProfileEditor(QWidget):
         self.name = QLineEdit()
         self.name.setObjectName("profileName")
         self.name.setPlaceholderText("e.g. Acme SuperOffice")
-        self.system = QComboBox()
+        self.system = wheel_only_when_focused(QComboBox())
         self.system.setObjectName("profileSystem")
         for key, system in systems.items():
             self.system.addItem(system.title, key)
@@ -67,11 +68,11 @@ class ProfileEditor(QWidget):
         self.presets.setMaximumHeight(80)
         self.presets_label = QLabel("Status p&resets")
         self.presets_label.setBuddy(self.presets)
-        self.timeout = QDoubleSpinBox()
+        self.timeout = wheel_only_when_focused(QDoubleSpinBox())
         self.timeout.setRange(1, 600)
         self.timeout.setSuffix(" s")
         self.timeout.setValue(DEFAULT_TIMEOUT)
-        self.size_limit = QDoubleSpinBox()
+        self.size_limit = wheel_only_when_focused(QDoubleSpinBox())
         self.size_limit.setRange(*MAX_RESPONSE_MB_RANGE)
         self.size_limit.setDecimals(1)
         self.size_limit.setSuffix(" MB")
@@ -148,7 +149,7 @@ class ProfileEditor(QWidget):
         for option in system.options:
             widget: QWidget
             if option.choices:
-                combo = QComboBox()
+                combo = wheel_only_when_focused(QComboBox())
                 for choice in option.choices:
                     combo.addItem(choice.label, choice.value)
                 combo.setCurrentIndex(max(0, combo.findData(option.default)))
@@ -163,6 +164,7 @@ class ProfileEditor(QWidget):
                 widget = line
             widget.setObjectName(f"option_{option.key}")
             widget.setToolTip(option.help)
+            # Required: where it applies (a username only for password sign-in).
             label = option.label + ("" if option.required or option.choices else " (optional)")
             (self.advanced_form if option.advanced else self.option_form).addRow(label, widget)
             self.option_widgets[option.key] = widget

@@ -83,8 +83,8 @@ class StatusForm(QWidget):
             if kept.get(spec.key):
                 self.set_value(spec.key, kept[spec.key])
         for option in options:
-            if option.advanced or option.choices or not option.required:
-                continue
+            if option.advanced or option.choices or not option.required or option.for_auth:
+                continue  # a sign-in's setting is not one to change for one send
             edit = QLineEdit(profile.option(option.key, option.default))
             edit.textChanged.connect(lambda _=None, k=option.key: self._mark_override(k))
             edit.returnPressed.connect(self.submitted)

@@ -1,0 +1,79 @@
+"""The window a support person spends a day in (issue 16): each defect found, as a test."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QScrollArea
+
+from core.profiles import Profile
+from core.systems import SYSTEMS
+from sandbox.demo import DEMO_SUPEROFFICE
+from tests.gui.drive import choose, fill, press, send_and_wait
+from tests.gui.test_profiles_dialog import open_dialog
+
+
+def test_tabs_off_again_shows_the_traffic(qtbot, demo_window):
+    """Item 1: Ctrl+T twice left the Request/Response area blank until a restart."""
+    inspector = demo_window.inspector
+    press(qtbot, demo_window, "Ctrl+T")
+    press(qtbot, demo_window, "Ctrl+T")
+    assert inspector.arrangement == "side"
+    choose(qtbot, demo_window, DEMO_SUPEROFFICE)
+    fill(demo_window, "SO-1001", "2", "")
+    send_and_wait(qtbot, demo_window)
+    for pane in (inspector.request, inspector.response):
+        assert pane.isVisible()
+        editor = pane.current_editor()
+        assert editor.isVisible() and editor.toPlainText()
+        assert editor.width() > 100 and editor.height() > 100
+
+
+def _wheel(widget, steps: int = -3) -> bool:
+    """A mouse wheel turned over the middle of ``widget``; True when some widget took it."""
+    at = QPointF(widget.width() / 2, widget.height() / 2)
+    event = QWheelEvent(at, widget.mapToGlobal(at), QPoint(), QPoint(0, 120 * steps),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def test_the_wheel_scrolls_the_profile_form_and_changes_no_setting(qtbot, demo_window):
+    """Item 2: scrolling over Transport switched it to SOAP 1.2 without a word."""
+    dialog = open_dialog(qtbot, demo_window)
+    dialog.resize(dialog.width(), 360)  # short enough to scroll
+    editor = dialog.editor
+    editor.system.setCurrentIndex(editor.system.findData("superoffice"))
+    transport = editor.option_widgets["transport"]
+    dialog.editor.name.setFocus()
+    bar = dialog.findChild(QScrollArea).verticalScrollBar()
+    assert bar.maximum() > 0
+    before = (transport.currentData(), editor.system.currentData(), editor.timeout.value())
+    for widget in (transport, editor.system, editor.timeout, editor.size_limit):
+        assert not widget.hasFocus()
+        _wheel(widget)
+    assert (transport.currentData(), editor.system.currentData(),
+            editor.timeout.value()) == before
+    assert bar.value() > 0  # the form scrolled instead
+    transport.setFocus()  # chosen on purpose: the wheel is the person's own choice
+    qtbot.waitUntil(transport.hasFocus)
+    _wheel(transport, steps=-1)
+    assert transport.currentData() != before[0]
+
+
+def test_username_of_password_sign_in_is_not_labelled_optional(qtbot, demo_window):
+    """Item 3: "Username (optional)" although password sign-in refuses to save without."""
+    dialog = open_dialog(qtbot, demo_window)
+    editor = dialog.editor
+    editor.system.setCurrentIndex(editor.system.findData("superoffice"))
+    auth = editor.option_widgets["auth"]
+    auth.setCurrentIndex(auth.findData("password"))
+    label = editor.option_form.labelForField(editor.option_widgets["username"])
+    assert label.isVisible() and label.text() == "Username"
+    # The main window's form offers no per-send username (a sign-in setting).
+    demo_window.form.set_profile(
+        Profile("p", "superoffice", "https://x/Cust1",
+                options={"plugin": "p", "auth": "password", "username": "u"}),
+        (), SYSTEMS["superoffice"].options)
+    assert "username" not in demo_window.form.fields
