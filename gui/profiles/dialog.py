@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from core.desk import Desk
     from core.exchange import Exchange
     from core.profiles import Profile
+    from gui.inspector.traffic_dialog import TrafficDialog
     from gui.jobs import Jobs
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -101,8 +102,8 @@ class ProfilesDialog(QDialog):
         self.test_button.clicked.connect(self.test_connection)
         self.traffic_button = QPushButton("Show &traffic")
         self.traffic_button.setEnabled(False)
-        self.traffic_button.clicked.connect(
-            lambda: self._test_exchange and self.exchange_ready.emit(self._test_exchange))
+        self.traffic_button.clicked.connect(self.show_traffic)
+        self.traffic: TrafficDialog | None = None
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
         actions.addStretch(1)
@@ -327,6 +328,19 @@ class ProfilesDialog(QDialog):
         self._test_exchange = exchange
         self.traffic_button.setEnabled(True)
         self.call_result.show_exchange(exchange)
+
+    def show_traffic(self) -> None:
+        """The last test's or sign-in's traffic, on top of this dialog (and, once it is
+        closed, in the main window's inspector too)."""
+        exchange = self._test_exchange
+        if exchange is None:
+            return
+        from gui.inspector.traffic_dialog import TrafficDialog, traffic_title
+
+        if self.traffic is None:
+            self.traffic = TrafficDialog(self.jobs, self)
+        self.traffic.show_exchange(exchange, traffic_title(exchange))
+        self.exchange_ready.emit(exchange)
 
     def _use_new_address(self, address: str) -> None:
         """The address the server moved to goes into the form; saving stays the user's."""

@@ -405,13 +405,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last_profile", name)
 
     def open_profiles(self, new: bool = False) -> None:
+        from gui.inspector.traffic_dialog import traffic_title
         from gui.profiles.dialog import ProfilesDialog
 
         current = self.picker.current_profile()
         dialog = ProfilesDialog(self.desk, self.jobs, self.system_titles or system_titles(),
                                 self, open_url=self.open_url)
-        dialog.exchange_ready.connect(lambda ex: self.show_exchange(view_of_exchange(
-            ex, "Sign-in" if ex.operation == "sign-in" else "Connection test")))
+        dialog.exchange_ready.connect(
+            lambda ex: self.show_exchange(view_of_exchange(ex, traffic_title(ex))))
         dialog.finished.connect(lambda _: self.reload_profiles(
             dialog.chosen or (current.name if current else None)))
         dialog.open()

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea
 
 from core.profiles import Profile
 from core.systems import SYSTEMS
+from gui.inspector.traffic_dialog import TrafficDialog
 from sandbox.demo import DEMO_SUPEROFFICE
 from tests.gui.drive import choose, fill, press, send_and_wait
 from tests.gui.test_profiles_dialog import open_dialog
@@ -77,3 +78,22 @@ def test_username_of_password_sign_in_is_not_labelled_optional(qtbot, demo_windo
                 options={"plugin": "p", "auth": "password", "username": "u"}),
         (), SYSTEMS["superoffice"].options)
     assert "username" not in demo_window.form.fields
+
+
+def test_show_traffic_in_profiles_shows_it_on_top(qtbot, demo_window):
+    """Item 5: Show traffic filled the main window's inspector, behind the modal dialog."""
+    dialog = open_dialog(qtbot, demo_window)
+    dialog.select(DEMO_SUPEROFFICE)
+    qtbot.waitUntil(lambda: dialog.editor.name.text() == DEMO_SUPEROFFICE)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: "Connected" in dialog.call_result.text(), timeout=10000)
+    dialog.traffic_button.click()
+    traffic = dialog.findChild(TrafficDialog)
+    qtbot.waitUntil(lambda: traffic is not None and traffic.isActiveWindow())
+    assert "GetPlugins" in traffic.inspector.request.raw.toPlainText()
+    assert "GetPluginsResponse" in traffic.inspector.response.raw.toPlainText()
+    assert traffic.windowTitle() == "Connection test: request and response"
+    qtbot.keyClick(traffic, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not traffic.isVisible())
+    assert dialog.isVisible()  # back in Profiles, where the person was
+    dialog.done(0)
