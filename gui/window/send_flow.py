@@ -72,21 +72,26 @@ class SendFlow(QObject):
             return None
         form.clear_invalid()
         missing = form.first_missing()
-        if missing is not None:
+        if missing is not None:  # said at the field; the last exchange stays in view
             form.show_invalid(*missing)
-            self.notices.tell("warning", f"Not sent: {missing[1]}", clear=True)
             return None
         return profile, form.status_update()
 
-    def _refuse(self, exc: BaseException, doing: str) -> None:
+    def _refuse(self, exc: BaseException, doing: str, *, waiting: bool = False) -> None:
+        """Said once: at the field it is about, else in the banner. Nothing was sent, so the
+        last exchange stays in the panes, unless they were waiting for this call."""
         told = explain(exc, doing)
-        marked = bool(told.field) and self.form.show_invalid(told.field, told.headline)
+        self.form.clear_invalid()
+        if told.field and self.form.show_invalid(told.field, told.headline):
+            if waiting:
+                self.notices.tell(told.level, told.headline, clear=True)
+            return
         stepped = getattr(exc, "hint", None) is not None  # the advice says where already
         self.notices.tell(
             told.level, told.headline,
-            told.advice if marked or stepped or not told.field else
+            told.advice if stepped or not told.field else
             f"{told.advice} (It is a setting of the profile: open Profiles, Ctrl+,.)",
-            details=told.details, clear=True)
+            details=told.details, clear=waiting)
 
     # -- preview ----------------------------------------------------------------------
 
@@ -166,7 +171,8 @@ class SendFlow(QObject):
             "The window stays usable; Esc or Cancel stops waiting.", clear=True,
             empty_note="Waiting for the answer…")
         self.send_job = self.jobs.start(
-            f"Sending to {tenant}", work, done, lambda exc: self._refuse(exc, "Sending"),
+            f"Sending to {tenant}", work, done,
+            lambda exc: self._refuse(exc, "Sending", waiting=True),
             on_cancel=on_cancel)
         self._busy_changed("")
 

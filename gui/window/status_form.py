@@ -206,13 +206,14 @@ class StatusForm(QWidget):
     # -- problems -----------------------------------------------------------------------
 
     def show_invalid(self, key: str, message: str) -> bool:
-        """Mark the field the message is about; False if this form has no such field."""
+        """Mark the field the message is about and say it there; False (nothing shown) if
+        this form has no such field."""
         self.clear_invalid()
-        self.error.setText(message)
-        self.error.show()
         widget = self.fields.get(key)
         if widget is None:
             return False
+        self.error.setText(message)
+        self.error.show()
         widget.setProperty("invalid", True)
         widget.setStyleSheet("border: 1px solid #d93025; border-radius: 3px;")
         self.labels[key].setStyleSheet("color: #d93025;")

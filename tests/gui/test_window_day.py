@@ -10,7 +10,7 @@ from core.profiles import Profile
 from core.systems import SYSTEMS
 from gui.inspector.traffic_dialog import TrafficDialog
 from sandbox.demo import DEMO_SUPEROFFICE
-from tests.gui.drive import choose, fill, press, send_and_wait
+from tests.gui.drive import all_visible_text, choose, fill, press, send_and_wait
 from tests.gui.test_profiles_dialog import open_dialog
 
 
@@ -97,3 +97,21 @@ def test_show_traffic_in_profiles_shows_it_on_top(qtbot, demo_window):
     qtbot.waitUntil(lambda: not traffic.isVisible())
     assert dialog.isVisible()  # back in Profiles, where the person was
     dialog.done(0)
+
+
+def test_a_local_refusal_keeps_the_last_exchange_and_says_it_once(qtbot, demo_window):
+    """Item 12: a validation error replaced the last exchange with "Nothing was sent." and
+    said its message twice (banner and form)."""
+    choose(qtbot, demo_window, DEMO_SUPEROFFICE)
+    fill(demo_window, "SO-1001", "2", "")
+    send_and_wait(qtbot, demo_window)
+    inspector = demo_window.inspector
+    kept = (inspector.request.raw.toPlainText(), inspector.banner.text())
+    for message_id, status in (("", "2"), ("SO-1001", "two")):
+        fill(demo_window, message_id, status, "")
+        press(qtbot, demo_window, "Ctrl+Return")
+        qtbot.wait(200)
+        assert (inspector.request.raw.toPlainText(), inspector.banner.text()) == kept
+        said = demo_window.form.error.text()
+        assert said and demo_window.form.error.isVisible()
+        assert all_visible_text(demo_window).count(said) == 1
