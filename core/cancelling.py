@@ -17,10 +17,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+# The outcome codes live with Outcome (Outcome.cancelled); named here too, where they arise.
+from core.exchange import CANCELLED as CANCELLED
+from core.exchange import CANCELLED_BEFORE_SENDING as CANCELLED_BEFORE_SENDING
 from core.exchange import Outcome, OutcomeKind
-
-CANCELLED = "cancelled"  # Outcome.code of a call cut while its request was out
-CANCELLED_BEFORE_SENDING = "cancelled, not sent"  # ...and of one cut before it went out
 
 Trace = Callable[[str, dict[str, Any]], None]
 

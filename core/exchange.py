@@ -49,6 +49,10 @@ _EXIT_CODES = {
 }
 
 
+CANCELLED = "cancelled"  # Outcome.code of a call cut while its request was out
+CANCELLED_BEFORE_SENDING = "cancelled, not sent"  # ...and of one cut before it went out
+
+
 @dataclass(frozen=True)
 class Outcome:
     """The result in the user's words.
@@ -71,6 +75,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.kind is OutcomeKind.DONE
+
+    @property
+    def cancelled(self) -> bool:
+        """The user stopped the call (core.cancelling): not the remote side's failure."""
+        return self.code in (CANCELLED, CANCELLED_BEFORE_SENDING)
 
     def to_dict(self) -> dict[str, Any]:
         return {

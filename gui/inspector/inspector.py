@@ -130,7 +130,8 @@ class TrafficInspector(QWidget):
                 "show as ***placeholders***.", details=details)
         else:
             self.banner.show_outcome(outcome.kind.value, outcome.summary, outcome.code,
-                                     with_step(outcome.advice, outcome.hint), details)
+                                     with_step(outcome.advice, outcome.hint), details,
+                                     cancelled=outcome.cancelled)
             if outcome.moved_to and view.exchange is not None:
                 self.banner.offer("Use the new address…",
                                   f"Point profile {view.exchange.profile!r} at "

@@ -123,11 +123,14 @@ class OutcomeBanner(QFrame):
         self.action.show()
 
     def show_outcome(self, kind: str, summary: str, code: str = "", advice: str = "",
-                     details: str = "") -> None:
-        level = "ok" if kind == "done" else ("warning" if kind == "bad_input" else "error")
-        title = KIND_TITLES.get(kind, kind)
+                     details: str = "", *, cancelled: bool = False) -> None:
+        """``cancelled``: the person stopped the call; a warning, whichever kind."""
+        level = "ok" if kind == "done" else (
+            "warning" if kind == "bad_input" or cancelled else "error")
+        # core's words for a cancelled call begin "Cancelled" already.
+        headline = summary if cancelled else f"{KIND_TITLES.get(kind, kind)}: {summary}"
         advice_text = f"What to do: {advice}" if advice else ""
-        self.show_message(level, f"{title}: {summary}", advice_text, code, details)
+        self.show_message(level, headline, advice_text, code, details)
 
     def text(self) -> str:
         """Everything the banner says, for tests and the clipboard."""

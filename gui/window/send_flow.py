@@ -42,9 +42,10 @@ class SendFlow(QObject):
     shown = Signal(object)
     recorded = Signal(object)
     sending = Signal(bool)
-    # A cancelled send's history row, recorded after the window stopped waiting: the
-    # history list shows it all the same (emitted from the job's thread, so queued).
-    recorded_after_cancel = Signal(object)
+    # A cancelled send that ended after the window stopped waiting (emitted from the job's
+    # thread, so queued): its token, its view (the request that went out, core's
+    # "cancelled" outcome) and its history row, if one was kept.
+    ended_after_cancel = Signal(object, object, object)
 
     def __init__(self, desk: Desk, jobs: Jobs, form: StatusForm, notices: Notices, ask: Ask,
                  has_profile: Callable[[], bool], parent: QObject | None = None) -> None:
@@ -52,15 +53,23 @@ class SendFlow(QObject):
         super().__init__(parent)
         self.desk, self.jobs, self.form, self.notices = desk, jobs, form, notices
         self.ask, self.has_profile = ask, has_profile
-        self.recorded_after_cancel.connect(self._list_cancelled)
+        self.ended_after_cancel.connect(self._cancelled_call_ended)
+        self._cancelled: object = None  # the token of the cancelled send still on screen
         self.send_job: Job | None = None
         self.preview_job: Job | None = None
         self.confirmation: QMessageBox | None = None  # the open production question
         jobs.busy_changed.connect(self._busy_changed)
 
-    @Slot(object)
-    def _list_cancelled(self, entry: HistoryEntry) -> None:
-        self.recorded.emit(entry)
+    @Slot(object, object, object)
+    def _cancelled_call_ended(self, token: object, view: ExchangeView,
+                              entry: HistoryEntry | None) -> None:
+        """The history lists it all the same; the panes show what went out, unless
+        something else was shown since."""
+        if token is self._cancelled:
+            self._cancelled = None
+            self.shown.emit(view)
+        if entry is not None:
+            self.recorded.emit(entry)
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -100,6 +109,7 @@ class SendFlow(QObject):
         if inputs is None:
             return
         profile, update = inputs
+        self._cancelled = None  # the preview takes the panes
         if self.jobs.is_running(self.preview_job):
             self.jobs.cancel(self.preview_job)
         desk = self.desk
@@ -142,14 +152,16 @@ class SendFlow(QObject):
         from core.systems import get_system
 
         self.confirmation = None
+        self._cancelled = None
         desk, token = self.desk, CancelToken()
         tenant = get_system(profile.system).tenant(profile)
 
         def work() -> tuple[ExchangeView, CallResult]:
             result = desk.send(profile, update, token)
-            if token.cancelled and result.entry is not None:  # done() will not be called
-                self.recorded_after_cancel.emit(result.entry)
-            return view_of_exchange(result.exchange), result
+            view = view_of_exchange(result.exchange)
+            if token.cancelled:  # done() will not be called
+                self.ended_after_cancel.emit(token, view, result.entry)
+            return view, result
 
         def done(finished: tuple[ExchangeView, CallResult]) -> None:
             view, result = finished
@@ -160,6 +172,7 @@ class SendFlow(QObject):
                 self.notices.say(f"Not kept in the history: {result.history_problem}", 0)
 
         def on_cancel() -> None:
+            self._cancelled = token
             token.cancel()  # cuts the call; core records it as cancelled
             told = cancelled(tenant, sent=True)  # the window stops waiting: say the worst
             self.notices.tell(

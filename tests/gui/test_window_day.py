@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
 
@@ -10,8 +10,11 @@ from core.profiles import Profile
 from core.systems import SYSTEMS
 from gui.inspector.traffic_dialog import TrafficDialog
 from sandbox.demo import DEMO_SUPEROFFICE
+from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text, choose, fill, press, send_and_wait
+from tests.gui.test_cancel_slow_answers import slow_profile
 from tests.gui.test_profiles_dialog import open_dialog
+from tests.helpers.servers import TricklingServer
 
 
 def test_tabs_off_again_shows_the_traffic(qtbot, demo_window):
@@ -115,3 +118,35 @@ def test_a_local_refusal_keeps_the_last_exchange_and_says_it_once(qtbot, demo_wi
         said = demo_window.form.error.text()
         assert said and demo_window.form.error.isVisible()
         assert all_visible_text(demo_window).count(said) == 1
+
+
+def test_a_cancelled_send_reads_the_same_live_and_from_history(qtbot, memory_desk):
+    """Item 13: "Cancelled" (yellow) live, "No usable answer" (red) from the history; and
+    live, the request that went out was hidden."""
+    with TricklingServer(interval=0.05) as server:
+        profile = slow_profile(memory_desk, server.url)
+        window = open_window(qtbot, memory_desk)
+        try:
+            choose(qtbot, window, profile.name)
+            fill(window, "SO-3001", "2")
+            press(qtbot, window, "Ctrl+Return")
+            qtbot.waitUntil(lambda: server.bytes_sent >= 5, timeout=5000)
+            press(qtbot, window, "Escape")
+            banner, inspector = window.inspector.banner, window.inspector
+            assert banner.level == "warning" and banner.text().startswith("Cancelled")
+            # The call ends at once; then the panes show the request that went out.
+            qtbot.waitUntil(lambda: "SO-3001" in inspector.request.raw.toPlainText(),
+                            timeout=5000)
+            assert "SetDeliveryStatus" in inspector.request.raw.toPlainText()
+            live = (banner.level, banner.headline.text())
+            assert live[0] == "warning" and live[1].startswith("Cancelled: ")
+
+            model = window.history.model
+            qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+            window.history.table.setCurrentIndex(QModelIndex())
+            with qtbot.waitSignal(window.exchange_shown, timeout=5000):
+                window.history.table.setCurrentIndex(model.index(0, 0))
+            assert (banner.level, banner.headline.text()) == live
+            assert "SO-3001" in inspector.request.raw.toPlainText()
+        finally:
+            close_window(window)
