@@ -34,7 +34,8 @@ class FindBar(QWidget):
         self._reveal = reveal
         self._matches: list[tuple[QPlainTextEdit, QTextCursor]] = []
         self._current = -1
-        self._marked = False  # whether matches are marked in the editors
+        self._marked: set[QPlainTextEdit] = set()  # editors showing marks now
+        self._selected: QPlainTextEdit | None = None  # the editor whose match is selected
         self.field = QLineEdit()
         self.field.setObjectName("findField")
         self.field.setPlaceholderText("Find in traffic  (Ctrl+F)")
@@ -113,12 +114,24 @@ class FindBar(QWidget):
 
     def _select(self) -> None:
         editor, cursor = self._matches[self._current]
+        self._unselect()
         self._reveal(editor)
         editor.setTextCursor(cursor)
         editor.ensureCursorVisible()
+        self._selected = editor
         self._mark()
 
+    def _unselect(self) -> None:
+        """The match selected last is no longer selected (the caret stays where it was)."""
+        editor, self._selected = self._selected, None
+        if editor is not None:
+            cursor = editor.textCursor()
+            cursor.clearSelection()
+            editor.setTextCursor(cursor)
+
     def _mark(self) -> None:
+        if self._current < 0:
+            self._unselect()
         if self._matches or self._marked:  # with nothing marked, there is nothing to clear
             self._set_marks()
         if not self.field.text():
@@ -138,7 +151,7 @@ class FindBar(QWidget):
         every = QColor("#6b5a00" if dark else "#fff2a8")
         current = QColor("#c77700" if dark else "#ffb340")
         selections: dict[QPlainTextEdit, list[QTextEdit.ExtraSelection]] = {
-            editor: [] for editor in self._editors()
+            editor: [] for editor in (*self._marked, *self._editors())  # old marks go too
         }
         for index, (editor, cursor) in enumerate(self._matches):
             selection = QTextEdit.ExtraSelection()
@@ -149,4 +162,4 @@ class FindBar(QWidget):
             selections.setdefault(editor, []).append(selection)
         for editor, marks in selections.items():
             editor.setExtraSelections(marks)
-        self._marked = bool(self._matches)
+        self._marked = {editor for editor, marks in selections.items() if marks}

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea
 
 from core.profiles import Profile
 from core.systems import SYSTEMS
+from gui.inspector.message_pane import PRETTY, RAW
 from gui.inspector.traffic_dialog import TrafficDialog
 from sandbox.demo import DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
@@ -150,3 +151,37 @@ def test_a_cancelled_send_reads_the_same_live_and_from_history(qtbot, memory_des
             assert "SO-3001" in inspector.request.raw.toPlainText()
         finally:
             close_window(window)
+
+
+def _marks_left(window) -> list[str]:
+    """Editors still showing find marks or a selected match, by name."""
+    inspector = window.inspector
+    return [editor.objectName() for pane in (inspector.request, inspector.response)
+            for editor in pane.editors()
+            if editor.extraSelections() or editor.textCursor().hasSelection()]
+
+
+def test_find_leaves_no_highlight_behind(qtbot, demo_window):
+    """Item 17: old highlights stayed (in the view not shown, and the selected match);
+    Esc cleared the text, not the highlights."""
+    choose(qtbot, demo_window, DEMO_SUPEROFFICE)
+    fill(demo_window, "SO-1001", "2", "")
+    send_and_wait(qtbot, demo_window)
+    inspector = demo_window.inspector
+    find = inspector.find_bar
+    inspector.response.set_mode(RAW)
+    press(qtbot, demo_window, "Ctrl+F")
+    qtbot.keyClicks(find.field, "SetDeliveryStatus")
+    qtbot.keyClick(find.field, Qt.Key.Key_Return)
+    assert set(_marks_left(demo_window)) == {"requestRaw", "responseRaw"}
+    inspector.response.set_mode(PRETTY)  # both panes follow; the marks move with them
+    qtbot.keyClick(find.field, Qt.Key.Key_Return)
+    assert set(_marks_left(demo_window)) == {"requestPretty", "responsePretty"}
+    qtbot.keyClick(find.field, Qt.Key.Key_Escape)
+    assert find.field.text() == "" and _marks_left(demo_window) == []
+
+    qtbot.keyClicks(find.field, "Envelope")  # a new search: only its own marks
+    qtbot.keyClick(find.field, Qt.Key.Key_Return)
+    inspector.response.set_mode(RAW)
+    find.field.setText("no such text")
+    assert _marks_left(demo_window) == []
