@@ -96,13 +96,17 @@ class Desk:
         if self._history is None:
             from core.history import History
 
-            self._history = History(self.history_folder / HISTORY_FILE)
+            self._history = History(self.history_path)
         return self._history
+
+    @property
+    def history_path(self) -> Path:
+        return self.history_folder / HISTORY_FILE
 
     def has_history(self) -> bool:
         """Whether the history is open or its file exists: False before the first record,
         when listing it would find nothing (and would import sqlite3 for that)."""
-        return self._history is not None or (self.history_folder / HISTORY_FILE).exists()
+        return self._history is not None or self.history_path.exists()
 
     def close(self) -> None:
         self.connections.close_all()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
@@ -42,6 +42,7 @@ class FindBar(QWidget):
         self.field.setClearButtonEnabled(True)
         self.field.textChanged.connect(lambda _: self.refresh(jump=True))
         self.field.returnPressed.connect(self.next)
+        self.field.installEventFilter(self)  # Esc clears (the window's Esc cancels a call)
         shift_enter = QShortcut(QKeySequence("Shift+Return"), self.field)
         shift_enter.setContext(Qt.ShortcutContext.WidgetShortcut)
         shift_enter.activated.connect(self.previous)
@@ -63,6 +64,13 @@ class FindBar(QWidget):
         layout.addWidget(self.prev_button)
         layout.addWidget(self.next_button)
         layout.addWidget(self.count)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.field and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Escape and self.field.text():  # type: ignore[attr-defined]
+            self.field.clear()
+            return True
+        return super().eventFilter(watched, event)
 
     def activate(self) -> None:
         self.field.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -40,6 +40,7 @@ class TrafficInspector(QWidget):
     notice = Signal(str)  # one line for the status bar
     use_new_address = Signal(str, str)  # profile name, the address its server moved to
     loaded = Signal()  # a big message finished going into the panes (see MessagePane)
+    exportable = Signal(bool, bool)  # what is shown can be copied as curl / saved as HAR
 
     def __init__(self, jobs: Jobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -236,6 +237,7 @@ class TrafficInspector(QWidget):
         self.curl_button.setEnabled(view is not None)
         self.body_button.setEnabled(view is not None)
         self.har_button.setEnabled(view is not None and view.exchange is not None)
+        self.exportable.emit(self.curl_button.isEnabled(), self.har_button.isEnabled())
 
     def curl_text(self) -> str:
         from core.export import curl_command

@@ -272,8 +272,11 @@ class MainWindow(QMainWindow):
                           (a.tabs, inspector.layout_button.toggle),
                           (a.save_har, inspector.ask_har_path),
                           (a.copy_curl, inspector.copy_curl), (a.settings, self.open_settings),
-                          (a.quit, self.close), (a.filter_history, self.history.focus_filter)):
+                          (a.quit, self.close), (a.filter_history, self.history.focus_filter),
+                          (a.shortcuts, self.show_shortcuts), (a.about, self.show_about)):
             act.triggered.connect(slot)
+        inspector.exportable.connect(self._exportable)
+        self.jobs.busy_changed.connect(lambda label: a.cancel.setEnabled(bool(label)))
 
     def _show_message(self, message: Message) -> None:
         self.inspector.show_message(message.level, message.headline, message.advice,
@@ -348,9 +351,21 @@ class MainWindow(QMainWindow):
             widget.setVisible(busy)
 
     def cancel(self) -> None:
-        if not self.jobs.cancel():
-            if self.inspector.find_bar.field.hasFocus() and self.inspector.find_bar.field.text():
-                self.inspector.find_bar.field.clear()
+        self.jobs.cancel()
+
+    def _exportable(self, curl: bool, har: bool) -> None:
+        self.window_actions.copy_curl.setEnabled(curl)
+        self.window_actions.save_har.setEnabled(har)
+
+    def show_shortcuts(self) -> None:
+        from gui.window.help import ShortcutsDialog
+
+        ShortcutsDialog(self.actions(), self).open()
+
+    def show_about(self) -> None:
+        from gui.window.help import AboutDialog
+
+        AboutDialog(self.desk, self.jobs, self.settings, self).open()
 
     # -- profiles -----------------------------------------------------------------------
 

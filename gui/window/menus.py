@@ -3,7 +3,8 @@
 Ctrl+Enter send, Ctrl+P preview, Ctrl+F find in traffic, Esc cancel, Ctrl+, profiles,
 Ctrl+L profile picker, Ctrl+I sign in, Ctrl+R read a status back (SuperOffice), Ctrl+T
 tabs, Ctrl+S save HAR, Ctrl+Shift+C copy as curl, Ctrl+B batch, Ctrl+H filter the history,
-Ctrl+D send a history row again (fills the form), Ctrl+Shift+E export the history as CSV.
+Ctrl+D send a history row again (fills the form), Ctrl+Shift+E export the history as CSV,
+F1 the list of shortcuts (Help).
 
 ``build_menus`` makes the actions and the menu bar and returns the actions; what each one
 does is connected by the main window (MainWindow._connect_signals), with everything else.
@@ -34,6 +35,8 @@ class WindowActions:
     copy_curl: QAction
     settings: QAction
     quit: QAction
+    shortcuts: QAction
+    about: QAction
     filter_history: QAction
     send_again: QAction  # the history panel's own, listed in the History menu
     export_history: QAction  # likewise
@@ -69,12 +72,22 @@ def build_menus(window: QMainWindow, send_again: QAction, export_history: QActio
         copy_curl=action("Copy as c&url", ("Ctrl+Shift+C",)),
         settings=action("&Settings…", (), "How long the history is kept; prune it now"),
         quit=action("&Quit", ("Ctrl+Q",)),
+        shortcuts=action("&Keyboard shortcuts", ("F1",), "Every shortcut of the window"),
+        about=action("&About StatusDesk", (), "Version, keyring, where profiles and "
+                     "history are kept"),
         filter_history=action("&Filter the history", ("Ctrl+H",)),
         send_again=send_again,
         export_history=export_history,
     )
     for act in (actions.sign_in, actions.read_back):
         act.setEnabled(False)  # until a profile that can is chosen
+    for act in (actions.save_har, actions.copy_curl):
+        act.setEnabled(False)  # until there is an exchange to export
+    actions.cancel.setEnabled(False)  # while nothing runs (Esc then clears Find)
+    # On macOS these move to the application menu, where people look for them.
+    actions.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+    actions.quit.setMenuRole(QAction.MenuRole.QuitRole)
+    actions.about.setMenuRole(QAction.MenuRole.AboutRole)
     for act in (send_again, export_history):
         window.addAction(act)
 
@@ -84,9 +97,9 @@ def build_menus(window: QMainWindow, send_again: QAction, export_history: QActio
                            ("S&tatus", (a.preview, a.send, a.read_back, a.cancel, None,
                                         a.batch)),
                            ("P&rofiles", (a.profiles, a.choose_profile, a.sign_in, a.demo)),
-                           ("&History", (a.filter_history, a.send_again, a.export_history,
-                                         None, a.settings)),
-                           ("V&iew", (a.find, a.tabs))):
+                           ("&History", (a.filter_history, a.send_again, a.export_history)),
+                           ("V&iew", (a.find, a.tabs)),
+                           ("H&elp", (a.shortcuts, a.about))):
         menu = menus.addMenu(title)
         for entry in entries:
             if entry is None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from core.profiles import Profile
 from core.systems import SYSTEMS
 from gui.inspector.message_pane import PRETTY, RAW
 from gui.inspector.traffic_dialog import TrafficDialog
+from gui.window.help import AboutDialog, ShortcutsDialog
 from sandbox.demo import DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
 from tests.gui.drive import all_visible_text, choose, fill, press, send_and_wait
@@ -185,3 +186,68 @@ def test_find_leaves_no_highlight_behind(qtbot, demo_window):
     inspector.response.set_mode(RAW)
     find.field.setText("no such text")
     assert _marks_left(demo_window) == []
+
+
+def _menu(window, title: str) -> list[str]:
+    bar = window.menuBar()
+    menu = next(a.menu() for a in bar.actions() if a.text().replace("&", "") == title)
+    return [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
+
+
+def test_menus_offer_only_what_can_be_done_and_help(qtbot, demo_window):
+    """Item 18: Copy as curl, Save as HAR and Cancel looked enabled with nothing to do;
+    Settings was in two menus; no Help, About or list of shortcuts."""
+    a = demo_window.window_actions
+    assert not a.copy_curl.isEnabled() and not a.save_har.isEnabled()
+    assert not a.cancel.isEnabled()
+    everywhere = [t for m in ("File", "Status", "Profiles", "History", "View", "Help")
+                  for t in _menu(demo_window, m)]
+    assert everywhere.count("Settings…") == 1
+    assert _menu(demo_window, "Help") == ["Keyboard shortcuts", "About StatusDesk"]
+
+    choose(qtbot, demo_window, DEMO_SUPEROFFICE)
+    fill(demo_window, "SO-1001", "2", "")
+    send_and_wait(qtbot, demo_window)
+    assert a.copy_curl.isEnabled() and a.save_har.isEnabled()
+    assert not a.cancel.isEnabled()  # the send is over
+
+    press(qtbot, demo_window, "F1")
+    shortcuts = demo_window.findChild(ShortcutsDialog)
+    qtbot.waitUntil(lambda: shortcuts is not None and shortcuts.isVisible())
+    listed = shortcuts.text.text()
+    for act in demo_window.actions():
+        for keys in act.shortcuts():
+            assert keys.toString(QKeySequence.SequenceFormat.NativeText) in listed, act.text()
+    shortcuts.reject()
+
+    a.about.trigger()
+    about = demo_window.findChild(AboutDialog)
+    qtbot.waitUntil(lambda: about.fact("Keyring") != "checking…", timeout=5000)
+    assert about.fact("Keyring") == "memory (this run only)"
+    assert about.fact("Profiles") == str(demo_window.desk.profiles.path)
+    assert about.fact("History").endswith("history.sqlite3")
+    assert about.fact("Version").startswith("StatusDesk ")
+    about.reject()
+
+
+def test_esc_clears_find_and_cancels_a_send(qtbot, memory_desk):
+    """Esc: with a call running it cancels; with nothing running, in Find, it clears."""
+    with TricklingServer(interval=0.05) as server:
+        profile = slow_profile(memory_desk, server.url)
+        window = open_window(qtbot, memory_desk)
+        try:
+            find = window.inspector.find_bar
+            press(qtbot, window, "Ctrl+F")
+            qtbot.keyClicks(find.field, "anything")
+            qtbot.keyClick(find.field, Qt.Key.Key_Escape)
+            assert find.field.text() == ""
+            choose(qtbot, window, profile.name)
+            fill(window, "SO-3002", "2")
+            press(qtbot, window, "Ctrl+Return")
+            qtbot.waitUntil(lambda: server.bytes_sent >= 5, timeout=5000)
+            assert window.window_actions.cancel.isEnabled()
+            press(qtbot, window, "Escape")
+            qtbot.waitUntil(lambda: not window.window_actions.cancel.isEnabled(), timeout=5000)
+            assert window.inspector.banner.text().startswith("Cancelled")
+        finally:
+            close_window(window)
