@@ -90,3 +90,12 @@ def test_any_bytes_give_rows_or_a_clear_error(data: bytes) -> None:
     else:
         for row in batch.rows:
             assert row.row >= 2 and (row.problem or row.message_id)
+
+
+def test_a_control_character_marks_its_row_invalid_and_the_others_stay_valid() -> None:
+    batch = rows("message_id,status,description\nm1,3,ok\nm\x012,3,\nm3,3,a\x0bb\nm4,3,\n",
+                 SO)
+    assert [r.row for r in batch.valid] == [2, 5]
+    problems = {r.row: r.problem for r in batch.invalid}
+    assert "message id contains a control character (U+0001)" in problems[3]
+    assert "description contains a control character (U+000B)" in problems[4]

@@ -1,0 +1,61 @@
+"""Input a batch (or a send) must refuse before anything goes out: control characters,
+a pace that is no pace, a file in two encodings, a results file that cannot be written;
+and exit codes that say when not every row was applied. Real script, keyring, sandbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.test_cli import _add_superoffice
+
+pytestmark = pytest.mark.keyring
+
+
+@pytest.fixture
+def so(cli, sandbox, secret_profile) -> str:
+    name = f"{secret_profile}-so"
+    _add_superoffice(cli, sandbox, name)
+    return name
+
+
+@pytest.fixture
+def b24(cli, sandbox, secret_profile) -> str:
+    name = f"{secret_profile}-b24"
+    assert cli("profile", "add", name, "--system", "bitrix24", "--url", sandbox.bitrix24_url,
+               "--code", sandbox.credentials.b24_code).returncode == 0
+    assert cli("secret", "set", name, "access-token",
+               stdin=sandbox.credentials.b24_access_token).returncode == 0
+    sandbox.bitrix24.set_rate_limit(drain_per_second=10_000, burst=1_000)
+    return name
+
+
+def test_send_refuses_a_control_character_with_exit_2_and_sends_nothing(
+        cli, sandbox, so, b24) -> None:
+    message = sandbox.superoffice_messages[0]
+    result = cli("send", so, "--message-id", message + "\x01", "--status", "3")
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "The message id contains a control character (U+0001)" in result.stderr
+    assert sandbox.superoffice.updates_of(message) == 0
+    described = cli("send", so, "--message-id", message, "--status", "3",
+                    "--description", "on\x0bhandset", "--json")
+    assert described.returncode == 2
+    assert "(U+000B)" in json.loads(described.stdout)["outcome"]["summary"]
+    b24_id = sandbox.bitrix24_messages[0]
+    refused = cli("send", b24, "--message-id", b24_id + "\x1f", "--status", "sent")
+    assert refused.returncode == 2 and "(U+001F)" in refused.stderr
+    assert sandbox.bitrix24.updates_of(b24_id) == 0
+
+
+def test_a_batch_marks_the_row_with_a_control_character_and_sends_the_others(
+        cli, sandbox, so, tmp_path) -> None:
+    ids = sandbox.superoffice.seed_messages(3)
+    path = tmp_path / "rows.csv"
+    path.write_text(f"message_id,status,description\n{ids[0]},3,\n{ids[1]},3,on\x01handset\n"
+                    f"{ids[2]},3,\n", encoding="utf-8")
+    result = cli("batch", so, str(path), "--rate", "100")
+    assert "Traceback" not in result.stderr
+    assert "Row 3 not sent" in result.stderr and "(U+0001)" in result.stderr
+    assert [sandbox.superoffice.updates_of(i) for i in ids] == [1, 0, 1]
