@@ -25,6 +25,7 @@ from core.confirmation import Confirmation, production_batch, production_send
 from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
+from core.pacing import PaceError, check_pace
 from core.profiles import (
     DEFAULT_MAX_RESPONSE_MB,
     MAX_RESPONSE_MB_RANGE,
@@ -398,8 +399,10 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
 
 
 def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
-    if (args.rate is not None and args.rate <= 0) or (args.burst is not None and args.burst < 1):
-        raise CliError("--rate must be more than 0 and --burst at least 1.")
+    try:
+        check_pace(args.rate, args.burst)
+    except PaceError as exc:
+        raise CliError(f"--{exc.option}: {exc}") from None
     try:
         batch = load_batch(args.file, profile, sys.stdin)
         question = production_batch(profile, batch)

@@ -112,7 +112,9 @@ class BatchRun:
         system = get_system(profile.system)
         default_rate, default_burst = system.pace
         self.profile, self.store, self.batch, self.history = profile, store, batch, history
-        self.limiter = RateLimiter(rate or default_rate, burst or default_burst)
+        # 0 is refused by the limiter (PaceError), not taken for "the default".
+        self.limiter = RateLimiter(default_rate if rate is None else rate,
+                                   default_burst if burst is None else burst)
         self.backoff = backoff or Backoff()
         self._system = system
         self._tenant = system.tenant(profile)

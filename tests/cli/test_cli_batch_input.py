@@ -59,3 +59,18 @@ def test_a_batch_marks_the_row_with_a_control_character_and_sends_the_others(
     assert "Traceback" not in result.stderr
     assert "Row 3 not sent" in result.stderr and "(U+0001)" in result.stderr
     assert [sandbox.superoffice.updates_of(i) for i in ids] == [1, 0, 1]
+
+
+@pytest.mark.parametrize("pace", [("--rate", "nan"), ("--rate", "inf"), ("--rate", "-2"),
+                                  ("--rate", "0"), ("--burst", "0"), ("--burst", "-1")])
+def test_a_pace_that_is_no_pace_exits_2_and_sends_nothing(cli, sandbox, b24, tmp_path,
+                                                          pace) -> None:
+    ids = sandbox.bitrix24.seed_messages(3)
+    path = tmp_path / "rows.csv"
+    path.write_text("message_id,status\n" + "".join(f"{i},sent\n" for i in ids),
+                    encoding="utf-8")
+    result = cli("batch", b24, str(path), *pace)
+    assert result.returncode == 2, result.stderr
+    assert f"{pace[0]}: The {pace[0][2:]} must be" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [sandbox.bitrix24.updates_of(i) for i in ids] == [0, 0, 0]
