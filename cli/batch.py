@@ -42,7 +42,9 @@ def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
 def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | None,
               burst: int | None,
               resume: bool, as_json: bool, results: str | None,
-              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+              out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+              run: BatchRun | None = None) -> int:
+    """``run``: made (and its lock taken) by the caller already, else made here."""
     for note in batch.notes:
         print(f"Note: {note}", file=err)
     for row in batch.invalid:
@@ -50,7 +52,7 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
               file=err)
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
-    run = desk.batch(profile, batch, rate=rate, burst=burst)
+    run = run or desk.batch(profile, batch, rate=rate, burst=burst)
     system = get_system(profile.system)
     progress = _Progress(len(batch.valid), err) if err.isatty() and not as_json else None
     print(f"Sending {len(batch.valid)} rows of {batch.name} to {system.title} "

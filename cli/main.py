@@ -20,7 +20,9 @@ from cli.hints import command_for, quote
 from cli.history import show_history
 from cli.login import login_from_terminal
 from core import rendering
+from core.batch import BatchRun
 from core.batch_file import BatchFileError
+from core.batch_lock import BatchBusy
 from core.confirmation import Confirmation, production_batch, production_send
 from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
@@ -405,15 +407,32 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         raise CliError(f"--{exc.option}: {exc}") from None
     try:
         batch = load_batch(args.file, profile, sys.stdin)
-        question = production_batch(profile, batch)
-        if question is not None and not args.yes and batch.valid:
-            _confirm(question)
-        return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
-                         as_json=args.json, results=args.results)
+        run = desk.batch(profile, batch, rate=args.rate, burst=args.burst)
+        _lock(run)  # a second run of this file is refused at once, before asking
+        try:
+            question = production_batch(profile, batch)
+            if question is not None and not args.yes and batch.valid:
+                _confirm(question)
+            return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst,
+                             resume=args.resume, as_json=args.json, results=args.results,
+                             run=run)
+        finally:
+            run.lock.release()
     except (BatchFileError, BatchStopped) as exc:
         raise CliError(str(exc)) from None
     except HistoryError as exc:
         raise CliError(f"The batch stopped: {exc}", code=3) from None
+
+
+def _lock(run: BatchRun) -> None:
+    try:
+        run.lock.acquire()
+    except BatchBusy as exc:
+        raise CliError(f"Not started: {exc.message} Wait for that run to end (or stop it), "
+                       "then carry on with --resume.") from None
+    except OSError as exc:  # the lock file beside the history cannot be made
+        raise CliError(f"The batch cannot start: {exc.filename or run.lock.path}: "
+                       f"{exc.strerror or exc}.", code=3) from None
 
 
 def _confirm(question: Confirmation) -> None:

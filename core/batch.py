@@ -12,6 +12,8 @@ Rules, for the CLI and the window alike:
   applied: Resume sends it again (a repeated status update is harmless) and says so;
 - rejected credentials (after the one renewal core.sending tries) stop the whole run:
   every further row would be refused the same way.
+- one run at a time of a file for a profile (core.batch_lock): a second run is refused
+  at once (BatchBusy), before anything is sent, naming who runs it.
 Pause, resume and cancel are safe from any thread; a call in flight is finished first.
 """
 
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.batch_file import BatchFile, BatchRow
+from core.batch_lock import BatchLock
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
 from core.exchange import Exchange, OutcomeKind, ReceivedResponse
 from core.history import Attempt, BatchMark, CallRecord, History
@@ -116,6 +119,8 @@ class BatchRun:
         self.limiter = RateLimiter(default_rate if rate is None else rate,
                                    default_burst if burst is None else burst)
         self.backoff = backoff or Backoff()
+        # Beside the history that --resume reads: runs that share it share the lock.
+        self.lock = BatchLock(history.path.parent, profile.name, batch.batch_id, batch.name)
         self._system = system
         self._tenant = system.tenant(profile)
         self._connection = connection
@@ -161,8 +166,16 @@ class BatchRun:
         """Send every valid row not yet done; report each row as it finishes.
 
         ``on_wait(row, reason, seconds)`` is told about pauses before another attempt.
-        Raises HistoryError when the history cannot be written (nothing more is sent).
+        Raises BatchBusy before anything is sent when another run of this file for this
+        profile is going on (``self.lock``, which a front end may take earlier itself);
+        HistoryError when the history cannot be written (nothing more is sent).
         """
+        with self.lock:
+            return self._run(on_row, on_wait, resume)
+
+    def _run(self, on_row: Callable[[RowResult], None] | None,
+             on_wait: Callable[[BatchRow, str, float], None] | None,
+             resume: bool) -> BatchSummary:
         rows = self.batch.valid
         done = self.history.rows_done(self.profile.name, self.batch.batch_id) if resume \
             else set()

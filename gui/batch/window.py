@@ -269,6 +269,15 @@ class BatchWindow(QDialog):
         self._after_run()
 
     def _failed(self, exc: BaseException) -> None:
+        from core.batch_lock import BatchBusy
+
+        if isinstance(exc, BatchBusy):  # refused before anything was sent
+            self.summary.setText(f"Not started: {exc.message} Wait for that run to end (or "
+                                 "stop it), then Resume sends the rows left.")
+            self.notice.setText("Not started.")
+            self.notices.say("The batch was not started: another run of it is going on.")
+            self._after_run()
+            return
         told = explain(exc, "The batch")
         self.summary.setText(f"{told.headline} Nothing more was sent. {told.advice}".strip())
         self.notice.setText("Stopped.")

@@ -5,10 +5,14 @@ and exit codes that say when not every row was applied. Real script, keyring, sa
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 
 import pytest
 
 from tests.cli.test_cli import _add_superoffice
+from tests.conftest import CLI
 
 pytestmark = pytest.mark.keyring
 
@@ -74,3 +78,26 @@ def test_a_pace_that_is_no_pace_exits_2_and_sends_nothing(cli, sandbox, b24, tmp
     assert f"{pace[0]}: The {pace[0][2:]} must be" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert [sandbox.bitrix24.updates_of(i) for i in ids] == [0, 0, 0]
+
+
+def test_a_second_batch_of_the_same_file_is_refused_and_says_who_runs_it(
+        cli, sandbox, b24, statusdesk_home, tmp_path) -> None:
+    ids = sandbox.bitrix24.seed_messages(12)
+    path = tmp_path / "outage.csv"
+    path.write_text("message_id,status\n" + "".join(f"{i},sent\n" for i in ids),
+                    encoding="utf-8")
+    env = {**os.environ, "STATUSDESK_HOME": str(statusdesk_home)}
+    first = subprocess.Popen([str(CLI), "batch", b24, str(path), "--rate", "6", "--burst", "1",
+                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env=env)
+    assert first.stdout.readline().startswith('{"row"')  # it is sending
+    second = cli("batch", b24, str(path), "--rate", "100")
+    out, err = first.communicate(timeout=30)
+    assert first.returncode == 0, err
+    assert [sandbox.bitrix24.updates_of(i) for i in ids] == [1] * 12  # each row once
+    assert second.returncode == 2
+    assert second.stderr.startswith("statusdesk-cli: Not started: outage.csv is already "
+                                    f"being sent to profile {b24!r} by process {first.pid} "
+                                    "(statusdesk-cli) of user ")
+    assert f"on host {socket.gethostname()}, since 20" in second.stderr
+    assert "--resume" in second.stderr and "Sending" not in second.stderr
