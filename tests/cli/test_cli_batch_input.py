@@ -101,3 +101,19 @@ def test_a_second_batch_of_the_same_file_is_refused_and_says_who_runs_it(
                                     "(statusdesk-cli) of user ")
     assert f"on host {socket.gethostname()}, since 20" in second.stderr
     assert "--resume" in second.stderr and "Sending" not in second.stderr
+
+
+def test_a_file_in_two_encodings_is_refused_and_nothing_is_sent(cli, sandbox, so,
+                                                                 tmp_path) -> None:
+    ids = sandbox.superoffice.seed_messages(2)
+    path = tmp_path / "merged.csv"
+    path.write_bytes(f"message_id;status;description\n{ids[0]};3;café\n".encode()
+                     + f"{ids[1]};3;déjà vu\n".encode("cp1252"))
+    result = cli("batch", so, str(path), "--rate", "100")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == ("statusdesk-cli: merged.csv mixes two encodings: line 2 is "
+                             "UTF-8, but line 3 is not (byte 0xE9; probably Windows-1252, "
+                             "pasted from another file). Nothing was sent. Open it in the "
+                             "spreadsheet and save it again as CSV UTF-8, then check the "
+                             "accented letters on that line.\n")
+    assert [sandbox.superoffice.updates_of(i) for i in ids] == [0, 0]

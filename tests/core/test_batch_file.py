@@ -99,3 +99,23 @@ def test_a_control_character_marks_its_row_invalid_and_the_others_stay_valid() -
     problems = {r.row: r.problem for r in batch.invalid}
     assert "message id contains a control character (U+0001)" in problems[3]
     assert "description contains a control character (U+000B)" in problems[4]
+
+
+def test_a_file_in_two_encodings_is_refused_naming_the_first_line_not_utf8() -> None:
+    data = ("message_id,status,description\nm1,sent,café\n".encode()
+            + "m2,sent,déjà\nm3,sent,ok\n".encode("cp1252"))
+    with pytest.raises(BatchFileError) as caught:
+        rows(data)
+    message = str(caught.value)
+    assert "t.csv mixes two encodings: line 2 is UTF-8, but line 3 is not (byte 0xE9" in message
+    assert "save it again as CSV UTF-8" in message and "Nothing was sent" in message
+    with_bom = "\ufeffmessage_id,status\nm1,sent\n".encode() + "m2,sent,€\n".encode("cp1252")
+    with pytest.raises(BatchFileError, match="its byte order mark is UTF-8, but line 3"):
+        rows(with_bom)
+
+
+def test_a_file_all_in_windows_1252_is_still_read_as_excel_writes_it() -> None:
+    data = "message_id;status;description\nm1;sent;café\nm2;sent;Jürgen € 5\n".encode("cp1252")
+    batch = rows(data)
+    assert [r.description for r in batch.rows] == ["café", "Jürgen € 5"]
+    assert "Windows-1252" in batch.notes[0]
