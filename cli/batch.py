@@ -39,6 +39,25 @@ def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
     return check_rows(read_batch(data, name), profile)
 
 
+def check_results(results: str, source: str) -> None:
+    """Before the first row: the ``--results`` file can be written, and is not the batch
+    file itself. Found only after every row was sent, it was a traceback."""
+    target = Path(results)
+    if source != "-" and target.exists() and target.resolve() == Path(source).resolve():
+        raise BatchStopped(f"--results {results} is the batch file itself: name another "
+                           "file. Nothing was sent.")
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8"):  # appends nothing: an existing file stays
+            pass
+    except OSError as exc:
+        raise BatchStopped(f"--results {results} cannot be written ({exc.strerror or exc}): "
+                           "name a file in a folder you can write to. Nothing was sent.") \
+            from None
+    if not existed:
+        target.unlink(missing_ok=True)
+
+
 def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | None,
               burst: int | None,
               resume: bool, as_json: bool, results: str | None,
@@ -78,11 +97,20 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
         print(summary.resent_note, file=err)
     if progress:
         progress.end()
+    unwritten = ""
     if results:
-        Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8",
-                                 newline="")
+        try:
+            Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8",
+                                     newline="")
+        except OSError as exc:  # checked before the first row; the disk may fill since
+            unwritten = (f"The results could not be written to {results} "
+                         f"({exc.strerror or exc}); every row is in the history: "
+                         "statusdesk-cli history --csv.")
     _report(summary, batch, as_json, out, err)
-    return _exit_code(summary, finished)
+    if unwritten:
+        print(unwritten, file=err)
+    code = _exit_code(summary, finished)
+    return code or (OutcomeKind.BAD_INPUT.exit_code if unwritten else 0)
 
 
 def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],

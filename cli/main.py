@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any, NoReturn, TextIO
 
-from cli.batch import BatchStopped, run_batch
+from cli.batch import BatchStopped, check_results, run_batch
 from cli.batch import load as load_batch
 from cli.hints import command_for, quote
 from cli.history import show_history
@@ -407,6 +407,8 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         raise CliError(f"--{exc.option}: {exc}") from None
     try:
         batch = load_batch(args.file, profile, sys.stdin)
+        if args.results:
+            check_results(args.results, args.file)
         run = desk.batch(profile, batch, rate=args.rate, burst=args.burst)
         _lock(run)  # a second run of this file is refused at once, before asking
         try:

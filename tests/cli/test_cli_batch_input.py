@@ -117,3 +117,35 @@ def test_a_file_in_two_encodings_is_refused_and_nothing_is_sent(cli, sandbox, so
                              "spreadsheet and save it again as CSV UTF-8, then check the "
                              "accented letters on that line.\n")
     assert [sandbox.superoffice.updates_of(i) for i in ids] == [0, 0]
+
+
+@pytest.mark.parametrize("where", ["missing-folder/out.csv", "read-only/out.csv", "."])
+def test_an_unwritable_results_file_is_found_before_the_first_row(
+        cli, sandbox, b24, tmp_path, where) -> None:
+    ids = sandbox.bitrix24.seed_messages(3)
+    path = tmp_path / "rows.csv"
+    path.write_text("message_id,status\n" + "".join(f"{i},sent\n" for i in ids),
+                    encoding="utf-8")
+    (tmp_path / "read-only").mkdir(mode=0o500)
+    if os.geteuid() == 0 and where.startswith("read-only"):
+        pytest.skip("root writes into read-only folders")
+    out = tmp_path / where
+    result = cli("batch", b24, str(path), "--rate", "100", "--results", str(out))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"statusdesk-cli: --results {out} cannot be written (")
+    assert result.stderr.endswith("Nothing was sent.\n") and "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert [sandbox.bitrix24.updates_of(i) for i in ids] == [0, 0, 0]
+
+
+def test_results_over_the_batch_file_itself_are_refused(cli, sandbox, b24, tmp_path) -> None:
+    ids = sandbox.bitrix24.seed_messages(1)
+    path = tmp_path / "rows.csv"
+    path.write_text(f"message_id,status\n{ids[0]},sent\n", encoding="utf-8")
+    result = cli("batch", b24, str(path), "--results", str(path))
+    assert result.returncode == 2 and "is the batch file itself" in result.stderr
+    assert path.read_text(encoding="utf-8") == f"message_id,status\n{ids[0]},sent\n"
+    assert sandbox.bitrix24.updates_of(ids[0]) == 0
+    written = tmp_path / "fresh.csv"
+    assert cli("batch", b24, str(path), "--results", str(written)).returncode == 0
+    assert "message_id" in written.read_text(encoding="utf-8")
