@@ -81,6 +81,8 @@ class BatchSummary:
     # Rows an earlier run stopped during (outcome unknown, possibly applied)...
     possibly_applied: list[int] = field(default_factory=list)
     resent: list[int] = field(default_factory=list)  # ...and those this run sent again
+    invalid: int = 0  # rows of the file with a problem: never sent
+    kinds: dict[str, int] = field(default_factory=dict)  # OutcomeKind value -> failed rows
 
     @property
     def resent_note(self) -> str:
@@ -95,6 +97,38 @@ class BatchSummary:
     @property
     def unsent(self) -> int:
         return self.rows - self.done - self.failed - self.skipped
+
+    @property
+    def worst(self) -> OutcomeKind:
+        """DONE only when every row of the file was applied (or done in an earlier run);
+        else the worst way a row was not: the kind with the highest exit code (rejected
+        credentials, then the network, then bad input, then refused). An invalid row is
+        bad input."""
+        kinds = {OutcomeKind(kind) for kind in self.kinds}
+        if self.invalid:
+            kinds.add(OutcomeKind.BAD_INPUT)
+        kinds.discard(OutcomeKind.DONE)
+        return max(kinds, key=lambda kind: kind.exit_code, default=OutcomeKind.DONE)
+
+    @property
+    def verdict(self) -> str:
+        """One sentence when not every row was applied, saying how many were not and why
+        (the worst first); empty when all were."""
+        if self.worst is OutcomeKind.DONE and not self.unsent:
+            return ""
+        words = {OutcomeKind.CREDENTIALS: "with rejected credentials",
+                 OutcomeKind.TRANSPORT: "failed on the network or transport",
+                 OutcomeKind.BAD_INPUT: "refused as bad input",
+                 OutcomeKind.REFUSED: "refused by the system"}
+        parts = []
+        for kind in sorted(words, key=lambda k: -k.exit_code):
+            if self.kinds.get(kind.value):
+                parts.append(f"{self.kinds[kind.value]:,} {words[kind]}")
+            if kind is OutcomeKind.BAD_INPUT and self.invalid:
+                parts.append(f"{self.invalid:,} invalid (never sent)")
+        if self.unsent:
+            parts.append(f"{self.unsent:,} not sent")
+        return f"Not every row was applied: {', '.join(parts)}."
 
 
 class BatchRun:
@@ -179,7 +213,7 @@ class BatchRun:
         rows = self.batch.valid
         done = self.history.rows_done(self.profile.name, self.batch.batch_id) if resume \
             else set()
-        summary = BatchSummary(rows=len(rows))
+        summary = BatchSummary(rows=len(rows), invalid=len(self.batch.invalid))
         if resume:
             unknown = self.history.rows_unknown(self.profile.name, self.batch.batch_id)
             summary.possibly_applied = sorted(unknown - done)
@@ -265,6 +299,8 @@ class BatchRun:
         outcome = result.exchange.outcome if result.exchange else None
         code = (outcome.code or outcome.kind.value) if outcome else "unknown"
         summary.failures[code] = summary.failures.get(code, 0) + 1
+        kind = outcome.kind.value if outcome else OutcomeKind.TRANSPORT.value
+        summary.kinds[kind] = summary.kinds.get(kind, 0) + 1
 
 
 def _tell(on_row: Callable[[RowResult], None] | None, result: RowResult) -> None:

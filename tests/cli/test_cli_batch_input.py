@@ -149,3 +149,26 @@ def test_results_over_the_batch_file_itself_are_refused(cli, sandbox, b24, tmp_p
     written = tmp_path / "fresh.csv"
     assert cli("batch", b24, str(path), "--results", str(written)).returncode == 0
     assert "message_id" in written.read_text(encoding="utf-8")
+
+
+def test_a_batch_exits_0_only_when_every_row_was_applied(cli, sandbox, b24, tmp_path) -> None:
+    ids = sandbox.bitrix24.seed_messages(2)
+    path = tmp_path / "rows.csv"
+    path.write_text(f"message_id,status\n{ids[0]},sent\n{ids[1]},Sent\n", encoding="utf-8")
+    result = cli("batch", b24, str(path), "--rate", "100")
+    assert result.returncode == 2, result.stderr  # the invalid row: bad input
+    assert "Sending 1 row of rows.csv" in result.stderr
+    assert result.stdout.splitlines() == [
+        "1 done, 0 failed, 0 done earlier, 0 not sent, 1 invalid; 0 retries.",
+        "Not every row was applied: 1 invalid (never sent). Exit code 2."]
+    as_json = cli("batch", b24, str(path), "--rate", "100", "--json")
+    summary = json.loads(as_json.stdout.splitlines()[-1])["summary"]
+    assert as_json.returncode == 2 and summary["exit_code"] == 2
+    assert summary["verdict"] == "Not every row was applied: 1 invalid (never sent)."
+    good = tmp_path / "good.csv"
+    good.write_text(f"message_id,status\n{ids[0]},delivered\n{ids[1]},delivered\n",
+                    encoding="utf-8")
+    sandbox.bitrix24.fail_every(2)  # the second call is busy once: tried again
+    done = cli("batch", b24, str(good), "--rate", "100")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "2 done, 0 failed, 0 done earlier, 0 not sent, 0 invalid; 1 retry.\n"
