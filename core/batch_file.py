@@ -116,7 +116,7 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
             return raw.decode("utf-16"), []
         except UnicodeDecodeError:
             pass
-    elif b"\x00" not in raw:
+    elif b"\x00" not in raw.split(b"\n", 1)[0]:  # NULs in a row: that row is refused
         try:
             return raw.decode("utf-8-sig"), []
         except UnicodeDecodeError as exc:

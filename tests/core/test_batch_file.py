@@ -119,3 +119,12 @@ def test_a_file_all_in_windows_1252_is_still_read_as_excel_writes_it() -> None:
     batch = rows(data)
     assert [r.description for r in batch.rows] == ["café", "Jürgen € 5"]
     assert "Windows-1252" in batch.notes[0]
+
+
+def test_a_nul_in_a_row_marks_that_row_not_the_whole_file() -> None:
+    batch = rows(b"message_id,status\nm1,sent\nm\x002,sent\nm3,sent\n")
+    assert [r.row for r in batch.valid] == [2, 4]
+    assert "message id contains a control character (U+0000) at position 2" in (
+        batch.invalid[0].problem)
+    with pytest.raises(BatchFileError, match="not a text file"):  # a spreadsheet's .xlsx
+        rows(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00message_id\n")
