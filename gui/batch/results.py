@@ -30,10 +30,10 @@ def summary_text(summary: BatchSummary, invalid: int) -> str:
     if invalid:
         parts.append(f"{invalid:,} invalid (never sent)")
     text = ", ".join(parts) + f"; {counted(summary.retries, 'retry', 'retries')}."
-    if summary.verdict and not (summary.cancelled or summary.stopped):
-        text += f"\n{summary.verdict}"
     if summary.failures:
         text += " Failures: " + ", ".join(f"{code} ×{n}" for code, n in summary.failures.items())
+    if summary.verdict and not (summary.cancelled or summary.stopped):
+        text += f"\n{summary.verdict}"
     if summary.resent_note:
         text += f"\n{summary.resent_note}"
     if summary.stopped:
