@@ -22,7 +22,7 @@ from core.desk import Desk
 from core.exchange import OutcomeKind
 from core.profiles import Profile
 from core.systems import get_system
-from core.wording import counted
+from core.wording import counted, shown
 
 
 class BatchStopped(Exception):
@@ -68,8 +68,8 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
     for note in batch.notes:
         print(f"Note: {note}", file=err)
     for row in batch.invalid:
-        print(f"Row {row.row} not sent ({row.message_id or 'no message id'}): {row.problem}",
-              file=err)
+        print(f"Row {row.row} not sent ({shown(row.message_id) or 'no message id'}): "
+              f"{row.problem}", file=err)
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
     run = run or desk.batch(profile, batch, rate=rate, burst=burst)

@@ -58,11 +58,15 @@ def test_a_batch_marks_the_row_with_a_control_character_and_sends_the_others(
     ids = sandbox.superoffice.seed_messages(3)
     path = tmp_path / "rows.csv"
     path.write_text(f"message_id,status,description\n{ids[0]},3,\n{ids[1]},3,on\x01handset\n"
-                    f"{ids[2]},3,\n", encoding="utf-8")
+                    f"{ids[2]},3,\nSO-\x1b[2J,3,\n", encoding="utf-8")
     result = cli("batch", so, str(path), "--rate", "100")
     assert "Traceback" not in result.stderr
     assert "Row 3 not sent" in result.stderr and "(U+0001)" in result.stderr
     assert [sandbox.superoffice.updates_of(i) for i in ids] == [1, 0, 1]
+    # The id is shown, its ESC as an escape: the terminal is not cleared by it.
+    assert "Row 5 not sent (SO-\\x1b[2J): The message id contains a control character " \
+           "(U+001B) at position 4" in result.stderr
+    assert "\x1b" not in result.stderr
 
 
 @pytest.mark.parametrize("pace", [("--rate", "nan"), ("--rate", "inf"), ("--rate", "-2"),
