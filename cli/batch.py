@@ -22,6 +22,7 @@ from core.desk import Desk
 from core.exchange import OutcomeKind
 from core.profiles import Profile
 from core.systems import get_system
+from core.wording import counted, shown
 
 
 class BatchStopped(Exception):
@@ -39,21 +40,42 @@ def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
     return check_rows(read_batch(data, name), profile)
 
 
+def check_results(results: str, source: str) -> None:
+    """Before the first row: the ``--results`` file can be written, and is not the batch
+    file itself. Found only after every row was sent, it was a traceback."""
+    target = Path(results)
+    if source != "-" and target.exists() and target.resolve() == Path(source).resolve():
+        raise BatchStopped(f"--results {results} is the batch file itself: name another "
+                           "file. Nothing was sent.")
+    existed = target.exists()
+    try:
+        with target.open("a", encoding="utf-8"):  # appends nothing: an existing file stays
+            pass
+    except OSError as exc:
+        raise BatchStopped(f"--results {results} cannot be written ({exc.strerror or exc}): "
+                           "name a file in a folder you can write to. Nothing was sent.") \
+            from None
+    if not existed:
+        target.unlink(missing_ok=True)
+
+
 def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | None,
               burst: int | None,
               resume: bool, as_json: bool, results: str | None,
-              out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+              out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+              run: BatchRun | None = None) -> int:
+    """``run``: made (and its lock taken) by the caller already, else made here."""
     for note in batch.notes:
         print(f"Note: {note}", file=err)
     for row in batch.invalid:
-        print(f"Row {row.row} not sent ({row.message_id or 'no message id'}): {row.problem}",
-              file=err)
+        print(f"Row {row.row} not sent ({shown(row.message_id) or 'no message id'}): "
+              f"{row.problem}", file=err)
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
-    run = desk.batch(profile, batch, rate=rate, burst=burst)
+    run = run or desk.batch(profile, batch, rate=rate, burst=burst)
     system = get_system(profile.system)
     progress = _Progress(len(batch.valid), err) if err.isatty() and not as_json else None
-    print(f"Sending {len(batch.valid)} rows of {batch.name} to {system.title} "
+    print(f"Sending {counted(len(batch.valid), 'row')} of {batch.name} to {system.title} "
           f"{system.tenant(profile)} at most {run.limiter.rate:g}/s "
           f"(batch {batch.batch_id}).", file=err)
     finished: list[RowResult] = []
@@ -76,11 +98,20 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
         print(summary.resent_note, file=err)
     if progress:
         progress.end()
+    unwritten = ""
     if results:
-        Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8",
-                                 newline="")
+        try:
+            Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8",
+                                     newline="")
+        except OSError as exc:  # checked before the first row; the disk may fill since
+            unwritten = (f"The results could not be written to {results} "
+                         f"({exc.strerror or exc}); every row is in the history: "
+                         "statusdesk-cli history --csv.")
     _report(summary, batch, as_json, out, err)
-    return _exit_code(summary, finished)
+    if unwritten:
+        print(unwritten, file=err)
+    code = _exit_code(summary)
+    return code or (OutcomeKind.BAD_INPUT.exit_code if unwritten else 0)
 
 
 def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],
@@ -129,31 +160,31 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
             "failed": summary.failed, "skipped": summary.skipped, "unsent": summary.unsent,
             "invalid": len(batch.invalid), "retries": summary.retries,
             "cancelled": summary.cancelled, "stopped": summary.stopped,
-            "failures": summary.failures, "possibly_applied": summary.possibly_applied}
+            "failures": summary.failures, "possibly_applied": summary.possibly_applied,
+            "exit_code": _exit_code(summary), "verdict": summary.verdict}
     if as_json:
         print(json.dumps({"summary": data}, ensure_ascii=False), file=out)
         return
     text = (f"{summary.done} done, {summary.failed} failed, {summary.skipped} done earlier, "
             f"{summary.unsent} not sent, {len(batch.invalid)} invalid; "
-            f"{summary.retries} retries.")
+            f"{counted(summary.retries, 'retry', 'retries')}.")
     if summary.failures:
         text += " Failures: " + ", ".join(f"{c} ×{n}" for c, n in summary.failures.items())
     print(text, file=out)
+    if summary.verdict and not summary.cancelled:
+        print(f"{summary.verdict} Exit code {_exit_code(summary)}.", file=out)
     if summary.stopped:
         print(summary.stopped, file=err)
     if summary.cancelled or summary.stopped:
         print("Carry on later with the same file and --resume.", file=err)
 
 
-def _exit_code(summary: BatchSummary, finished: list[RowResult]) -> int:
-    if summary.stopped:
-        return OutcomeKind.CREDENTIALS.exit_code
-    if summary.cancelled:
+def _exit_code(summary: BatchSummary) -> int:
+    """0 only when every row was applied (or done earlier); Ctrl+C 130; else the worst
+    row's code (core.batch.BatchSummary.worst: 4, 3, 2 for an invalid row, then 1)."""
+    if summary.cancelled and not summary.stopped:
         return 130
-    kinds = {r.exchange.outcome.kind for r in finished if r.exchange and not r.ok}
-    if not kinds:
-        return 0
-    return min(kind.exit_code for kind in kinds if kind is not OutcomeKind.DONE)
+    return summary.worst.exit_code
 
 
 class _Progress:

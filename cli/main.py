@@ -15,17 +15,20 @@ import sys
 import textwrap
 from typing import Any, NoReturn, TextIO
 
-from cli.batch import BatchStopped, run_batch
+from cli.batch import BatchStopped, check_results, run_batch
 from cli.batch import load as load_batch
 from cli.hints import command_for, quote
 from cli.history import show_history
 from cli.login import login_from_terminal
 from core import rendering
+from core.batch import BatchRun
 from core.batch_file import BatchFileError
+from core.batch_lock import BatchBusy
 from core.confirmation import Confirmation, production_batch, production_send
 from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
+from core.pacing import PaceError, check_pace
 from core.profiles import (
     DEFAULT_MAX_RESPONSE_MB,
     DEFAULT_TIMEOUT,
@@ -500,19 +503,40 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
 
 
 def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
-    if (args.rate is not None and args.rate <= 0) or (args.burst is not None and args.burst < 1):
-        raise CliError("--rate must be more than 0 and --burst at least 1.")
+    try:
+        check_pace(args.rate, args.burst)
+    except PaceError as exc:
+        raise CliError(f"--{exc.option}: {exc}") from None
     try:
         batch = load_batch(args.file, profile, sys.stdin)
-        question = production_batch(profile, batch)
-        if question is not None and not args.yes and batch.valid:
-            _confirm(question)
-        return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
-                         as_json=args.json, results=args.results)
+        if args.results:
+            check_results(args.results, args.file)
+        run = desk.batch(profile, batch, rate=args.rate, burst=args.burst)
+        _lock(run)  # a second run of this file is refused at once, before asking
+        try:
+            question = production_batch(profile, batch)
+            if question is not None and not args.yes and batch.valid:
+                _confirm(question)
+            return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst,
+                             resume=args.resume, as_json=args.json, results=args.results,
+                             run=run)
+        finally:
+            run.lock.release()
     except (BatchFileError, BatchStopped) as exc:
         raise CliError(str(exc)) from None
     except HistoryError as exc:
         raise CliError(f"The batch stopped: {exc}", code=3) from None
+
+
+def _lock(run: BatchRun) -> None:
+    try:
+        run.lock.acquire()
+    except BatchBusy as exc:
+        raise CliError(f"Not started: {exc.message} Wait for that run to end (or stop it), "
+                       "then carry on with --resume.") from None
+    except OSError as exc:  # the lock file beside the history cannot be made
+        raise CliError(f"The batch cannot start: {exc.filename or run.lock.path}: "
+                       f"{exc.strerror or exc}.", code=3) from None
 
 
 def _confirm(question: Confirmation) -> None:

@@ -12,6 +12,8 @@ Rules, for the CLI and the window alike:
   applied: Resume sends it again (a repeated status update is harmless) and says so;
 - rejected credentials (after the one renewal core.sending tries) stop the whole run:
   every further row would be refused the same way.
+- one run at a time of a file for a profile (core.batch_lock): a second run is refused
+  at once (BatchBusy), before anything is sent, naming who runs it.
 Pause, resume and cancel are safe from any thread; a call in flight is finished first.
 """
 
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.batch_file import BatchFile, BatchRow
+from core.batch_lock import BatchLock
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
 from core.exchange import Exchange, OutcomeKind, ReceivedResponse
 from core.history import Attempt, BatchMark, CallRecord, History
@@ -78,6 +81,8 @@ class BatchSummary:
     # Rows an earlier run stopped during (outcome unknown, possibly applied)...
     possibly_applied: list[int] = field(default_factory=list)
     resent: list[int] = field(default_factory=list)  # ...and those this run sent again
+    invalid: int = 0  # rows of the file with a problem: never sent
+    kinds: dict[str, int] = field(default_factory=dict)  # OutcomeKind value -> failed rows
 
     @property
     def resent_note(self) -> str:
@@ -92,6 +97,38 @@ class BatchSummary:
     @property
     def unsent(self) -> int:
         return self.rows - self.done - self.failed - self.skipped
+
+    @property
+    def worst(self) -> OutcomeKind:
+        """DONE only when every row of the file was applied (or done in an earlier run);
+        else the worst way a row was not: the kind with the highest exit code (rejected
+        credentials, then the network, then bad input, then refused). An invalid row is
+        bad input."""
+        kinds = {OutcomeKind(kind) for kind in self.kinds}
+        if self.invalid:
+            kinds.add(OutcomeKind.BAD_INPUT)
+        kinds.discard(OutcomeKind.DONE)
+        return max(kinds, key=lambda kind: kind.exit_code, default=OutcomeKind.DONE)
+
+    @property
+    def verdict(self) -> str:
+        """One sentence when not every row was applied, saying how many were not and why
+        (the worst first); empty when all were."""
+        if self.worst is OutcomeKind.DONE and not self.unsent:
+            return ""
+        words = {OutcomeKind.CREDENTIALS: "with rejected credentials",
+                 OutcomeKind.TRANSPORT: "failed on the network or transport",
+                 OutcomeKind.BAD_INPUT: "refused as bad input",
+                 OutcomeKind.REFUSED: "refused by the system"}
+        parts = []
+        for kind in sorted(words, key=lambda k: -k.exit_code):
+            if self.kinds.get(kind.value):
+                parts.append(f"{self.kinds[kind.value]:,} {words[kind]}")
+            if kind is OutcomeKind.BAD_INPUT and self.invalid:
+                parts.append(f"{self.invalid:,} invalid (never sent)")
+        if self.unsent:
+            parts.append(f"{self.unsent:,} not sent")
+        return f"Not every row was applied: {', '.join(parts)}."
 
 
 class BatchRun:
@@ -112,8 +149,12 @@ class BatchRun:
         system = get_system(profile.system)
         default_rate, default_burst = system.pace
         self.profile, self.store, self.batch, self.history = profile, store, batch, history
-        self.limiter = RateLimiter(rate or default_rate, burst or default_burst)
+        # 0 is refused by the limiter (PaceError), not taken for "the default".
+        self.limiter = RateLimiter(default_rate if rate is None else rate,
+                                   default_burst if burst is None else burst)
         self.backoff = backoff or Backoff()
+        # Beside the history that --resume reads: runs that share it share the lock.
+        self.lock = BatchLock(history.path.parent, profile.name, batch.batch_id, batch.name)
         self._system = system
         self._tenant = system.tenant(profile)
         self._connection = connection
@@ -159,12 +200,20 @@ class BatchRun:
         """Send every valid row not yet done; report each row as it finishes.
 
         ``on_wait(row, reason, seconds)`` is told about pauses before another attempt.
-        Raises HistoryError when the history cannot be written (nothing more is sent).
+        Raises BatchBusy before anything is sent when another run of this file for this
+        profile is going on (``self.lock``, which a front end may take earlier itself);
+        HistoryError when the history cannot be written (nothing more is sent).
         """
+        with self.lock:
+            return self._run(on_row, on_wait, resume)
+
+    def _run(self, on_row: Callable[[RowResult], None] | None,
+             on_wait: Callable[[BatchRow, str, float], None] | None,
+             resume: bool) -> BatchSummary:
         rows = self.batch.valid
         done = self.history.rows_done(self.profile.name, self.batch.batch_id) if resume \
             else set()
-        summary = BatchSummary(rows=len(rows))
+        summary = BatchSummary(rows=len(rows), invalid=len(self.batch.invalid))
         if resume:
             unknown = self.history.rows_unknown(self.profile.name, self.batch.batch_id)
             summary.possibly_applied = sorted(unknown - done)
@@ -250,6 +299,8 @@ class BatchRun:
         outcome = result.exchange.outcome if result.exchange else None
         code = (outcome.code or outcome.kind.value) if outcome else "unknown"
         summary.failures[code] = summary.failures.get(code, 0) + 1
+        kind = outcome.kind.value if outcome else OutcomeKind.TRANSPORT.value
+        summary.kinds[kind] = summary.kinds.get(kind, 0) + 1
 
 
 def _tell(on_row: Callable[[RowResult], None] | None, result: RowResult) -> None:

@@ -116,11 +116,11 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
             return raw.decode("utf-16"), []
         except UnicodeDecodeError:
             pass
-    elif b"\x00" not in raw:
+    elif b"\x00" not in raw.split(b"\n", 1)[0]:  # NULs in a row: that row is refused
         try:
             return raw.decode("utf-8-sig"), []
-        except UnicodeDecodeError:
-            pass
+        except UnicodeDecodeError as exc:
+            _refuse_mixed(raw, exc, name)
         try:
             return raw.decode("cp1252"), [f"{name} is not UTF-8; it was read as Windows-1252 "
                                           "(Western European). Check accented letters."]
@@ -128,6 +128,34 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
             pass
     raise BatchFileError(f"{name} is not a text file: save it from the spreadsheet as "
                          "CSV (UTF-8).")
+
+
+def _refuse_mixed(raw: bytes, error: UnicodeDecodeError, name: str) -> None:
+    """A file that is not all UTF-8 may still be all Windows-1252 (Excel's "CSV" on a
+    Western Windows). But one with a UTF-8 BOM, or with UTF-8 letters on some lines, has
+    rows from two sources: read as Windows-1252 its UTF-8 rows would be sent as mojibake
+    ("café" as "cafÃ©"), read as UTF-8 the others cannot be. Refuse it, naming the first
+    line that is not UTF-8 (the file's lines, as a text editor counts them)."""
+    bad_line = raw.count(b"\n", 0, error.start) + 1
+    utf8_line = 0
+    if not raw.startswith(b"\xef\xbb\xbf"):
+        for number, line in enumerate(raw.split(b"\n"), start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            utf8_line = number
+            break
+        if not utf8_line:
+            return  # no UTF-8 letters anywhere: all Windows-1252, as Excel writes it
+    where = f"line {utf8_line}" if utf8_line else "its byte order mark"
+    raise BatchFileError(
+        f"{name} mixes two encodings: {where} is UTF-8, but line {bad_line} is not "
+        f"(byte 0x{raw[error.start]:02X}; probably Windows-1252, pasted from another "
+        "file). Nothing was sent. Open it in the spreadsheet and save it again as "
+        "CSV UTF-8, then check the accented letters on that line.")
 
 
 def _header(records: Iterable[list[str]], name: str) -> tuple[list[str], dict[str, int]]:

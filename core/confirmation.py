@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.wording import counted
+
 if TYPE_CHECKING:
     from core.batch_file import BatchFile
     from core.exchange import StatusUpdate
@@ -47,7 +49,7 @@ def production_batch(profile: Profile, batch: BatchFile) -> Confirmation | None:
             f"Customer system:  {_tenant(profile)}  (profile {profile.name})\n"
             f"Rows to send:  {count:,} (of {batch.name})")
     return Confirmation("Send the batch to production?", text,
-                        f"Send {count:,} rows to production")
+                        f"Send {counted(count, 'row')} to production")
 
 
 def _live(profile: Profile, what: str) -> str:

@@ -7,10 +7,34 @@ Both wait on a ``threading.Event`` so that Cancel ends a wait at once.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+
+class PaceError(ValueError):
+    """A rate or burst that is no pace; ``option`` is "rate" or "burst"."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+def check_pace(rate: float | None, burst: int | None) -> None:
+    """Raise PaceError unless the rate is a finite number of calls per second above 0 and
+    the burst a whole number of at least 1 (None: the system's default, always fine).
+    NaN compares false with everything and infinity never waits: both would switch the
+    limiter off."""
+    if rate is not None and not (isinstance(rate, int | float) and math.isfinite(rate)
+                                 and rate > 0):
+        raise PaceError("rate", f"The rate must be a number of calls per second more than 0 "
+                                f"(not {rate!r}).")
+    if burst is not None and (isinstance(burst, bool) or not isinstance(burst, int)
+                              or burst < 1):
+        raise PaceError("burst", f"The burst must be a whole number of calls, at least 1 "
+                                 f"(not {burst!r}).")
 
 
 class RateLimiter:
@@ -18,10 +42,7 @@ class RateLimiter:
 
     def __init__(self, rate: float, burst: int = 1,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        if rate <= 0:
-            raise ValueError("The rate must be more than 0 calls per second.")
-        if burst < 1:
-            raise ValueError("The burst must be at least 1 call.")
+        check_pace(rate, burst)
         self.rate, self.burst = float(rate), int(burst)
         self._clock = clock
         self._tokens = float(burst)

@@ -7,6 +7,8 @@ HTTP response into an outcome. It never touches the network itself: core.sending
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
@@ -233,6 +235,35 @@ def browser_sign_in(system: TargetSystem, profile: Profile) -> SignsInWithBrowse
     if isinstance(system, SignsInWithBrowser) and system.signs_in_with_browser(profile):
         return system
     return None
+
+
+# Characters no CRM takes sensibly: C0 and C1 controls and DEL, unpaired surrogates, the
+# non-characters U+FFFE and U+FFFF (XML 1.0 cannot carry most of them at all; JSON can, but
+# a NUL or a vertical tab in a message id is a copy-and-paste accident, not an id). A
+# description may hold tabs and line breaks.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_NOT_TEXT_IN_DESCRIPTION = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_WORDS = {"message_id": "message id", "status": "status", "description": "description"}
+
+
+def require_text(update: StatusUpdate) -> None:
+    """Refuse a control character (or a non-character) in any field of the update, naming
+    it and where it is; every system's ``validate`` calls this first, so a send, a batch
+    row and the window's status form all meet the same rule before anything is sent."""
+    for key, pattern in (("message_id", _NOT_TEXT), ("status", _NOT_TEXT),
+                         ("description", _NOT_TEXT_IN_DESCRIPTION)):
+        value = getattr(update, key)
+        found = pattern.search(value)
+        if found is None:
+            continue
+        char = found.group()
+        what = ("a control character" if unicodedata.category(char) == "Cc"
+                else "a character that is not text")
+        raise InvalidInput(
+            key, f"The {_WORDS[key]} contains {what} (U+{ord(char):04X}) at position "
+                 f"{found.start() + 1}; it cannot be sent. Retype the value without it "
+                 "(it usually comes from copying out of another program).")
 
 
 def require_http_url(field_name: str, url: str) -> str:

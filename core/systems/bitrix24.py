@@ -27,6 +27,7 @@ from core.systems.base import (
     http_outcome,
     require_http_url,
     require_secret,
+    require_text,
 )
 from core.systems.bitrix24_errors import known_error
 
@@ -125,6 +126,7 @@ class Bitrix24:
 
     def validate(self, update: StatusUpdate, profile: Profile) -> None:
         self.validate_profile(profile)
+        require_text(update)
         message_id = update.message_id.strip()
         if not message_id:
             raise InvalidInput("message_id", "Message id is empty.")

@@ -28,6 +28,7 @@ from core.systems.base import (
     http_outcome,
     require_http_url,
     require_secret,
+    require_text,
 )
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
@@ -221,6 +222,7 @@ class SuperOffice:
 
     def validate(self, update: StatusUpdate, profile: Profile) -> None:
         self.validate_profile(profile)
+        require_text(update)
         if not update.message_id.strip():
             raise InvalidInput("message_id", "External message id is empty.")
         resolve_status(profile, update.status)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from core.wording import counted
 from gui.jobs import Job, Jobs
 from gui.widgets.errors import explain
 
@@ -28,10 +29,11 @@ def summary_text(summary: BatchSummary, invalid: int) -> str:
         parts.append(f"{summary.unsent:,} not sent")
     if invalid:
         parts.append(f"{invalid:,} invalid (never sent)")
-    retries = summary.retries
-    text = ", ".join(parts) + f"; {retries:,} retr{'y' if retries == 1 else 'ies'}."
+    text = ", ".join(parts) + f"; {counted(summary.retries, 'retry', 'retries')}."
     if summary.failures:
         text += " Failures: " + ", ".join(f"{code} ×{n}" for code, n in summary.failures.items())
+    if summary.verdict and not (summary.cancelled or summary.stopped):
+        text += f"\n{summary.verdict}"
     if summary.resent_note:
         text += f"\n{summary.resent_note}"
     if summary.stopped:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.wording import counted
 from gui.batch.pace import PaceBox
 from gui.batch.results import ask_results_path, export_results, summary_text
 from gui.batch.rows_box import BatchRowsBox, row_of
@@ -180,7 +181,8 @@ class BatchWindow(QDialog):
             return
         self.model.set_earlier(earlier)
         valid, left = len(batch.valid), len(batch.valid) - len(earlier)
-        lines = [f"{len(batch.rows):,} rows: {valid:,} to send, {len(batch.invalid):,} invalid "
+        lines = [f"{counted(len(batch.rows), 'row')}: {valid:,} to send, "
+                 f"{len(batch.invalid):,} invalid "
                  "(marked, never sent)."]
         if earlier and left == 0:
             lines.append(f"All {valid:,} were done before for this profile; Send would send "
@@ -226,6 +228,7 @@ class BatchWindow(QDialog):
             self.model.set_earlier(set())
         self.finished_rows = []
         self.progress.setRange(0, len(batch.valid))
+        self.progress.setFormat("%v of %m row" if len(batch.valid) == 1 else "%v of %m rows")
         self.progress.setValue(0)
         self.summary.setText("")
         self.notice.setText(f"Sending at most {rate:g} calls/s…")
@@ -269,6 +272,15 @@ class BatchWindow(QDialog):
         self._after_run()
 
     def _failed(self, exc: BaseException) -> None:
+        from core.batch_lock import BatchBusy
+
+        if isinstance(exc, BatchBusy):  # refused before anything was sent
+            self.summary.setText(f"Not started: {exc.message} Wait for that run to end (or "
+                                 "stop it), then Resume sends the rows left.")
+            self.notice.setText("Not started.")
+            self.notices.say("The batch was not started: another run of it is going on.")
+            self._after_run()
+            return
         told = explain(exc, "The batch")
         self.summary.setText(f"{told.headline} Nothing more was sent. {told.advice}".strip())
         self.notice.setText("Stopped.")
@@ -290,7 +302,7 @@ class BatchWindow(QDialog):
         self.picker.setEnabled(not running)
         self.pace.setEnabled(not running)
         self.send_button.setEnabled(not running and has_rows)
-        self.send_button.setText(f"&Send {count:,} rows" if count else "&Send")
+        self.send_button.setText(f"&Send {counted(count, 'row')}" if count else "&Send")
         self.resume_button.setVisible(bool(self.source.earlier) and left)
         self.resume_button.setEnabled(not running)
         if self.resume_button.isVisible():

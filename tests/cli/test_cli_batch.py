@@ -78,11 +78,13 @@ def test_invalid_rows_are_listed_and_not_sent_failures_set_the_exit_code(
     rows = write_rows(tmp_path / "mixed.csv", ids,
                       extra=f"{ids[0]};Delivered;\n{'e' * 32};sent;\n;sent;\n")
     result = cli("batch", b24, rows, "--rate", "100")
-    assert result.returncode == 1  # one row refused by Bitrix24
+    assert result.returncode == 2  # the worst: invalid rows (1 refused by Bitrix24: 1)
     assert "Row 5 not sent" in result.stderr and "case-sensitive" in result.stderr
     assert "Row 7 not sent" in result.stderr
     assert result.stdout.startswith("3 done, 1 failed")
     assert "ERROR_MESSAGE_NOT_FOUND ×1" in result.stdout
+    assert result.stdout.splitlines()[-1] == ("Not every row was applied: 2 invalid (never "
+                                              "sent), 1 refused by the system. Exit code 2.")
     assert [sandbox.bitrix24.updates_of(i) for i in ids] == [1, 1, 1]
 
 

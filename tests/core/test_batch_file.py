@@ -90,3 +90,41 @@ def test_any_bytes_give_rows_or_a_clear_error(data: bytes) -> None:
     else:
         for row in batch.rows:
             assert row.row >= 2 and (row.problem or row.message_id)
+
+
+def test_a_control_character_marks_its_row_invalid_and_the_others_stay_valid() -> None:
+    batch = rows("message_id,status,description\nm1,3,ok\nm\x012,3,\nm3,3,a\x0bb\nm4,3,\n",
+                 SO)
+    assert [r.row for r in batch.valid] == [2, 5]
+    problems = {r.row: r.problem for r in batch.invalid}
+    assert "message id contains a control character (U+0001)" in problems[3]
+    assert "description contains a control character (U+000B)" in problems[4]
+
+
+def test_a_file_in_two_encodings_is_refused_naming_the_first_line_not_utf8() -> None:
+    data = ("message_id,status,description\nm1,sent,café\n".encode()
+            + "m2,sent,déjà\nm3,sent,ok\n".encode("cp1252"))
+    with pytest.raises(BatchFileError) as caught:
+        rows(data)
+    message = str(caught.value)
+    assert "t.csv mixes two encodings: line 2 is UTF-8, but line 3 is not (byte 0xE9" in message
+    assert "save it again as CSV UTF-8" in message and "Nothing was sent" in message
+    with_bom = "\ufeffmessage_id,status\nm1,sent\n".encode() + "m2,sent,€\n".encode("cp1252")
+    with pytest.raises(BatchFileError, match="its byte order mark is UTF-8, but line 3"):
+        rows(with_bom)
+
+
+def test_a_file_all_in_windows_1252_is_still_read_as_excel_writes_it() -> None:
+    data = "message_id;status;description\nm1;sent;café\nm2;sent;Jürgen € 5\n".encode("cp1252")
+    batch = rows(data)
+    assert [r.description for r in batch.rows] == ["café", "Jürgen € 5"]
+    assert "Windows-1252" in batch.notes[0]
+
+
+def test_a_nul_in_a_row_marks_that_row_not_the_whole_file() -> None:
+    batch = rows(b"message_id,status\nm1,sent\nm\x002,sent\nm3,sent\n")
+    assert [r.row for r in batch.valid] == [2, 4]
+    assert "message id contains a control character (U+0000) at position 2" in (
+        batch.invalid[0].problem)
+    with pytest.raises(BatchFileError, match="not a text file"):  # a spreadsheet's .xlsx
+        rows(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00message_id\n")

@@ -28,3 +28,9 @@ def test_a_production_batch_counts_the_rows_it_sends() -> None:
     asked = production_batch(PORTAL, batch)
     assert asked is not None and asked.go == "Send 1,200 rows to production"
     assert "Rows to send:  1,200 (of big.csv)" in asked.text
+
+
+def test_a_batch_of_one_row_says_row() -> None:
+    batch = check_rows(read_batch("message_id,status\nm1,sent\n", "one.csv"), PORTAL)
+    asked = production_batch(PORTAL, batch)
+    assert asked is not None and asked.go == "Send 1 row to production"

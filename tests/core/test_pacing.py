@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from core.pacing import Backoff, RateLimiter
+from core.pacing import Backoff, PaceError, RateLimiter
 
 
 class Clock:
@@ -57,3 +57,31 @@ def test_backoff_grows_is_capped_and_bounded() -> None:
     backoff = Backoff(first=1.0, longest=5.0, attempts=5)
     assert [backoff.pause(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, None]
     assert backoff.pause(1, at_least=12.5) == 12.5  # e.g. until the operating limit resets
+
+
+@pytest.mark.parametrize("rate", [float("nan"), float("inf"), float("-inf"), -1.0, 0.0, 0])
+def test_a_rate_that_is_no_pace_is_refused(rate) -> None:
+    # NaN compares false with everything: "rate <= 0" let it through and every wait was
+    # NaN seconds long, i.e. none (30 rows in 0.8 s).
+    with pytest.raises(PaceError) as caught:
+        RateLimiter(rate)
+    assert caught.value.option == "rate" and "more than 0" in str(caught.value)
+
+
+@pytest.mark.parametrize("burst", [0, -3, 1.5, float("nan"), True])
+def test_a_burst_that_is_no_whole_number_of_calls_is_refused(burst) -> None:
+    with pytest.raises(PaceError) as caught:
+        RateLimiter(1.0, burst)
+    assert caught.value.option == "burst"
+
+
+def test_a_batch_run_refuses_rate_0_instead_of_taking_the_default() -> None:
+    from core.batch import BatchRun
+    from core.batch_file import check_rows, read_batch
+    from core.profiles import Profile
+
+    profile = Profile("b", "bitrix24", "https://acme.bitrix24.com", options={"code": "sms"})
+    batch = check_rows(read_batch("message_id,status\nm1,sent\n"), profile)
+    for rate, burst in ((0, None), (float("nan"), None), (None, 0)):
+        with pytest.raises(PaceError):
+            BatchRun(profile, None, batch, None, rate=rate, burst=burst)  # type: ignore[arg-type]

@@ -86,3 +86,33 @@ def test_nothing_reaches_the_server_when_input_is_bad(sandbox, system, update, f
         send_status(profile, update, secrets)
     assert caught.value.field == field
     assert list(sandbox.received) == []
+
+
+@pytest.mark.parametrize("profile", [SO, B24], ids=["superoffice", "bitrix24"])
+@pytest.mark.parametrize(
+    ("update", "field", "words"),
+    [
+        (StatusUpdate("SO-\x011", "3"), "message_id", "message id contains a control "
+         "character (U+0001) at position 4"),
+        (StatusUpdate("\x00m1", "3"), "message_id", "control character (U+0000) at position 1"),
+        (StatusUpdate("m1", "3", "on\x0bhandset"), "description", "description contains a "
+         "control character (U+000B) at position 3"),
+        (StatusUpdate("m\x9b1", "3"), "message_id", "(U+009B)"),
+        (StatusUpdate("m\ud8001", "3"), "message_id", "not text (U+D800)"),
+        (StatusUpdate("m\n1", "3"), "message_id", "(U+000A)"),
+    ],
+)
+def test_control_characters_are_refused_by_every_system(profile, update, field, words) -> None:
+    # The same rule for both: lxml cannot put them in XML at all, and JSON could carry
+    # them to Bitrix24, but a NUL in a message id is a paste accident, not an id.
+    if profile is B24:
+        update = StatusUpdate(update.message_id, "delivered", update.description)
+    with pytest.raises(InvalidInput) as caught:
+        get_system(profile.system).validate(update, profile)
+    assert caught.value.field == field
+    assert words in caught.value.message
+
+
+def test_a_description_may_have_tabs_and_line_breaks() -> None:
+    get_system("superoffice").validate(StatusUpdate("m", "3", "two\r\nlines\tand a tab"), SO)
+    get_system("bitrix24").validate(StatusUpdate("m", "sent", "two\nlines"), B24)
