@@ -73,6 +73,7 @@ class OptionSpec:
     required: bool = False
     advanced: bool = False
     for_auth: tuple[str, ...] = ()
+    example: str = ""  # shown in an empty field: what a value looks like
 
     def applies(self, profile_options: dict[str, str]) -> bool:
         return not self.for_auth or profile_options.get("auth", "") in self.for_auth
@@ -126,6 +127,7 @@ class FormField:
 class TargetSystem(Protocol):
     key: str
     title: str
+    address_example: str  # what the profile's address looks like, for an empty field
     options: tuple[OptionSpec, ...]
 
     def secret_fields(self, profile: Profile) -> tuple[SecretSpec, ...]:

@@ -70,12 +70,13 @@ def _no_client_id() -> InvalidInput:
 class Bitrix24:
     key = "bitrix24"
     title = "Bitrix24"
+    address_example = "https://example.bitrix24.com"
     # The portal drains 2 calls/s (burst 50): stay well inside it.
     pace: tuple[float, int] = (2.0, 10)
     options: tuple[OptionSpec, ...] = (
         OptionSpec("code", "Provider code", "--code",
                    "The SMS provider's CODE as registered with messageservice.sender.add.",
-                   required=True),
+                   required=True, example="e.g. SMS_GATEWAY"),
         OptionSpec("auth", "Authorisation", "--auth",
                    "oauth = an application's access token (works); webhook = an inbound "
                    "webhook (Bitrix24 refuses it for this method).",
@@ -84,7 +85,7 @@ class Bitrix24:
                    default="oauth"),
         OptionSpec("client_id", "OAuth client id", "--client-id",
                    "The app's client_id (local.xxxx...), needed to sign in and renew tokens.",
-                   for_auth=("oauth",)),
+                   for_auth=("oauth",), example="local.xxxxxxxxxxxxxx.xxxxxxxx"),
         OptionSpec("oauth_server", "OAuth server", "--oauth-server",
                    "Where tokens are issued: https://oauth.bitrix.info (default) or "
                    "https://oauth.bitrix24.tech.", default=DEFAULT_OAUTH_SERVER, advanced=True,

@@ -99,6 +99,7 @@ def resolve_status(profile: Profile, text: str) -> int:
 class SuperOffice:
     key = "superoffice"
     title = "SuperOffice"
+    address_example = "https://sod.superoffice.com/Cust12345 or https://crm.example.com/SuperOffice"
     # NetServer publishes no limit: a gentle default the user may change.
     pace: tuple[float, int] = (5.0, 5)
     options: tuple[OptionSpec, ...] = (
@@ -108,6 +109,7 @@ class SuperOffice:
             "--plugin",
             "Name of the messaging plugin in SuperOffice (GetPlugins lists them).",
             required=True,
+            example="the plugin's name; Test connection lists them",
         ),
         OptionSpec(
             "transport",
@@ -142,6 +144,7 @@ class SuperOffice:
             "For password sign-in: the NetServer user name (the password goes to the keyring).",
             for_auth=("password",),
             required=True,
+            example="e.g. jane.doe",
         ),
         OptionSpec(
             "tenant",
@@ -149,6 +152,7 @@ class SuperOffice:
             "--tenant",
             "For system-user sign-in: the customer id, CustNNNNN (default: from the address).",
             for_auth=("system-user",),
+            example="Cust12345 (from the address when empty)",
         ),
         OptionSpec(
             "environment",
@@ -168,6 +172,7 @@ class SuperOffice:
             "https://{env}.superoffice.com/Login.",
             advanced=True,
             for_auth=("system-user",),
+            example="https://sod.superoffice.com/login",
         ),
     )
 

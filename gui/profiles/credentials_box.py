@@ -9,6 +9,7 @@ keyring may be slow, locked, or asking the user to unlock it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,8 @@ class CredentialRow:
 class CredentialsBox(QGroupBox):
     changed = Signal()  # a credential was stored or forgotten
     sign_in_requested = Signal()
+    # A new profile's Store… or Sign in was used: save it, then run the step (a callable).
+    save_first = Signal(object)
 
     def __init__(self, desk: Desk, jobs: Jobs, parent: QWidget | None = None) -> None:
         super().__init__("Credentials (kept in the system keyring)", parent)
@@ -71,7 +74,8 @@ class CredentialsBox(QGroupBox):
         self.sign_in_state.setWordWrap(True)
         self.sign_in_button = QPushButton("Sign &in", self)
         self.sign_in_button.setObjectName("signInButton")
-        self.sign_in_button.clicked.connect(self.sign_in_requested)
+        self.sign_in_button.clicked.connect(
+            lambda: self._when_saved(self.sign_in_requested.emit))
         self.forget_sign_in = QPushButton("Forget", self)
         self.forget_sign_in.setObjectName("forgetSignIn")
         self.forget_sign_in.clicked.connect(self.forget_kept)
@@ -100,7 +104,8 @@ class CredentialsBox(QGroupBox):
         self._add_sign_in_line(profile, line, saved)
         self.note.setStyleSheet("")
         self.note.setText("" if saved or profile is None else
-                          "Save the profile first: credentials are stored under its name.")
+                          "Store… and Sign in save the profile first: credentials are kept "
+                          "under its name.")
         self.grid.addWidget(self.note, line + 1, 0, 1, 6)
         if saved:
             self.refresh()
@@ -116,7 +121,7 @@ class CredentialsBox(QGroupBox):
         entry.setEchoMode(QLineEdit.EchoMode.Password)
         entry.setPlaceholderText(f"paste the {spec.label}, then Enter")
         entry.hide()
-        replace = QPushButton("Replace…")
+        replace = QPushButton("Replace…" if saved else "Store…")
         replace.setObjectName(f"secretReplace_{spec.key}")
         replace.setToolTip(f"Type or paste a new {spec.label}; it goes straight to the "
                            "keyring and is never shown")
@@ -130,13 +135,15 @@ class CredentialsBox(QGroupBox):
             load.setObjectName(f"secretFile_{spec.key}")
             load.setToolTip(f"Read the {spec.label} from its file straight into the keyring; "
                             "the file's contents are never shown")
-            load.clicked.connect(lambda _=False, k=spec.key: self.choose_file(k))
+            load.clicked.connect(
+                lambda _=False, k=spec.key: self._when_saved(lambda: self.choose_file(k)))
             buttons.append(load)
             self.grid.addWidget(load, line, 5)
+        forget.setEnabled(saved)  # a new profile has nothing stored yet
         for widget in buttons:
-            widget.setEnabled(saved)
             widget.setAutoDefault(False)  # Enter in the entry must only store
-        replace.clicked.connect(lambda _=False, k=spec.key: self.begin_replace(k))
+        replace.clicked.connect(
+            lambda _=False, k=spec.key: self._when_saved(lambda: self.begin_replace(k)))
         forget.clicked.connect(lambda _=False, k=spec.key: self.forget(k))
         entry.returnPressed.connect(lambda k=spec.key: self.store(k))
         self.rows[spec.key] = row
@@ -160,7 +167,6 @@ class CredentialsBox(QGroupBox):
         self.sign_in_button.show()
         self.forget_sign_in.setVisible(bool(self.managed))
         self.forget_sign_in.setEnabled(False)
-        self.sign_in_button.setEnabled(saved)
         self.sign_in_button.setAutoDefault(False)
         self.forget_sign_in.setAutoDefault(False)
         if kind == BROWSER:
@@ -197,6 +203,13 @@ class CredentialsBox(QGroupBox):
         return self.rows[field].state.text()
 
     # -- replace, load and forget ------------------------------------------------------
+
+    def _when_saved(self, step: Callable[[], object]) -> None:
+        """Now for a saved profile; for a new one, once the dialog has saved it."""
+        if self.profile is not None:
+            step()
+        else:
+            self.save_first.emit(step)
 
     def begin_replace(self, field: str) -> None:
         row = self.rows[field]

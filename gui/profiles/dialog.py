@@ -7,6 +7,7 @@ be cancelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -65,7 +66,7 @@ class ProfilesDialog(QDialog):
         self.list = QListWidget()
         self.list.setObjectName("profileList")
         self.list.currentItemChanged.connect(self._item_changed)
-        new_button = QPushButton("&New")
+        new_button = QPushButton("Ne&w")
         new_button.clicked.connect(self.new_profile)
         self.remove_button = QPushButton("Re&move…")
         self.remove_button.clicked.connect(self.remove)
@@ -87,6 +88,8 @@ class ProfilesDialog(QDialog):
         self.call_result.new_address.connect(self._use_new_address)
         self.credentials = CredentialsBox(desk, jobs)
         self.credentials.sign_in_requested.connect(self.sign_in)
+        self.credentials.save_first.connect(self._save_then)
+        self._after_save: Callable[[], object] | None = None  # the step that asked to save
         self.open_url = open_url
         self.signer = SignInRunner(desk, jobs, self, in_profiles=True)
         self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
@@ -100,7 +103,7 @@ class ProfilesDialog(QDialog):
         self.test_button.setToolTip("A harmless call that proves address and credentials "
                                     "work (SuperOffice GetPlugins, Bitrix24 sender.list)")
         self.test_button.clicked.connect(self.test_connection)
-        self.traffic_button = QPushButton("Show &traffic")
+        self.traffic_button = QPushButton("Show tra&ffic")
         self.traffic_button.setEnabled(False)
         self.traffic_button.clicked.connect(self.show_traffic)
         self.traffic: TrafficDialog | None = None
@@ -179,6 +182,9 @@ class ProfilesDialog(QDialog):
         self._rebuild_credentials(True)
         self.remove_button.setEnabled(True)
         self._set_dirty(False)
+        step, self._after_save = self._after_save, None
+        if step is not None:  # a new profile saved for its first credential: go on with it
+            step()
 
     def new_profile(self) -> None:
         self.list.blockSignals(True)
@@ -196,7 +202,7 @@ class ProfilesDialog(QDialog):
         self._test_exchange = None
         self.traffic_button.setEnabled(False)
         try:
-            draft = self._draft()
+            draft = self._draft() if self.editor.system_key() else None
         except Exception:  # noqa: BLE001 - a half-typed profile has no credentials yet
             draft = None
         self.credentials.set_profile(draft, saved and self.editor.existing)
@@ -218,10 +224,15 @@ class ProfilesDialog(QDialog):
 
     # -- save and remove ----------------------------------------------------------------
 
+    def _save_then(self, step: Callable[[], object]) -> None:
+        self._after_save = step
+        self.save()
+
     def save(self) -> None:
         try:
             profile = self.editor.profile()
         except Exception as exc:  # noqa: BLE001 - InvalidInput/ProfileError: shown at the field
+            self._after_save = None
             told = explain(exc, "Saving the profile", in_profiles=True)
             self.editor.show_problem(told.field or "name", told.headline.removeprefix(
                 "Not sent: "))
@@ -368,6 +379,7 @@ class ProfilesDialog(QDialog):
     # -- closing --------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
+        self._after_save = None
         told = explain(exc, "Saving", in_profiles=True)
         self.call_result.show_problem(told.headline, told.advice)
 

@@ -56,6 +56,9 @@ class ProfileEditor(QWidget):
         self.system.setObjectName("profileSystem")
         for key, system in systems.items():
             self.system.addItem(system.title, key)
+        # A new profile starts with no system: one kept from the last profile shown let a
+        # SuperOffice plugin name land in Bitrix24's "Provider code".
+        self.system.setPlaceholderText("Choose the customer's system")
         self.system.currentIndexChanged.connect(self._system_changed)
         self.base_url = QLineEdit()
         self.base_url.setObjectName("profileUrl")
@@ -130,7 +133,9 @@ class ProfileEditor(QWidget):
     # -- options of the chosen system ---------------------------------------------------
 
     def system_key(self) -> str:
-        return str(self.system.currentData())
+        """The chosen system's key; '' while none is chosen (a new profile)."""
+        key = self.system.currentData()
+        return "" if key is None else str(key)
 
     def _system_changed(self, _index: int) -> None:
         self._build_options()
@@ -143,9 +148,15 @@ class ProfileEditor(QWidget):
                 form.removeRow(0)
         self.option_widgets = {}
         self.option_specs = {}
+        if not self.system_key():
+            self.base_url.setPlaceholderText("choose the system first")
+            self.presets.setVisible(False)
+            self.presets_label.setVisible(False)
+            return
         system = self.systems[self.system_key()]
         self.base_url.setToolTip(f"The {system.title} address; a pasted service address "
                                  "is trimmed to its base.")
+        self.base_url.setPlaceholderText(system.address_example)
         for option in system.options:
             widget: QWidget
             if option.choices:
@@ -160,6 +171,7 @@ class ProfileEditor(QWidget):
                 widget = combo
             else:
                 line = QLineEdit(option.default)
+                line.setPlaceholderText(option.example)
                 line.textChanged.connect(lambda _: self.edited.emit())
                 widget = line
             widget.setObjectName(f"option_{option.key}")
@@ -170,10 +182,20 @@ class ProfileEditor(QWidget):
             self.option_widgets[option.key] = widget
             self.option_specs[option.key] = option
         self._show_applicable()
+        self._order_tabs()
         probe = Profile("probe", self.system_key(), "https://example.invalid")
         uses_presets = any(f.kind == "int_or_preset" for f in system.form_fields(probe))
         self.presets.setVisible(uses_presets)
         self.presets_label.setVisible(uses_presets)
+
+    def _order_tabs(self) -> None:
+        """Tab goes down the form as it reads: the options are made after the fixed fields
+        below them, so creation order would jump from Address to Production."""
+        main = [self.option_widgets[o.key] for o in self.option_specs.values()
+                if not o.advanced]
+        chain = [self.name, self.system, self.base_url, *main, self.presets, self.production]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def option_values(self) -> dict[str, str]:
         """Every option as typed or chosen, those hidden for the current sign-in included."""
@@ -217,6 +239,7 @@ class ProfileEditor(QWidget):
                              else "Letters, digits, spaces, dots, dashes, underscores.")
         self.system.setEnabled(not self.existing)
         if profile is None:
+            self.system.setCurrentIndex(-1)
             self.name.clear()
             self.base_url.clear()
             self.presets.clear()
@@ -252,6 +275,9 @@ class ProfileEditor(QWidget):
         from core.profiles import check_profile_name
         from core.systems.base import InvalidInput
 
+        if not self.system_key():
+            raise InvalidInput("system", "Choose the customer's system first: SuperOffice "
+                               "or Bitrix24.")
         system = self.systems[self.system_key()]
         name = self.name.text().strip()
         check_profile_name(name)
@@ -289,8 +315,8 @@ class ProfileEditor(QWidget):
         self.clear_problem()
         self.problem.setText(message)
         self.problem.show()
-        widget = {"url": self.base_url, "name": self.name, "presets": self.presets}.get(
-            field) or self.option_widgets.get(field)
+        widget = {"url": self.base_url, "name": self.name, "presets": self.presets,
+                  "system": self.system}.get(field) or self.option_widgets.get(field)
         if widget is not None:
             widget.setStyleSheet("border: 1px solid #d93025;")
             widget.setProperty("invalid", True)

@@ -37,8 +37,9 @@ def press(qtbot, window: MainWindow, keys: str) -> None:
     for mod in mods:
         modifiers |= {"Ctrl": Qt.KeyboardModifier.ControlModifier,
                       "Shift": Qt.KeyboardModifier.ShiftModifier}[mod]
+    named = {",": Qt.Key.Key_Comma, ".": Qt.Key.Key_Period}
     target = QApplication.focusWidget() or window
-    qtbot.keyClick(target, getattr(Qt.Key, f"Key_{key}"), modifiers)
+    qtbot.keyClick(target, named.get(key) or getattr(Qt.Key, f"Key_{key}"), modifiers)
 
 
 def send_and_wait(qtbot, window: MainWindow, timeout: int = 10000) -> ExchangeView:
@@ -89,3 +90,19 @@ def all_visible_text(window) -> str:
     for widget in window.findChildren(QAbstractButton):
         parts.append(widget.text())
     return "\n".join(parts)
+
+
+def mnemonics(root) -> list[tuple[str, str]]:
+    """(key, text) of every visible &-mnemonic under ``root``: buttons, labels, group boxes."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel
+
+    found = []
+    for widget in (*root.findChildren(QAbstractButton), *root.findChildren(QLabel),
+                   *root.findChildren(QGroupBox)):
+        text = widget.title() if isinstance(widget, QGroupBox) else widget.text()
+        match = re.search(r"&([^&])", text.replace("&&", ""))
+        if match and widget.isVisibleTo(root):
+            found.append((match.group(1).lower(), text))
+    return found

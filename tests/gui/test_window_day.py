@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtGui import QKeySequence, QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
@@ -10,10 +12,11 @@ from core.profiles import Profile
 from core.systems import SYSTEMS
 from gui.inspector.message_pane import PRETTY, RAW
 from gui.inspector.traffic_dialog import TrafficDialog
+from gui.profiles.dialog import ProfilesDialog
 from gui.window.help import AboutDialog, ShortcutsDialog
-from sandbox.demo import DEMO_SUPEROFFICE
+from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.conftest import close_window, open_window
-from tests.gui.drive import all_visible_text, choose, fill, press, send_and_wait
+from tests.gui.drive import all_visible_text, choose, fill, mnemonics, press, send_and_wait
 from tests.gui.test_cancel_slow_answers import slow_profile
 from tests.gui.test_profiles_dialog import open_dialog
 from tests.helpers.servers import TricklingServer
@@ -251,3 +254,81 @@ def test_esc_clears_find_and_cancels_a_send(qtbot, memory_desk):
             assert window.inspector.banner.text().startswith("Cancelled")
         finally:
             close_window(window)
+
+
+def test_new_profile_asks_for_the_system_and_shows_examples(qtbot, demo_window):
+    """Item 16: New kept the last system (a plugin name landed in "Provider code");
+    Address and Plugin had no example text."""
+    dialog = open_dialog(qtbot, demo_window)
+    dialog.select(DEMO_BITRIX24)
+    qtbot.waitUntil(lambda: dialog.editor.system_key() == "bitrix24")
+    dialog.new_profile()
+    editor = dialog.editor
+    assert editor.system_key() == "" and editor.system.currentText() == ""
+    assert editor.system.placeholderText() == "Choose the customer's system"
+    assert editor.option_widgets == {}  # no Provider code to type a plugin into
+    editor.name.setText("Acme")
+    editor.base_url.setText("https://sod.superoffice.com/Cust1")
+    dialog.save()
+    assert "Choose the customer's system" in editor.problem.text()
+    assert Path(demo_window.desk.profiles.path).read_text().count('"Acme"') == 0
+
+    editor.system.setCurrentIndex(editor.system.findData("superoffice"))
+    assert editor.base_url.placeholderText().startswith("https://sod.superoffice.com/Cust")
+    assert "Test connection" in editor.option_widgets["plugin"].placeholderText()
+    editor.system.setCurrentIndex(editor.system.findData("bitrix24"))
+    assert editor.base_url.placeholderText() == "https://example.bitrix24.com"
+    assert editor.option_widgets["code"].placeholderText()
+    dialog.done(0)
+
+
+def alt(qtbot, key) -> None:
+    """Alt+key (a mnemonic) typed where the focus is."""
+    qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
+
+
+def test_keyboard_only_profile_creation_stores_its_ticket(qtbot, demo_window, sandbox):
+    """Item 16 and Done-when: a profile made with the keyboard alone; Store… on the new
+    profile saves it first (credentials could be stored only after a first save)."""
+    press(qtbot, demo_window, "Ctrl+,")
+    dialog = demo_window.findChild(ProfilesDialog)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isActiveWindow())
+    keys = [key for key, _ in mnemonics(dialog)]  # Alt+N went to Name and New in turn
+    assert len(keys) == len(set(keys)), sorted(mnemonics(dialog))
+    alt(qtbot, Qt.Key.Key_W)  # Ne&w
+    editor = dialog.editor
+    qtbot.waitUntil(lambda: not editor.name.isReadOnly() and editor.name.hasFocus())
+    qtbot.keyClicks(editor.name, "Keyboard Co")
+    alt(qtbot, Qt.Key.Key_Y)  # S&ystem
+    assert editor.system.hasFocus()
+    qtbot.keyClick(editor.system, Qt.Key.Key_Down)  # the first system: SuperOffice
+    assert editor.system_key() == "superoffice"
+    alt(qtbot, Qt.Key.Key_A)  # &Address
+    qtbot.keyClicks(editor.base_url, sandbox.superoffice_url)
+    qtbot.keyClick(editor.base_url, Qt.Key.Key_Tab)
+    plugin = editor.option_widgets["plugin"]
+    assert plugin.hasFocus()
+    qtbot.keyClicks(plugin, sandbox.credentials.so_plugin)
+
+    ticket = dialog.credentials.rows["ticket"]
+    assert ticket.replace.text() == "Store…" and ticket.replace.isEnabled()
+    qtbot.waitUntil(ticket.replace.isVisible)
+    passed = []
+    for _ in range(30):  # Tab on, as a person would, to Store…
+        if ticket.replace.hasFocus():
+            break
+        passed.append(QApplication.focusWidget().objectName())
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert ticket.replace.hasFocus(), " | ".join(passed)
+    qtbot.keyClick(ticket.replace, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "ticket" in dialog.credentials.rows
+                    and dialog.credentials.rows["ticket"].entry.hasFocus(), timeout=10000)
+    assert demo_window.desk.profiles.get("Keyboard Co").base_url == sandbox.superoffice_url
+    entry = dialog.credentials.rows["ticket"].entry
+    qtbot.keyClicks(entry, sandbox.credentials.so_ticket)
+    qtbot.keyClick(entry, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: demo_window.desk.secrets.get("Keyboard Co", "ticket")
+                    == sandbox.credentials.so_ticket, timeout=10000)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    qtbot.waitUntil(lambda: "Keyboard Co" in [p.name for p in demo_window.picker.profiles()])
