@@ -182,6 +182,22 @@ class TricklingServer(LoopbackServer):
             self.hung_up += 1
 
 
+def trickling_headers(interval: float = 0.2) -> Handler:
+    """A handler that sends its status line, then header lines, one byte every ``interval``
+    seconds, for ever (until the client hangs up or the test ends): every read gets a byte
+    well inside a per-read time-out, and the headers never end."""
+
+    def handle(conn: socket.socket, request: Request, stop: threading.Event) -> None:
+        pending = b"HTTP/1.1 200 OK\r\n"
+        while not stop.wait(interval):
+            if not pending:
+                pending = b"X-Slow: 1\r\n"
+            conn.sendall(pending[:1])
+            pending = pending[1:]
+
+    return handle
+
+
 def streaming(size: int, chunk: int = 256 * 1024) -> Handler:
     """A 200 answer of ``size`` bytes, sent as fast as the client reads (never in memory)."""
     block = b"x" * chunk
