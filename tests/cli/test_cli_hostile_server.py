@@ -1,9 +1,10 @@
 """A hostile server against `statusdesk-cli` (issue 15): one that trickles its headers
 must not hold a send past the profile's timeout; a secret echoed where the size limit cuts
-the answer is masked all the same."""
+the answer is masked all the same; escape sequences it sends never reach the terminal raw."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -11,7 +12,15 @@ import pytest
 
 from core.profiles import BYTES_PER_MB
 from tests.conftest import CLI
-from tests.helpers.servers import LoopbackServer, Request, http_answer, trickling_headers
+from tests.helpers.servers import (
+    HOSTILE,
+    RAW_CONTROL,
+    LoopbackServer,
+    Request,
+    hostile,
+    http_answer,
+    trickling_headers,
+)
 
 pytestmark = pytest.mark.keyring
 
@@ -77,3 +86,55 @@ def test_a_secret_cut_by_the_size_limit_is_masked_in_the_output_and_the_history(
     stored = b"".join(path.read_bytes() for path in statusdesk_home.iterdir() if path.is_file())
     assert b"sqlite" in stored.lower()  # the history file is there...
     assert TOKEN[:6].encode() not in stored  # ...and holds no start of the token
+
+
+def _assert_shown_escaped(label: str, *outputs: str) -> None:
+    for output in outputs:
+        found = RAW_CONTROL.search(output)
+        assert found is None, (label, found.group(), output[max(0, found.start() - 80):
+                                                             found.end() + 80])
+
+
+def test_escape_sequences_from_the_server_are_shown_escaped_in_every_output(
+        cli, statusdesk_home, secret_profile, tmp_path) -> None:
+    b24, so = f"{secret_profile}-b24", f"{secret_profile}-so"
+    with LoopbackServer(hostile) as server:
+        _bitrix24_profile(cli, b24, server.url)
+        assert cli("profile", "add", so, "--system", "superoffice", "--url",
+                   f"{server.url}/superoffice/Cust1", "--plugin", "sms", "--auth", "password",
+                   "--username", "u").returncode == 0
+        assert cli("secret", "set", so, "password", stdin="pw-hostile\n").returncode == 0
+        rows = tmp_path / "rows.csv"
+        rows.write_text("message_id,status\nm-1,delivered\nplain-text,delivered\n",
+                        encoding="utf-8")
+        runs = {
+            "send": cli("send", b24, "--message-id", "m-1", "--status", "delivered"),
+            "send plain text": cli("send", b24, "--message-id", "plain-text", "--status",
+                                   "delivered"),
+            "send --json": cli("send", b24, "--message-id", "m-1", "--status", "delivered",
+                               "--json"),
+            "test": cli("test", b24),
+            "test --json": cli("test", b24, "--json"),
+            "login": cli("login", so),
+            "batch": cli("batch", b24, str(rows)),
+            "batch --json": cli("batch", b24, str(rows), "--json"),
+        }
+        runs |= {"history": cli("history"), "history --json": cli("history", "--json"),
+                 "history --csv": cli("history", "--csv")}
+    for label, run in runs.items():
+        assert run.returncode in (0, 1, 3, 4), (label, run.stderr)
+        assert "Traceback" not in run.stderr, (label, run.stderr)
+        _assert_shown_escaped(label, run.stdout, run.stderr)
+    # Shown, not dropped: a person can see what the server tried.
+    assert "\\x1b[2J\\x1b[HOK: Status updated" in runs["send"].stderr
+    assert "\\x1b[2J" in runs["send plain text"].stdout
+    assert "\\x9b2J" in runs["send"].stdout  # the header
+    assert "\\u202e" in runs["login"].stderr
+    assert "\\x1b[2J" in runs["history"].stdout
+    for label in ("send --json", "test --json", "history --json"):
+        json.loads(runs[label].stdout)  # still JSON, and the same values
+    said = json.loads(runs["send --json"].stdout)
+    assert HOSTILE in json.dumps(said, ensure_ascii=False) or \
+        "\\x1b[2J" in said["outcome"]["summary"]
+    for line in runs["batch --json"].stdout.splitlines():
+        json.loads(line)

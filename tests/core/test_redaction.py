@@ -232,3 +232,22 @@ def test_an_answer_cut_by_a_real_server_keeps_no_start_of_the_secret() -> None:
     everything = _everything(exchange)
     assert LONG_TOKEN[:6] not in everything  # not in the request, nor the cut answer
     assert exchange.response.body.endswith(b"***access-token***")
+
+
+def test_a_secret_holding_a_control_character_is_masked_before_it_is_escaped() -> None:
+    """The words are made visible after masking: escaped first, a tab in a password would
+    no longer be found by its value."""
+    from core.visible import visible
+
+    secret = "pass\tw0rd-1"
+
+    def echo(conn, request: Request, stop) -> None:
+        body = json.dumps({"error": "AUTH", "error_description": f"bad auth {secret}"})
+        conn.sendall(http_answer("400 Bad Request", body.encode(), "application/json"))
+
+    with LoopbackServer(echo) as server:
+        profile = Profile("b24", "bitrix24", server.url, {"code": "sms", "auth": "oauth"})
+        exchange = send_status(profile, StatusUpdate("a" * 32, "delivered"),
+                               DictSecrets({"access-token": secret}))
+    assert "bad auth ***access-token***" in exchange.outcome.summary
+    assert visible(secret) not in _everything(exchange)
