@@ -8,7 +8,6 @@ the summary, the ``--results`` file and exit code 130 follow; ``--resume`` carri
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from collections.abc import Callable
@@ -22,7 +21,8 @@ from core.desk import Desk
 from core.exchange import OutcomeKind
 from core.profiles import Profile
 from core.systems import get_system
-from core.wording import counted, shown
+from core.visible import json_text, visible
+from core.wording import counted
 
 
 class BatchStopped(Exception):
@@ -66,10 +66,10 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
               run: BatchRun | None = None) -> int:
     """``run``: made (and its lock taken) by the caller already, else made here."""
     for note in batch.notes:
-        print(f"Note: {note}", file=err)
+        print(f"Note: {visible(note)}", file=err)
     for row in batch.invalid:
-        print(f"Row {row.row} not sent ({shown(row.message_id) or 'no message id'}): "
-              f"{row.problem}", file=err)
+        print(f"Row {row.row} not sent ({visible(row.message_id) or 'no message id'}): "
+              f"{visible(row.problem)}", file=err)
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
     run = run or desk.batch(profile, batch, rate=rate, burst=burst)
@@ -83,7 +83,7 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
     def on_row(result: RowResult) -> None:
         finished.append(result)
         if as_json:
-            print(json.dumps(result.as_dict(), ensure_ascii=False), file=out, flush=True)
+            print(json_text(result.as_dict()), file=out, flush=True)
         if progress:
             progress.row(result)
 
@@ -91,7 +91,8 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
         if progress:
             progress.waiting(row, reason, seconds)
         elif not as_json:
-            print(f"Row {row.row}: {reason}; trying again in {seconds:.1f} s.", file=err)
+            print(f"Row {row.row}: {visible(reason)}; trying again in {seconds:.1f} s.",
+                  file=err)
 
     summary = _run_interruptibly(run, on_row, on_wait, resume, err)
     if summary.resent_note and not as_json:
@@ -163,18 +164,19 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
             "failures": summary.failures, "possibly_applied": summary.possibly_applied,
             "exit_code": _exit_code(summary), "verdict": summary.verdict}
     if as_json:
-        print(json.dumps({"summary": data}, ensure_ascii=False), file=out)
+        print(json_text({"summary": data}), file=out)
         return
     text = (f"{summary.done} done, {summary.failed} failed, {summary.skipped} done earlier, "
             f"{summary.unsent} not sent, {len(batch.invalid)} invalid; "
             f"{counted(summary.retries, 'retry', 'retries')}.")
     if summary.failures:
-        text += " Failures: " + ", ".join(f"{c} ×{n}" for c, n in summary.failures.items())
+        text += " Failures: " + ", ".join(f"{visible(c)} ×{n}"
+                                          for c, n in summary.failures.items())
     print(text, file=out)
     if summary.verdict and not summary.cancelled:
         print(f"{summary.verdict} Exit code {_exit_code(summary)}.", file=out)
     if summary.stopped:
-        print(summary.stopped, file=err)
+        print(visible(summary.stopped), file=err)
     if summary.cancelled or summary.stopped:
         print("Carry on later with the same file and --resume.", file=err)
 
@@ -200,7 +202,7 @@ class _Progress:
         self._show(f"row {result.row.row}: {'ok' if result.ok else 'failed'}")
 
     def waiting(self, row: BatchRow, reason: str, seconds: float) -> None:
-        self._show(f"row {row.row}: {reason}, again in {seconds:.0f} s")
+        self._show(f"row {row.row}: {visible(reason)}, again in {seconds:.0f} s")
 
     def end(self) -> None:
         print(file=self.err)

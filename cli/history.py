@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 
 from core.csv_out import history_csv
 from core.history import History, HistoryFilter
+from core.visible import json_text, visible
 
 
 def since_utc(text: str) -> str:
@@ -30,9 +30,9 @@ def show_history(*, profile: str, since: str, failed: bool, limit: int, as_json:
                           since=since_utc(since) if since else "", limit=limit)
     entries = History().search(which)
     if as_csv:
-        sys.stdout.write(history_csv(entries))
+        sys.stdout.write(visible(history_csv(entries), layout=True))  # its rows, as text
     elif as_json:
-        print(json.dumps([asdict(entry) for entry in entries], ensure_ascii=False))
+        print(json_text([asdict(entry) for entry in entries]))
     elif not entries:
         print("Nothing in the history matches.")
     else:
@@ -40,6 +40,7 @@ def show_history(*, profile: str, since: str, failed: bool, limit: int, as_json:
             local = datetime.fromisoformat(e.time).astimezone().strftime("%Y-%m-%d %H:%M:%S")
             what = f"{e.message_id} -> {e.status}" if e.message_id else f"({e.operation})"
             code = f" [{e.outcome_code}]" if e.outcome_code else ""
-            print(f"{local}  {e.who}  {e.profile}  {what}  {e.outcome_kind}{code}: "
-                  f"{e.outcome_summary}")
+            # Rows written before core made the words visible may still hold raw controls.
+            print(visible(f"{local}  {e.who}  {e.profile}  {what}  {e.outcome_kind}{code}: "
+                          f"{e.outcome_summary}"))
     return 0

@@ -18,6 +18,7 @@ from core.desk import CallResult, Desk
 from core.profiles import Profile
 from core.systems import get_system
 from core.systems.base import InvalidInput, browser_sign_in
+from core.visible import visible
 
 
 def login_from_terminal(
@@ -63,4 +64,4 @@ def _read_pasted(flow: BrowserSignIn, stdin: TextIO, stderr: TextIO) -> None:
             flow.paste(line)
             return
         except InvalidInput as exc:
-            print(f"{exc.message} Try again.", file=stderr, flush=True)
+            print(f"{visible(exc.message)} Try again.", file=stderr, flush=True)

@@ -3,6 +3,8 @@
 Exit codes: 0 done, 1 the remote system refused, 2 bad input or usage, 3 network or
 transport failure, 4 missing or rejected credentials. Secrets are never arguments:
 ``secret set`` reads the value from standard input (or a hidden prompt on a terminal).
+What a server wrote is printed with its control characters as visible escapes
+(core.visible), JSON with JSON's escapes: a hostile server cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
 from core.systems.base import InvalidInput, MissingSecret, OptionSpec, browser_sign_in
 from core.systems.bitrix24 import STATUSES as BITRIX24_STATUSES
+from core.visible import json_text, visible
 
 EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
 EXIT_CREDENTIALS = OutcomeKind.CREDENTIALS.exit_code
@@ -293,7 +296,8 @@ def _run(args: argparse.Namespace) -> int:
 def _report(result: CallResult, as_json: bool, extra: dict[str, object] | None = None) -> int:
     """Print one call's result; a history that could not be written is said, never fatal."""
     if result.history_problem:
-        print(f"Warning: not kept in the history: {result.history_problem}", file=sys.stderr)
+        print(f"Warning: not kept in the history: {visible(result.history_problem)}",
+              file=sys.stderr)
     _print_exchange(result.exchange, as_json, extra=extra)
     return result.outcome.kind.exit_code
 
@@ -485,17 +489,16 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         shown = desk.preview(profile, update)
         request = shown.request
         for note in shown.notes:
-            print(f"Note: {note}", file=sys.stderr)
+            print(f"Note: {visible(note)}", file=sys.stderr)
         if args.json:
-            print(json.dumps({"ok": True, "dry_run": True, "outcome": None,
-                              "request": request.to_dict(), "response": None, "elapsed": None},
-                             ensure_ascii=False))
+            print(json_text({"ok": True, "dry_run": True, "outcome": None,
+                             "request": request.to_dict(), "response": None, "elapsed": None}))
         else:
             print("Dry run: nothing was sent. This request would go out:\n")
             print(rendering.raw_request(request))
         return 0
     for warning in system.warnings(profile):
-        print(f"Warning: {warning}", file=sys.stderr)
+        print(f"Warning: {visible(warning)}", file=sys.stderr)
     question = production_send(profile, update)
     if question is not None and not args.yes:
         _confirm(question)
@@ -543,14 +546,14 @@ def _confirm(question: Confirmation) -> None:
     if not sys.stdin.isatty():
         raise CliError(f"{question.as_prompt()}\nThis is a production profile: add --yes to "
                        "send without a terminal to confirm on.")
-    answer = input(f"{question.as_prompt()} [y/N] ").strip().lower()
+    answer = input(f"{visible(question.as_prompt(), layout=True)} [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise CliError("Not sent.")
 
 
 def _print_exchange(exchange: Exchange, as_json: bool, extra: dict[str, Any] | None = None) -> None:
     if as_json:
-        print(json.dumps(exchange.to_dict() | (extra or {}), ensure_ascii=False))
+        print(json_text(exchange.to_dict() | (extra or {})))
         return
     stream = sys.stdout if exchange.ok else sys.stderr
     print(rendering.outcome_text(exchange), file=stream)
@@ -558,16 +561,16 @@ def _print_exchange(exchange: Exchange, as_json: bool, extra: dict[str, Any] | N
     if command:
         print(f"  next: {command}", file=stream)
     if exchange.outcome.detail:
-        print("\n--- detail ---\n" + exchange.outcome.detail)
+        print("\n--- detail ---\n" + visible(exchange.outcome.detail, layout=True))
     print("\n--- request ---\n" + rendering.raw_request(exchange.request))
     if exchange.response is not None:
         print("\n--- response ---\n" + rendering.raw_response(exchange.response))
     elif exchange.error:
-        print(f"\n--- no response ---\n{exchange.error}")
+        print(f"\n--- no response ---\n{visible(exchange.error, layout=True)}")
 
 
 def _emit(as_json: bool, data: Any, text: str) -> None:
-    print(json.dumps(data, ensure_ascii=False) if as_json else text)
+    print(json_text(data) if as_json else visible(text, layout=True))
 
 
 def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str = "",
@@ -575,10 +578,10 @@ def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str 
     if as_json:
         outcome = {"ok": False, "kind": kind.value, "summary": message, "field": field,
                    "command": command}
-        print(json.dumps({"ok": False, "outcome": outcome, "request": None, "response": None,
-                          "elapsed": None}, ensure_ascii=False))
-    else:
-        print(f"statusdesk-cli: {message}", file=sys.stderr)
+        print(json_text({"ok": False, "outcome": outcome, "request": None, "response": None,
+                         "elapsed": None}))
+    else:  # a sign-in's failure, say, may quote the server
+        print(f"statusdesk-cli: {visible(message, layout=True)}", file=sys.stderr)
         if command:
             print(f"  next: {command}", file=sys.stderr)
     return code

@@ -7,6 +7,10 @@ Two nets, so nothing slips through:
   ``auth`` parameter, ``<Ticket>``, ``access_token`` in JSON, the secret part of a webhook
   path, ...) are masked even when the value is unknown, e.g. a token a server sends back.
 A masked value reads ``***field***``: valid inside XML text, JSON strings and URLs.
+
+A body cut at the size limit may end inside a secret: there the start of a secret is masked
+too (when at least ``cut_prefix_length`` characters of it are left), and so is a value in a
+secret's place whose closing quote or tag was cut off.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ SECRET_FIELDS = (
 )
 WEBHOOK_SECRET = "webhook-secret"
 MIN_SECRET_LENGTH = 4  # shorter values are masked by position only, not everywhere
+MIN_CUT_PREFIX = 6  # the start of a long secret left at a cut is masked from this length
 
 
 def placeholder(field: str) -> str:
@@ -85,6 +90,15 @@ _XML = re.compile(
 _JSON = re.compile(
     r'(?i)("(' + "|".join(_JSON_FIELDS) + r')"\s*:\s*")((?:[^"\\]|\\.)*)(")'
 )
+# The same two, for a value that runs to the end of a cut body (no closing tag or quote).
+_XML_AT_CUT = re.compile(
+    r"(<(?:[\w.-]+:)?(" + "|".join(_XML_FIELDS) + r")(?:\s[^>]*)?(?<!/)>)([^<]+)()\Z"
+)
+_JSON_AT_CUT = re.compile(
+    r'(?i)("(' + "|".join(_JSON_FIELDS) + r')"\s*:\s*")((?:[^"\\]|\\.)*\\?)()\Z'
+)
+# Bytes of a character cut in two, as redact_bytes decodes them (surrogateescape).
+_CUT_CHARACTER = re.compile("[\udc80-\udcff]{1,3}\\Z")
 
 
 def _variants(value: str) -> set[str]:
@@ -133,16 +147,28 @@ def _prepare(secrets: Secrets) -> _Prepared:
     return secrets if isinstance(secrets, _Prepared) else _Prepared(secrets)
 
 
-def redact_text(text: str, secrets: Secrets = None) -> str:
+def cut_prefix_length(secret: str) -> int:
+    """How much of a secret's start, at the end of a cut text, is masked as the secret:
+    ``MIN_CUT_PREFIX`` characters, half of a shorter secret, never fewer than
+    ``MIN_SECRET_LENGTH`` (shorter ends are too likely to be ordinary text)."""
+    return max(MIN_SECRET_LENGTH, min(MIN_CUT_PREFIX, len(secret) // 2))
+
+
+def redact_text(text: str, secrets: Secrets = None, *, cut: bool = False) -> str:
     """Mask secrets in any text: a URL, a header value, a body, an error message.
 
+    ``cut``: the text was cut off (an answer at the size limit): a secret's start at its
+    end is masked too, and a value in a secret's place that runs to the end.
     Each positional pattern runs only when the text holds the character it starts from
     ("=" for parameters, "<" for XML, '"' for JSON): most texts of a call hold few of them.
     """
     if not text:
         return text
-    for found, mask in _prepare(secrets).pairs:
+    prepared = _prepare(secrets)
+    for found, mask in prepared.pairs:
         text = text.replace(found, mask)
+    if cut:
+        text = _mask_cut_end(text, prepared)
     if "/rest/" in text:
         text = _WEBHOOK_PATH.sub(lambda m: m.group(1) + _mask(m.group(2), WEBHOOK_SECRET),
                                  text)
@@ -160,12 +186,32 @@ def redact_text(text: str, secrets: Secrets = None) -> str:
         text = _JSON.sub(
             lambda m: m.group(1) + _mask(m.group(3), _JSON_FIELDS[m.group(2).lower()])
             + m.group(4), text)
+    if cut and "<" in text:
+        text = _XML_AT_CUT.sub(
+            lambda m: m.group(1) + _mask(m.group(3), _XML_FIELDS[m.group(2)]), text)
+    if cut and '"' in text:
+        text = _JSON_AT_CUT.sub(
+            lambda m: m.group(1) + _mask(m.group(3), _JSON_FIELDS[m.group(2).lower()]), text)
     return text
 
 
-def redact_bytes(data: bytes, secrets: Secrets = None) -> bytes:
+def _mask_cut_end(text: str, prepared: _Prepared) -> str:
+    """The longest start of a known secret (any of its forms) that the text ends with,
+    masked; a character cut in two after it goes with it."""
+    half = _CUT_CHARACTER.search(text[-3:])
+    end = len(text) - (len(half.group()) if half else 0)
+    best, mask = 0, ""
+    for found, placeholder_ in prepared.pairs:
+        for size in range(min(len(found) - 1, end), cut_prefix_length(found) - 1, -1):
+            if size > best and text.endswith(found[:size], 0, end):
+                best, mask = size, placeholder_
+                break
+    return text[:end - best] + mask if best else text
+
+
+def redact_bytes(data: bytes, secrets: Secrets = None, *, cut: bool = False) -> bytes:
     text = data.decode("utf-8", errors="surrogateescape")
-    return redact_text(text, secrets).encode("utf-8", errors="surrogateescape")
+    return redact_text(text, secrets, cut=cut).encode("utf-8", errors="surrogateescape")
 
 
 def redact_headers(headers: Headers, secrets: Secrets = None) -> Headers:
@@ -200,7 +246,7 @@ def redact_response(response: ReceivedResponse, secrets: Secrets = None) -> Rece
     return replace(
         response,
         headers=redact_headers(response.headers, secrets),
-        body=redact_bytes(response.body, secrets),
+        body=redact_bytes(response.body, secrets, cut=response.truncated),
     )
 
 

@@ -1,6 +1,8 @@
 """Text views of an exchange: raw HTTP as on the wire, and bodies pretty-printed.
 
-Shared by the command line and the window, so both show the same thing.
+Shared by the command line and the window, so both show the same thing. What the remote
+side wrote is shown with its control characters as visible escapes (core.visible): a
+body keeps its tabs and line breaks, a header or an outcome's words keep nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 
 from core import safe_json, xml
 from core.exchange import Exchange, Headers, OutgoingRequest, ReceivedResponse
+from core.visible import visible
 
 # JSON bigger than this is decoded a piece at a time (see _loads_in_pieces).
 PIECEWISE_JSON_BYTES = 1_000_000
@@ -33,12 +36,14 @@ def request_line(request: OutgoingRequest) -> str:
 
 
 def head_text(first_line: str, headers: Headers) -> str:
-    return "\n".join([first_line, *(f"{name}: {value}" for name, value in headers)])
+    return "\n".join([visible(first_line),
+                      *(f"{visible(name)}: {visible(value)}" for name, value in headers)])
 
 
 def body_text(body: bytes) -> str:
-    """The body as text; bytes that are not UTF-8 are shown as replacement characters."""
-    return body.decode("utf-8", errors="replace")
+    """The body as text; bytes that are not UTF-8 are shown as replacement characters,
+    control characters as escapes (tabs and line breaks stay)."""
+    return visible(body.decode("utf-8", errors="replace"), layout=True)
 
 
 def raw_request(request: OutgoingRequest) -> str:
@@ -66,13 +71,14 @@ def pretty_body(body: bytes, type_hint: str = "") -> str:
         return ""
     looks_json = "json" in type_hint or stripped[:1] in (b"{", b"[")
     if looks_json:
-        try:
-            return json.dumps(_json_value(stripped), indent=2, ensure_ascii=False)
+        try:  # JSON escapes C0 itself (as \u001b); DEL, C1 and bidi controls it keeps
+            return visible(json.dumps(_json_value(stripped), indent=2, ensure_ascii=False),
+                           layout=True)
         except ValueError:
             pass
     if "xml" in type_hint or stripped[:1] == b"<":
         try:
-            return xml.pretty(stripped)
+            return visible(xml.pretty(stripped), layout=True)
         except xml.XMLError:
             pass
     return body_text(body)
@@ -166,13 +172,13 @@ def pretty_response(response: ReceivedResponse) -> str:
 def outcome_text(exchange: Exchange) -> str:
     outcome = exchange.outcome
     label = "OK" if outcome.ok else f"FAILED ({outcome.kind.value.replace('_', ' ')})"
-    lines = [f"{label}: {outcome.summary}"]
+    lines = [f"{label}: {visible(outcome.summary)}"]
     if outcome.code:
-        lines.append(f"  error code: {outcome.code}")
+        lines.append(f"  error code: {visible(outcome.code)}")
     if outcome.advice:
-        lines.append(f"  what to do: {outcome.advice}")
+        lines.append(f"  what to do: {visible(outcome.advice)}")
     for note in exchange.notes:
-        lines.append(f"  note: {note}")
+        lines.append(f"  note: {visible(note)}")
     if exchange.timings is not None:
         size = 0 if exchange.response is None else len(exchange.response.body)
         lines.append(f"  took {exchange.timings.total_ms:.0f} ms, answer {size} bytes")

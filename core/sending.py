@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core import hints
 from core.exchange import (
@@ -33,6 +33,7 @@ from core.systems.base import (
     status_reader,
 )
 from core.transport import Connection, Delivery
+from core.visible import visible, visible_words
 
 # Called once, right before a call's first request leaves (the history writes its row then).
 BeforeSending = Callable[[], None]
@@ -260,7 +261,8 @@ def _record(
     notes: list[str],
     secrets: dict[str, str],
 ) -> Exchange:
-    """The exchange, with every secret the call saw masked (old and renewed values alike)."""
+    """The exchange, with every secret the call saw masked (old and renewed values alike),
+    its words' control characters shown as escapes (core.visible)."""
     exchange = Exchange(
         profile=profile.name,
         system=profile.system,
@@ -274,7 +276,11 @@ def _record(
         notes=tuple(notes),
         tenant=get_system(profile.system).tenant(profile),
     )
-    return redact_exchange(exchange, secrets)
+    masked = redact_exchange(exchange, secrets)  # first: a secret may hold a control
+    # The words may quote the server: their control characters become visible escapes.
+    return replace(masked, outcome=visible_words(masked.outcome),
+                   error=None if masked.error is None else visible(masked.error),
+                   notes=tuple(visible(note) for note in masked.notes))
 
 
 def _current(secrets: dict[str, str]) -> dict[str, str]:

@@ -9,6 +9,10 @@ below HTTP become a plain-words Outcome instead of an exception.
 ``Connection.abort`` (and ``close``), from any thread, ends the calls in flight at once
 (how: core.cancelling); a cut call comes back as a "cancelled" Delivery, which says
 whether its request had started out.
+
+The profile's timeout bounds the whole call, from connecting to the last body byte: httpx's
+time-outs are per read (a server sending one byte a second never trips them), so a watchdog
+cuts a call still running just past it, and the outcome says the server was too slow.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from core.profiles import BYTES_PER_MB, Profile
 
 USER_AGENT = f"StatusDesk/{__version__}"
 CONNECT_TIMEOUT_MAX = 15.0  # seconds: a connection that takes longer is not coming
+# Seconds past the timeout at which the watchdog cuts a call: first a silent server's own
+# read time-out says "no answer", and a trickling body's check says "still arriving".
+DEADLINE_GRACE = 0.25
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class Connection:
     def perform(self, request: OutgoingRequest) -> Delivery:
         started = datetime.now(UTC).isoformat(timespec="milliseconds")
         clock = time.perf_counter()
-        call = self._in_flight.begin()
+        call = self._in_flight.begin(self.profile.timeout + DEADLINE_GRACE)
         if call is None:
             sent = _as_sent(self._build(request), request.body)
             return _cancelled(sent, False, started, clock, None,
@@ -113,7 +120,8 @@ class Connection:
             answer = self._client.send(built, stream=True)
             try:
                 response_ms = (time.perf_counter() - clock) * 1000
-                body, truncated = self._read_limited(answer, clock + self.profile.timeout)
+                body, truncated = self._read_limited(answer, clock + self.profile.timeout,
+                                                     call)
             finally:
                 answer.close()
             received = ReceivedResponse(
@@ -130,6 +138,9 @@ class Connection:
             if call.aborted:  # whatever the cut socket made httpx raise
                 return _cancelled(sent, self._in_flight.went_out(call), started, clock,
                                   response_ms, f"{type(exc).__name__}: {exc}")
+            if call.timed_out or isinstance(exc, _PastDeadline):  # the watchdog's cut, or
+                return self._too_slow(sent, call, started, clock, response_ms,  # a late chunk
+                                      exc if isinstance(exc, _PastDeadline) else None)
             if not isinstance(exc, httpx.HTTPError):
                 raise
             timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
@@ -141,15 +152,37 @@ class Connection:
             return _cancelled(sent, self._in_flight.went_out(call), started, clock,
                               response_ms, f"HTTP {received.status_code}, "
                               f"{len(received.body)} body bytes read before the cut")
+        if call.timed_out:  # a body without a length "ends" when the watchdog cuts it
+            return self._too_slow(sent, call, started, clock, response_ms,
+                                  _PastDeadline(len(received.body)))
         timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
         if truncated:
             return Delivery(sent, received, timings, failure=too_large(self.max_response_bytes))
         proxy_failure = _proxy_gateway_failure(received, request.url, self.profile.proxy)
         return Delivery(sent, received, timings, failure=proxy_failure)
 
-    def _read_limited(self, answer: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    def _too_slow(self, sent: OutgoingRequest, call: Call, started: str, clock: float,
+                  response_ms: float | None, late: _PastDeadline | None) -> Delivery:
+        timeout = self.profile.timeout
+        phase = "answer" if response_ms is not None else "headers" if call.waiting \
+            else "request" if call.sending else "connection"
+        failure = too_slow(sent.url, timeout, phase)
+        what = {
+            "connection": "no connection",
+            "request": "the request was still going out",
+            "headers": "the status line and headers were still arriving",
+            "answer": "the answer was still arriving",
+        }[phase]
+        so_far = f" ({late.size} bytes so far)" if late is not None else ""
+        timings = Timings(started, (time.perf_counter() - clock) * 1000, response_ms)
+        return Delivery(sent, None, timings, failure=failure,
+                        error=f"{failure.code}: {what} after {timeout:g} s in total{so_far}")
+
+    def _read_limited(self, answer: httpx.Response, deadline: float,
+                      call: Call) -> tuple[bytes, bool]:
         """The body, cut at the size limit; a body still trickling in at the deadline (the
-        profile's timeout, counted from sending) is a read time-out, not a wait for ever.
+        profile's timeout, counted from the start of the call) is too slow, not a wait for
+        ever: each chunk is checked, and the watchdog cuts a read blocked past it.
 
         Chunks go straight into one BytesIO, whose getvalue() hands over its buffer without
         a copy: memory stays near the limit, not twice it.
@@ -157,16 +190,22 @@ class Connection:
         body = io.BytesIO()
         size = 0
         for chunk in answer.iter_raw():
-            if time.perf_counter() > deadline:
-                raise httpx.ReadTimeout(
-                    f"the answer was still arriving after {self.profile.timeout:g} s "
-                    f"({size} bytes so far)", request=answer.request)
+            if time.perf_counter() > deadline or call.timed_out:
+                raise _PastDeadline(size)
             size += len(chunk)
             if size > self.max_response_bytes:
                 body.write(chunk[:len(chunk) - (size - self.max_response_bytes)])
                 return body.getvalue(), True
             body.write(chunk)
         return body.getvalue(), False
+
+
+class _PastDeadline(Exception):
+    """The answer was still arriving at the deadline; ``size`` body bytes had come."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 def _as_sent(built: httpx.Request, body: bytes) -> OutgoingRequest:
@@ -213,6 +252,38 @@ def too_large(limit: int) -> Outcome:
     )
 
 
+def too_slow(url: str, timeout: float, phase: str) -> Outcome:
+    """Plain words for a call still running at the profile's timeout, which bounds the
+    whole call. ``phase``: how far it got, "connection", "request" (going out), "headers"
+    or "answer" (the body)."""
+    target = _target(url)
+    total = f"after {timeout:g} s in total"
+    summary = {
+        "connection": f"{target} answered too slowly: the connection (its TLS handshake "
+                      f"included) was not set up {total}; StatusDesk stopped waiting.",
+        "request": f"{target} took the request too slowly: it was still going out {total}; "
+                   "StatusDesk stopped.",
+        "headers": f"{target} answered too slowly: its status line and headers had not all "
+                   f"come {total}; StatusDesk stopped waiting.",
+        "answer": f"{target} answered too slowly: it was still sending its answer {total}; "
+                  "StatusDesk stopped waiting.",
+    }[phase]
+    if phase == "connection":
+        advice = ("Nothing was sent. Check the address, the network and the profile's proxy, "
+                  "or raise the profile's timeout, then send again.")
+    else:
+        advice = ("The call may or may not have been applied. Raise the profile's timeout or "
+                  "send again (a repeated status update is harmless).")
+    return Outcome(
+        OutcomeKind.TRANSPORT, summary,
+        code={"connection": "ConnectTimeout", "request": "WriteTimeout"}.get(phase,
+                                                                            "ReadTimeout"),
+        advice=advice,
+        detail=f"The profile's timeout ({timeout:g} s) bounds the whole call: connecting, "
+               "sending the request, and the whole answer, status line and headers included.",
+    )
+
+
 _UNKNOWN_HOST = "Name or service not known", "nodename nor servname", "getaddrinfo", \
     "Temporary failure in name resolution", "No address associated"
 
@@ -239,9 +310,6 @@ def describe_failure(exc: httpx.HTTPError, url: str, proxy: str | None = None, *
                   f"network (a firewall may drop the connection), and {check_proxy}.")
     elif isinstance(exc, httpx.TimeoutException):
         summary = f"{target} did not answer in time{f' (within {timeout:g} s)' if timeout else ''}."
-        if "still arriving" in text:
-            after = f" after {timeout:g} s" if timeout else ""
-            summary = f"{target} was still sending its answer{after}; StatusDesk stopped waiting."
         advice = ("The call may or may not have been applied. Raise the profile's timeout or "
                   "send again (a repeated status update is harmless).")
     elif isinstance(exc, httpx.ProxyError):

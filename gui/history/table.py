@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QFontMetrics
 
+from core.visible import visible
 from gui.widgets.table_model import RowsModel, outcome_words
 
 if TYPE_CHECKING:
@@ -122,4 +123,4 @@ class HistoryTable(RowsModel):
             lines.append(f"Description: {entry.description}")
         if entry.batch_id:
             lines.append(f"Batch {entry.batch_id}, row {entry.batch_row}")
-        return "\n".join(lines)
+        return "\n".join(map(visible, lines))  # rows of older versions may hold raw controls

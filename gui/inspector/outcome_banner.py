@@ -2,7 +2,9 @@
 
 The remote system's own error name (SOAP faultcode / ExceptionInfo, Bitrix24 error code)
 is shown as selectable text so it can be copied and searched for; long details (stack
-traces, notes, the transport's own words) are one click away.
+traces, notes, the transport's own words) are one click away. Every text is plain (a
+server's words are never read as HTML) with control characters shown as visible escapes
+(core.visible), also for exchanges recorded before core made their words visible.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.visible import visible
 from gui.inspector.highlighter import is_dark
 
 LEVEL_COLOURS = {
@@ -53,6 +56,7 @@ class OutcomeBanner(QFrame):
         font.setPointSizeF(font.pointSizeF() * 1.4)
         self.mark.setFont(font)
         self.headline = QLabel()
+        self.headline.setTextFormat(Qt.TextFormat.PlainText)
         self.headline.setObjectName("outcomeHeadline")
         self.headline.setWordWrap(True)
         self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -60,9 +64,11 @@ class OutcomeBanner(QFrame):
         bold.setBold(True)
         self.headline.setFont(bold)
         self.code = QLabel()
+        self.code.setTextFormat(Qt.TextFormat.PlainText)
         self.code.setObjectName("outcomeCode")
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.advice = QLabel()
+        self.advice.setTextFormat(Qt.TextFormat.PlainText)
         self.advice.setWordWrap(True)
         self.advice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.toggle = QToolButton()
@@ -103,6 +109,8 @@ class OutcomeBanner(QFrame):
     def show_message(self, level: str, headline: str, advice: str = "", code: str = "",
                      details: str = "") -> None:
         self.level = level
+        headline, code, advice, details = (visible(text, layout=True)
+                                           for text in (headline, code, advice, details))
         self.mark.setText(LEVEL_MARKS.get(level, ""))
         self.headline.setText(headline)
         self.code.setText(f"Error code: {code}" if code else "")

@@ -221,8 +221,9 @@ def test_server_closes_in_the_middle_of_the_body(system: str, server) -> None:
 def test_trickling_server_is_given_up_on(system: str) -> None:
     with TricklingServer() as server:
         exchange, took = send(system, server.url, timeout=FAST)
-    assert_transport(exchange, "ReadTimeout", f"127.0.0.1:{server.port} was still sending its "
-                     f"answer after {FAST:g} s; StatusDesk stopped waiting.")
+    assert_transport(exchange, "ReadTimeout", f"127.0.0.1:{server.port} answered too slowly: "
+                     f"it was still sending its answer after {FAST:g} s in total; StatusDesk "
+                     "stopped waiting.")
     assert FAST * 0.9 < took < FAST + 1
 
 

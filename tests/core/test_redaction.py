@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import string
+from urllib.parse import quote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,8 +18,18 @@ from core.exchange import (
     StatusUpdate,
 )
 from core.profiles import Profile
-from core.redaction import redact_exchange, redact_headers, redact_request, redact_text
+from core.redaction import (
+    redact_exchange,
+    redact_headers,
+    redact_request,
+    redact_response,
+    redact_text,
+)
+from core.sending import send_status
 from core.systems import get_system
+from core.transport import Connection
+from tests.helpers.secrets import DictSecrets
+from tests.helpers.servers import LoopbackServer, Request, http_answer
 
 SO_PROFILE = Profile("so", "superoffice", "https://sod.superoffice.com/Cust1", {"plugin": "sms"})
 B24_PROFILE = Profile("b24", "bitrix24", "https://acme.bitrix24.com", {"code": "sms_gw"})
@@ -149,3 +160,94 @@ def test_a_secret_form_field_is_masked_wherever_it_stands(
     masked = redact_text("&".join(fields)).split("&")
     assert masked[len(before)].startswith(f"{field}=***")
     assert masked[:len(before)] == before and masked[len(before) + 1:] == after
+
+
+# -- an answer cut at the size limit (issue 15, item 9) ----------------------------------
+
+LONG_TOKEN = "Zq7-" + "a1b2c3d4e5" * 6  # 64 characters, as Bitrix24's tokens are
+
+
+def _cut(body: bytes) -> ReceivedResponse:
+    return ReceivedResponse(200, "OK", "HTTP/1.1", (), body, truncated=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(secret=secret_text.filter(lambda s: len(s) >= 8), share=st.floats(0.0, 0.999),
+       shape=st.sampled_from(["plain", "json", "url"]))
+def test_the_start_of_a_secret_cut_off_at_the_size_limit_is_masked(
+        secret: str, share: float, shape: str) -> None:
+    form = {"plain": secret, "json": json.dumps(secret)[1:-1],
+            "url": quote(secret, safe="")}[shape]
+    kept = form[:max(6, int(len(form) * share))]
+    assert kept != form
+    masked = redact_response(_cut(b'{"echo": "' + kept.encode()), {"access-token": secret})
+    assert masked.body == b'{"echo": "***access-token***'
+
+
+def test_a_cut_in_the_middle_of_a_character_of_a_secret_is_masked() -> None:
+    secret = "Zq7-пароль-секрет"
+    body = ('{"echo": "' + secret).encode()[:-5]  # "Zq7-пароль-се" and half of "к"
+    masked = redact_response(_cut(body), {"password": secret})
+    assert masked.body == b'{"echo": "***password***'
+
+
+def test_only_a_cut_end_is_masked_and_only_when_long_enough() -> None:
+    secrets = {"access-token": LONG_TOKEN}
+    whole = ReceivedResponse(200, "OK", "HTTP/1.1", (), b"see Zq7-a1b2c")
+    assert redact_response(whole, secrets).body == b"see Zq7-a1b2c"  # not cut: mere text
+    assert redact_response(_cut(b"see Zq7-a"), secrets).body == b"see Zq7-a"  # 5: text
+    assert redact_response(_cut(b"see Zq7-a1"), secrets).body == b"see ***access-token***"
+    short = {"password": "pw-12345"}  # a short secret: half of it is enough, four at least
+    assert redact_response(_cut(b"is pw-"), short).body == b"is pw-"
+    assert redact_response(_cut(b"is pw-1"), short).body == b"is ***password***"
+
+
+def test_a_token_cut_in_its_place_is_masked_by_position() -> None:
+    """Values the server makes up (a new token) are masked by where they stand; a cut can
+    come before the closing quote or tag."""
+    assert redact_response(_cut(b'{"x": 1, "access_token": "new-tok-12')).body == \
+        b'{"x": 1, "access_token": "***access-token***'
+    assert redact_response(_cut(b"<r><Ticket>7T:new-ticket-1")).body == \
+        b"<r><Ticket>***ticket***"
+    assert redact_response(_cut(b'{"refresh_token": "')).body == b'{"refresh_token": "'
+
+
+def test_an_answer_cut_by_a_real_server_keeps_no_start_of_the_secret() -> None:
+    """A careless server echoes the request, padded so that the size limit cuts the token
+    30 characters in: the exchange (what the output and the history get) keeps none of it."""
+    limit = 4096
+
+    def echo_cut(conn, request: Request, stop) -> None:
+        echoed = request.head + b"\r\n\r\n" + request.body
+        pad = limit - 30 - echoed.index(LONG_TOKEN.encode()) - len(b'{"echo": ""}')
+        body = b'{"echo": "' + b"x" * pad + b'"' + echoed.replace(b'"', b"'") + b'"}'
+        conn.sendall(http_answer("400 Bad Request", body, "application/json"))
+
+    with LoopbackServer(echo_cut) as server:
+        profile = Profile("b24", "bitrix24", server.url, {"code": "sms", "auth": "oauth"})
+        with Connection(profile, max_response_bytes=limit) as connection:
+            exchange = send_status(profile, StatusUpdate("a" * 32, "delivered"),
+                                   DictSecrets({"access-token": LONG_TOKEN}), connection)
+    assert exchange.response is not None and exchange.response.truncated
+    everything = _everything(exchange)
+    assert LONG_TOKEN[:6] not in everything  # not in the request, nor the cut answer
+    assert exchange.response.body.endswith(b"***access-token***")
+
+
+def test_a_secret_holding_a_control_character_is_masked_before_it_is_escaped() -> None:
+    """The words are made visible after masking: escaped first, a tab in a password would
+    no longer be found by its value."""
+    from core.visible import visible
+
+    secret = "pass\tw0rd-1"
+
+    def echo(conn, request: Request, stop) -> None:
+        body = json.dumps({"error": "AUTH", "error_description": f"bad auth {secret}"})
+        conn.sendall(http_answer("400 Bad Request", body.encode(), "application/json"))
+
+    with LoopbackServer(echo) as server:
+        profile = Profile("b24", "bitrix24", server.url, {"code": "sms", "auth": "oauth"})
+        exchange = send_status(profile, StatusUpdate("a" * 32, "delivered"),
+                               DictSecrets({"access-token": secret}))
+    assert "bad auth ***access-token***" in exchange.outcome.summary
+    assert visible(secret) not in _everything(exchange)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
+import re
 import select
 import socket
 import ssl
@@ -180,6 +182,57 @@ class TricklingServer(LoopbackServer):
             pass  # reset by the client: it hung up too
         with self._counting:
             self.hung_up += 1
+
+
+def trickling_headers(interval: float = 0.2) -> Handler:
+    """A handler that sends its status line, then header lines, one byte every ``interval``
+    seconds, for ever (until the client hangs up or the test ends): every read gets a byte
+    well inside a per-read time-out, and the headers never end."""
+
+    def handle(conn: socket.socket, request: Request, stop: threading.Event) -> None:
+        pending = b"HTTP/1.1 200 OK\r\n"
+        while not stop.wait(interval):
+            if not pending:
+                pending = b"X-Slow: 1\r\n"
+            conn.sendall(pending[:1])
+            pending = pending[1:]
+
+    return handle
+
+
+# What a hostile server puts in its words: clear the screen, home the cursor, a fake "OK",
+# a bell, a carriage return to overwrite the line, C1's CSI (one character) and a
+# right-to-left override.
+HOSTILE = "\x1b[2J\x1b[HOK: Status updated\x07\rDone\x9b31m\u202edetaolp"
+SOAP_FAULT = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+              "<s:Fault><faultcode>s:Client</faultcode><faultstring>Bad\x9b2J\u202e password"
+              "</faultstring></s:Fault></s:Body></s:Envelope>")
+# Characters a terminal acts on: C0 but tab and newline, a carriage return not before a
+# newline, DEL, C1, and the bidirectional overrides and isolates.
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+                         "|\r(?!\n)")
+
+
+def hostile(conn: socket.socket, request: Request, stop: threading.Event) -> None:
+    """Bitrix24 or SuperOffice, as asked, answering with escape sequences everywhere it can:
+    JSON error words (escaped in the JSON, raw once read), provider codes, a plain-text
+    body, a SOAP fault, a header and the reason phrase (C1 bytes: obs-text, which HTTP
+    allows there)."""
+    head = b"X-Hostile: \x9b2J\x9d0;pwned\x07\r\n"
+    if b"/superoffice/" in request.head.split(b"\r\n", 1)[0]:
+        body, kind, status = SOAP_FAULT.encode(), "text/xml", "500 Internal \x9bError"
+    elif b"sender.list" in request.head.split(b"\r\n", 1)[0]:
+        body = json.dumps({"result": ["sms", HOSTILE]}, ensure_ascii=False).encode()
+        kind, status = "application/json", "200 OK"
+    elif b"plain-text" in request.body:
+        body, kind, status = HOSTILE.encode(), "text/plain", "502 Bad \x9bGateway"
+    else:
+        body = json.dumps({"error": "ERR\x1b[31m", "error_description": HOSTILE},
+                          ensure_ascii=False).encode()
+        kind, status = "application/json", "400 Bad \x9bRequest"
+    conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: {kind}\r\n"
+                 f"Content-Length: {len(body)}\r\nConnection: close\r\n".encode("latin-1")
+                 + head + b"\r\n" + body)
 
 
 def streaming(size: int, chunk: int = 256 * 1024) -> Handler:
