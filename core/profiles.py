@@ -111,6 +111,12 @@ def check_max_response_mb(value: float) -> float:
     return value
 
 
+def private_folder(folder: Path) -> None:
+    """Make the folder (and its parents) when missing, only for this user (0700)."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
 def config_dir() -> Path:
     """Where the profiles and settings live ($STATUSDESK_HOME when set)."""
     home = os.environ.get("STATUSDESK_HOME")
@@ -138,7 +144,7 @@ def history_dir() -> Path:
     if new == old or (new / HISTORY_FILE).exists() or not (old / HISTORY_FILE).exists():
         return new
     try:
-        new.mkdir(parents=True, exist_ok=True)
+        private_folder(new)
         for suffix in ("", "-wal", "-shm"):  # the WAL may hold the newest rows
             if (old / f"{HISTORY_FILE}{suffix}").exists():
                 shutil.move(old / f"{HISTORY_FILE}{suffix}", new / f"{HISTORY_FILE}{suffix}")
@@ -214,12 +220,13 @@ class ProfileStore:
     def _write(self, profiles: list[Profile]) -> None:
         import json
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         text = json.dumps(
             {"version": 1, "profiles": [p.to_dict() for p in profiles]},
             indent=2,
             ensure_ascii=False,
         )
+        # mkstemp makes the file 0600, and the rename keeps that: profiles.json is private
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".profiles.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
