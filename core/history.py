@@ -70,6 +70,7 @@ _SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_
              "profile", "tenant", "who")
 
 
+MOST_ROWS = 2**63 - 1  # SQLite's largest LIMIT: a larger one (--limit 1e20) means "all"
 OUTCOME_UNKNOWN = "outcome unknown"  # outcome_code of a call whose end was never recorded
 UNKNOWN_SUMMARY = ("Outcome unknown: StatusDesk stopped during this call, before its answer "
                    "was recorded. The request may have reached {tenant} and been applied.")
@@ -255,7 +256,7 @@ class History:
         with self._db() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM exchanges {where} ORDER BY id DESC LIMIT ?",
-                [*args, max(1, which.limit)],
+                [*args, min(max(1, which.limit), MOST_ROWS)],
             ).fetchall()
         return [HistoryEntry(*row) for row in rows]
 

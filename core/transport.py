@@ -26,7 +26,7 @@ from core.cancelling import Call, CallsInFlight, cancelled
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
 from core.hints import RAISE_SIZE_LIMIT
 from core.html_page import html_title
-from core.profiles import BYTES_PER_MB, Profile
+from core.profiles import BYTES_PER_MB, Profile, ca_bundle_context
 
 USER_AGENT = f"StatusDesk/{__version__}"
 CONNECT_TIMEOUT_MAX = 15.0  # seconds: a connection that takes longer is not coming
@@ -192,8 +192,8 @@ def _target(url: str) -> str:
 
 def _tls_context(profile: Profile) -> ssl.SSLContext:
     """The profile's CA bundle, or what httpx's verify=True would use."""
-    if profile.ca_bundle:
-        return ssl.create_default_context(cafile=profile.ca_bundle)
+    if profile.ca_bundle:  # checked when saved; it may have gone or changed since
+        return ca_bundle_context(profile.ca_bundle)
     return httpx.create_ssl_context(trust_env=False)
 
 

@@ -40,6 +40,25 @@ class MissingSecret(LookupError):
         self.hint = hints.store(field_name)
 
 
+class UnusableSecret(MissingSecret):
+    """A stored credential that cannot go out as it is (e.g. text an HTTP header cannot
+    carry, stored by another program or an older StatusDesk): store it again."""
+
+    def __init__(self, profile: str, field_name: str, label: str, why: str) -> None:
+        super().__init__(profile, field_name, label)
+        self.args = (f"The {label} stored for profile {profile!r} cannot be sent: {why}. "
+                     "Store it again (copy it afresh from where it was issued).",)
+
+
+def check_plain_text(field_name: str, label: str, value: str) -> None:
+    """Tokens and tickets are printable ASCII: anything else is a copying accident, and
+    HTTP headers cannot carry it. The value itself is never repeated."""
+    if not value.isascii() or not value.isprintable():
+        raise InvalidInput(field_name, f"{field_name}: a {label} is plain ASCII text; this "
+                           "one holds other characters (an accented letter, another alphabet, "
+                           "a control character?). Copy it again from where it was issued.")
+
+
 class RenewalFailed(Exception):
     """Expired credentials could not be renewed; the message says what to do instead."""
 

@@ -25,6 +25,7 @@ from core.systems.base import (
     RenewalFailed,
     SecretSpec,
     SignIn,
+    check_plain_text,
     http_outcome,
     require_http_url,
     require_secret,
@@ -415,6 +416,10 @@ class SuperOffice:
         return None
 
     def check_secret(self, profile: Profile, field: str, value: str) -> None:
+        if field in (TICKET.key, APP_TOKEN.key, SYSTEM_USER_TOKEN.key):  # HTTP headers, too
+            label = {spec.key: spec.label for spec in self.secret_fields(profile)}.get(
+                field, field)
+            check_plain_text(field, label, value)
         if field == PRIVATE_KEY.key:
             try:
                 online.load_private_key(value)
