@@ -36,6 +36,7 @@ from core.profiles import (
     check_max_response_mb,
     check_timeout,
 )
+from core.proxy import credential_fields, shown_proxy
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
 from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
@@ -277,7 +278,8 @@ def _main(args_list: list[str]) -> int:
         return _fail(exc.message, EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT, exc.field,
                      command_for(exc.hint, getattr(args, "name", "")))
     except ProfileError as exc:
-        return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT)
+        return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT,
+                     command=command_for(getattr(exc, "hint", None), getattr(args, "name", "")))
     except MissingSecret as exc:
         return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS,
                      exc.field, command_for(exc.hint, exc.profile))
@@ -373,6 +375,8 @@ def _profile(args: argparse.Namespace, desk: Desk) -> int:
     elif args.action == "show":
         profile = store.get(args.name)
         data = profile.to_dict() | {"secrets": _secret_status(profile)}
+        if profile.proxy:  # a file from before proxy passwords went to the keyring
+            data["proxy"] = shown_proxy(profile.proxy)
         _emit(args.json, data, json.dumps(data, indent=2, ensure_ascii=False))
     elif args.action == "remove":
         removal = desk.remove_profile(args.name)
@@ -437,7 +441,7 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
         removed = secrets.clear(profile.name, credential_names(profile))
         print(f"Forgot {', '.join(removed) or 'nothing (none stored)'} for {profile.name!r}.")
         return 0
-    specs = get_system(profile.system).secret_fields(profile)
+    specs = credential_fields(get_system(profile.system), profile)
     allowed = [spec.key for spec in specs if not spec.managed]
     if args.field in {spec.key for spec in specs if spec.managed}:
         raise CliError(f"StatusDesk keeps the {args.field} of this profile itself: run "
@@ -565,7 +569,7 @@ def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str 
 def _next_steps(profile: Profile) -> str:
     """What to store (and whether to sign in) before the first send."""
     system = get_system(profile.system)
-    specs = system.secret_fields(profile)
+    specs = credential_fields(system, profile)
     browser = browser_sign_in(system, profile) is not None
     needed = [s.key for s in specs if s.required and not s.managed]
     name = quote(profile.name)

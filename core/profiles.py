@@ -45,6 +45,9 @@ class Profile:
     proxy: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     max_response_mb: float = DEFAULT_MAX_RESPONSE_MB  # answers beyond it are cut off
+    # From the keyring, for the call at hand (core.proxy): never written to profiles.json,
+    # never shown (the desk fills it in just before a call; see Desk.with_proxy_password).
+    proxy_password: str = field(default="", repr=False)
 
     @property
     def max_response_bytes(self) -> int:
@@ -173,12 +176,16 @@ def ca_bundle_context(path: str) -> ssl.SSLContext:
 
 def check_settings(profile: Profile) -> Profile:
     """What every saved profile must be, whichever front end made it: a usable name,
-    timeout, size limit and CA bundle."""
+    timeout, size limit, CA bundle, and a proxy address without a password in it."""
+    from core.proxy import check_proxy
+
     check_profile_name(profile.name)
     check_timeout(profile.timeout)
     check_max_response_mb(profile.max_response_mb)
     if profile.ca_bundle:
         ca_bundle_context(profile.ca_bundle)
+    if profile.proxy:
+        check_proxy(profile.proxy)
     return profile
 
 

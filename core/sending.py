@@ -22,6 +22,7 @@ from core.exchange import (
     StatusUpdate,
 )
 from core.profiles import Profile
+from core.proxy import credential_fields
 from core.redaction import placeholder, redact_exchange, redact_request
 from core.secrets import Secrets, SecretStoreError
 from core.systems import get_system
@@ -44,7 +45,9 @@ def _nothing() -> None:
 
 
 def secret_keys(profile: Profile) -> list[str]:
-    return [spec.key for spec in get_system(profile.system).secret_fields(profile)]
+    """Every credential the profile uses (its proxy's password too): what a call reads
+    from the keyring, and masks wherever it shows."""
+    return [spec.key for spec in credential_fields(get_system(profile.system), profile)]
 
 
 def preview(
@@ -253,7 +256,7 @@ def sendable(profile: Profile, request: OutgoingRequest,
         if value.isascii():
             continue
         labels = {spec.key: spec.label
-                  for spec in get_system(profile.system).secret_fields(profile)}
+                  for spec in credential_fields(get_system(profile.system), profile)}
         for field, secret in secrets.items():
             field = field.split("#", 1)[0]
             if secret and not secret.isascii() and secret in value:

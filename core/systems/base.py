@@ -254,10 +254,27 @@ def browser_sign_in(system: TargetSystem, profile: Profile) -> SignsInWithBrowse
     return None
 
 
+def host_of(url: str) -> str:
+    """host[:port] of an address, without any user name or password before it."""
+    return urlsplit(url).netloc.rpartition("@")[2]
+
+
 def require_http_url(field_name: str, url: str) -> str:
     """An http(s) address with a host, stripped of surrounding blanks and trailing slash."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        userinfo = parts.netloc.rpartition("@")[0]
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        raise InvalidInput(field_name, f"{field_name}: this is not an http:// or https:// "
+                           "address.") from None
+    if userinfo:  # never repeated: it may be a password
+        host = parts.netloc.rpartition("@")[2]
+        raise InvalidInput(
+            field_name, f"{field_name}: the address holds a user name or password before "
+            f"{host}; StatusDesk keeps credentials only in the keyring, never in a profile. "
+            f"Give the address without them ({parts.scheme}://{host}...) and store the "
+            "credentials the profile asks for in the keyring.")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInput(
             field_name, f"{field_name}: {url!r} is not an http:// or https:// address."

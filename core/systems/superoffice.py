@@ -26,6 +26,7 @@ from core.systems.base import (
     SecretSpec,
     SignIn,
     check_plain_text,
+    host_of,
     http_outcome,
     require_http_url,
     require_secret,
@@ -257,7 +258,8 @@ class SuperOffice:
     def tenant(self, profile: Profile) -> str:
         parts = urlsplit(profile.base_url)
         tenant = parts.path.strip("/").split("/")[-1] if parts.path.strip("/") else ""
-        return f"{parts.netloc}/{tenant}" if tenant else parts.netloc
+        host = host_of(profile.base_url)
+        return f"{host}/{tenant}" if tenant else host
 
     def build_request(
         self, update: StatusUpdate, profile: Profile, secrets: dict[str, str]
