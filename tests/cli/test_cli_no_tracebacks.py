@@ -180,11 +180,28 @@ def _move_home(home: Path, disk: Path) -> dict[str, str]:
     return {**os.environ, "STATUSDESK_HOME": str(disk)}
 
 
+@contextmanager
+def _read_only(home: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The home folder's files, read-only: by file mode, or (root writes any file) on a
+    tmpfs mounted read-only."""
+    if os.geteuid() != 0:
+        for path in home.iterdir():
+            path.chmod(0o444)
+        home.chmod(0o555)
+        try:
+            yield {**os.environ, "STATUSDESK_HOME": str(home)}
+        finally:
+            home.chmod(0o755)
+        return
+    with _own_disk(tmp_path) as disk:
+        env = _move_home(home, disk)
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        yield env
+
+
 def test_a_read_only_history(cli, statusdesk_home, tmp_path) -> None:
     _history_with_a_row(cli)
-    with _own_disk(tmp_path) as disk:  # root writes any file: a read-only file system
-        env = _move_home(statusdesk_home, disk)
-        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    with _read_only(statusdesk_home, tmp_path) as env:
         listed = _run(["history"], env)
         assert "Traceback" not in listed.stderr, listed.stderr
         if listed.returncode != 0:  # SQLite may not open a WAL file it cannot write
