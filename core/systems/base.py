@@ -273,7 +273,7 @@ def require_http_url(field_name: str, url: str) -> str:
         raise InvalidInput(
             field_name, f"{field_name}: the address holds a user name or password before "
             f"{host}; StatusDesk keeps credentials only in the keyring, never in a profile. "
-            f"Give the address without them ({parts.scheme}://{host}...) and store the "
+            f"Give the address without them ({parts.scheme}://{host}{parts.path}) and store the "
             "credentials the profile asks for in the keyring.")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInput(
