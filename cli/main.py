@@ -466,14 +466,17 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
 def _read_secret(field: str, stream: TextIO) -> str:
     try:
         if stream.isatty():
-            return getpass.getpass(f"{field} (input hidden): ").strip()
-        return stream.read().strip("\r\n")
+            value = getpass.getpass(f"{field} (input hidden): ").strip()
+        else:
+            value = stream.read().strip("\r\n")
     except EOFError:  # Ctrl+D at the hidden prompt
         raise CliError(f"Nothing was typed for {field} (the input ended): nothing was "
                        "stored.") from None
     except UnicodeDecodeError:
-        raise CliError(f"The {field} given on standard input is not UTF-8 text: nothing "
-                       "was stored.") from None
+        value = "\udcff"  # a strict stream: the same answer as below
+    if _not_text([value]) is not None:  # bytes kept as surrogates: no keyring takes them
+        raise CliError(f"The {field} given is not UTF-8 text: nothing was stored.")
+    return value
 
 
 def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:

@@ -339,3 +339,16 @@ def test_a_non_ascii_ticket_or_app_token(cli, sandbox, statusdesk_home) -> None:
         assert "next: statusdesk-cli secret set R ticket" in result.stderr
         assert "tické" not in result.stderr + result.stdout
     assert len(sandbox.received) == before
+
+
+def test_a_secret_on_standard_input_that_is_not_utf8(cli, statusdesk_home) -> None:
+    assert cli("profile", "add", "S", "--system", "bitrix24", "--url", "http://127.0.0.1:9",
+               "--code", "sms").returncode == 0
+    env = {**os.environ, "STATUSDESK_HOME": str(statusdesk_home)}
+    done = subprocess.run([str(CLI), "secret", "set", "S", "access-token"], input=b"tok-\xff\n",
+                          capture_output=True, env=env, timeout=60)
+    told = subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(),
+                                       done.stderr.decode("utf-8", "replace"))
+    assert_told(told, 2, "UTF-8", "nothing was stored")
+    assert json.loads(cli("profile", "show", "S", "--json").stdout)["secrets"] == {
+        "client-secret": "missing", "access-token": "missing", "refresh-token": "missing"}
