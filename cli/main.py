@@ -10,12 +10,15 @@ What a server wrote is printed with its control characters as visible escapes
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import io
 import json
+import os
 import sys
 import textwrap
-from typing import Any, NoReturn, TextIO
+from pathlib import Path
+from typing import Any, NoReturn, TextIO, cast
 
 from cli.batch import BatchStopped, check_results, run_batch
 from cli.batch import load as load_batch
@@ -38,7 +41,9 @@ from core.profiles import (
     Profile,
     ProfileError,
     check_max_response_mb,
+    check_timeout,
 )
+from core.proxy import credential_fields, shown_proxy
 from core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
 from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
@@ -48,6 +53,7 @@ from core.visible import json_text, visible
 
 EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
 EXIT_CREDENTIALS = OutcomeKind.CREDENTIALS.exit_code
+EXIT_STORAGE = OutcomeKind.TRANSPORT.exit_code  # the history file failed, as in a batch
 
 
 EXIT_CODES = ("exit status: 0 done; 1 the remote system refused; 2 bad input or usage; "
@@ -194,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--json", action="store_true", help="one JSON line per row")
 
     sandbox = commands.add_parser("sandbox", help="run the built-in simulators on 127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8765,
+    sandbox.add_argument("--port", type=_port, default=8765,
                          help="TCP port on 127.0.0.1 (default 8765; 0 takes any free one "
                          "and prints it)")
     return parser
@@ -243,6 +249,73 @@ def _settings_arguments(parser: argparse.ArgumentParser, *, changing: bool) -> N
         parser.add_argument("--production", action="store_true", help="ask before every send")
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 to "
+                                         "65535 (0: any free one)")
+    return port
+
+
+class _ReaderMayLeave:
+    """A standard stream whose reader may go away early (``statusdesk-cli history | head
+    -1``): the rest of the output is dropped, the command carries on (a send still
+    finishes and is recorded) and its exit code stays its own; no BrokenPipeError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            self._left(exc)
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            self._left(exc)
+
+    def _left(self, exc: OSError) -> None:
+        # EPIPE; Windows says EINVAL for a pipe whose reader has gone
+        if not isinstance(exc, BrokenPipeError) and exc.errno != errno.EINVAL:
+            raise exc
+        try:  # what is still buffered, and the flush at exit, go nowhere from now on
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _guard_streams() -> tuple[TextIO, TextIO]:
+    before = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, _ReaderMayLeave):
+        sys.stdout = cast(TextIO, _ReaderMayLeave(sys.stdout))
+    if not isinstance(sys.stderr, _ReaderMayLeave):
+        sys.stderr = cast(TextIO, _ReaderMayLeave(sys.stderr))
+    return before
+
+
+def _not_text(args: list[str]) -> str | None:
+    """An argument the terminal gave as bytes that are not UTF-8 (Python keeps them as
+    lone surrogates, which no file, keyring or database takes)."""
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg
+    return None
+
+
 def use_safe_output() -> None:
     """Printing never fails on a character, whatever the terminal. Pipes and files get
     UTF-8 (on Windows their default is the ANSI code page, cp1252, which has no "✓" and no
@@ -262,10 +335,23 @@ def use_safe_output() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     use_safe_output()
-    args_list = sys.argv[1:] if argv is None else argv
+    streams = _guard_streams()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(args_list: list[str]) -> int:
     wants_json = "--json" in args_list
     args = argparse.Namespace()
     try:
+        odd = _not_text(args_list)
+        if odd is not None:
+            raise CliError(f"The argument {odd!r} is not UTF-8 text (\\udcXX marks the bytes "
+                           "that are not): type it again in a terminal set to UTF-8.")
         args = build_parser().parse_args(args_list)
         return _run(args)
     except CliError as exc:
@@ -274,12 +360,18 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(exc.message, EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT, exc.field,
                      command_for(exc.hint, getattr(args, "name", "")))
     except ProfileError as exc:
-        return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT)
+        return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT,
+                     command=command_for(getattr(exc, "hint", None), getattr(args, "name", "")))
     except MissingSecret as exc:
         return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS,
                      exc.field, command_for(exc.hint, exc.profile))
     except SecretStoreError as exc:
         return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS)
+    except HistoryError as exc:
+        return _fail(str(exc), EXIT_STORAGE, wants_json, OutcomeKind.TRANSPORT)
+    except EOFError:  # Ctrl+D (Ctrl+Z on Windows) where an answer was asked for
+        return _fail("No answer came (the input ended): nothing was done.", EXIT_USAGE,
+                     wants_json, OutcomeKind.BAD_INPUT)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
@@ -381,6 +473,8 @@ def _profile(args: argparse.Namespace, desk: Desk) -> int:
     elif args.action == "show":
         profile = store.get(args.name)
         data = profile.to_dict() | {"secrets": _secret_status(profile)}
+        if profile.proxy:  # a file from before proxy passwords went to the keyring
+            data["proxy"] = shown_proxy(profile.proxy)
         _emit(args.json, data, json.dumps(data, indent=2, ensure_ascii=False))
     elif args.action == "remove":
         removal = desk.remove_profile(args.name)
@@ -431,8 +525,10 @@ def _profile_from_args(args: argparse.Namespace) -> Profile:
             raise CliError(f"--preset {item!r}: write it as LABEL=NUMBER, e.g. Delivered=3")
     if presets and system.key != "superoffice":
         raise CliError("--preset applies to SuperOffice profiles only.")
-    if args.timeout <= 0:
-        raise CliError("--timeout must be a positive number of seconds.")
+    try:
+        check_timeout(args.timeout)
+    except ProfileError as exc:
+        raise CliError(f"--timeout: {exc}") from None
     try:
         check_max_response_mb(args.max_response_mb)
     except ProfileError as exc:
@@ -440,7 +536,8 @@ def _profile_from_args(args: argparse.Namespace) -> Profile:
     profile = Profile(
         name=args.name, system=system.key, base_url=system.normalize_base_url(args.url),
         options=options, presets=presets, production=args.production,
-        ca_bundle=args.ca_bundle, proxy=args.proxy, timeout=args.timeout,
+        ca_bundle=str(Path(args.ca_bundle).absolute()) if args.ca_bundle else None,
+        proxy=args.proxy, timeout=args.timeout,
         max_response_mb=args.max_response_mb,
     )
     system.validate_profile(profile)
@@ -453,7 +550,7 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
         removed = secrets.clear(profile.name, credential_names(profile))
         print(f"Forgot {', '.join(removed) or 'nothing (none stored)'} for {profile.name!r}.")
         return 0
-    specs = get_system(profile.system).secret_fields(profile)
+    specs = credential_fields(get_system(profile.system), profile)
     allowed = [spec.key for spec in specs if not spec.managed]
     if args.field in {spec.key for spec in specs if spec.managed}:
         raise CliError(f"StatusDesk keeps the {args.field} of this profile itself: run "
@@ -476,9 +573,19 @@ def _secret(args: argparse.Namespace, profile: Profile) -> int:
 
 
 def _read_secret(field: str, stream: TextIO) -> str:
-    if stream.isatty():
-        return getpass.getpass(f"{field} (input hidden): ").strip()
-    return stream.read().strip("\r\n")
+    try:
+        if stream.isatty():
+            value = getpass.getpass(f"{field} (input hidden): ").strip()
+        else:
+            value = stream.read().strip("\r\n")
+    except EOFError:  # Ctrl+D at the hidden prompt
+        raise CliError(f"Nothing was typed for {field} (the input ended): nothing was "
+                       "stored.") from None
+    except UnicodeDecodeError:
+        value = "\udcff"  # a strict stream: the same answer as below
+    if _not_text([value]) is not None:  # bytes kept as surrogates: no keyring takes them
+        raise CliError(f"The {field} given is not UTF-8 text: nothing was stored.")
+    return value
 
 
 def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
@@ -522,7 +629,7 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
                 _confirm(question)
             return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst,
                              resume=args.resume, as_json=args.json, results=args.results,
-                             run=run)
+                             run=run, out=sys.stdout, err=sys.stderr)  # as guarded now
         finally:
             run.lock.release()
     except (BatchFileError, BatchStopped) as exc:
@@ -546,7 +653,10 @@ def _confirm(question: Confirmation) -> None:
     if not sys.stdin.isatty():
         raise CliError(f"{question.as_prompt()}\nThis is a production profile: add --yes to "
                        "send without a terminal to confirm on.")
-    answer = input(f"{visible(question.as_prompt(), layout=True)} [y/N] ").strip().lower()
+    try:
+        answer = input(f"{visible(question.as_prompt(), layout=True)} [y/N] ").strip().lower()
+    except EOFError:  # Ctrl+D: no is the answer
+        raise CliError("Not sent (no answer: the input ended).") from None
     if answer not in ("y", "yes"):
         raise CliError("Not sent.")
 
@@ -590,7 +700,7 @@ def _fail(message: str, code: int, as_json: bool, kind: OutcomeKind, field: str 
 def _next_steps(profile: Profile) -> str:
     """What to store (and whether to sign in) before the first send."""
     system = get_system(profile.system)
-    specs = system.secret_fields(profile)
+    specs = credential_fields(system, profile)
     browser = browser_sign_in(system, profile)
     needed = [s.key for s in specs if s.required and not s.managed]
     name = quote(profile.name)

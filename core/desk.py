@@ -182,7 +182,23 @@ class Desk:
         """A run of a checked batch file; ``run()`` it off the UI thread."""
         from core.batch import BatchRun
 
-        return BatchRun(profile, self.secrets, batch, self.history, rate=rate, burst=burst)
+        return BatchRun(self.with_proxy_password(profile), self.secrets, batch, self.history,
+                        rate=rate, burst=burst)
+
+    def with_proxy_password(self, profile: Profile) -> Profile:
+        """The profile with its proxy password from the keyring, for the call at hand (it
+        joins the proxy address in memory only). Raises MissingSecret when the proxy has a
+        user name and no password is stored, before anything is sent."""
+        from core.proxy import PROXY_PASSWORD, check_proxy, proxy_user
+        from core.systems.base import MissingSecret
+
+        if not proxy_user(profile.proxy):
+            return profile
+        check_proxy(profile.proxy or "")  # an older profiles.json may hold the password
+        password = self.secrets.get(profile.name, PROXY_PASSWORD.key)
+        if not password:
+            raise MissingSecret(profile.name, PROXY_PASSWORD.key, PROXY_PASSWORD.label)
+        return profile.with_changes(proxy_password=password)
 
     def _call(
         self,
@@ -195,6 +211,7 @@ class Desk:
         from core.history import Attempt, CallRecord, HistoryError
         from core.systems import get_system
 
+        profile = self.with_proxy_password(profile)
         attempt = Attempt(profile.name, profile.system,
                           get_system(profile.system).tenant(profile), operation, update)
         record = CallRecord(self.history, attempt)
@@ -276,6 +293,7 @@ class Desk:
 
 def credential_names(profile: Profile) -> list[str]:
     """Every credential the profile could have stored, whatever sign-in mode it had then."""
+    from core.proxy import PROXY_PASSWORD
     from core.systems import get_system
 
     system = get_system(profile.system)
@@ -284,6 +302,7 @@ def credential_names(profile: Profile) -> list[str]:
     for mode in modes or [""]:
         changed = profile.with_changes(options=profile.options | {"auth": mode})
         names.update({spec.key: None for spec in system.secret_fields(changed)})
+    names[PROXY_PASSWORD.key] = None  # whether or not its proxy has a user name now
     return list(names)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import getpass
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -31,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
-from core.profiles import HISTORY_FILE, history_dir
+from core.profiles import HISTORY_FILE, history_dir, private_folder
 
 SCHEMA_VERSION = 2
 
@@ -69,6 +70,7 @@ _SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_
              "profile", "tenant", "who")
 
 
+MOST_ROWS = 2**63 - 1  # SQLite's largest LIMIT: a larger one (--limit 1e20) means "all"
 OUTCOME_UNKNOWN = "outcome unknown"  # outcome_code of a call whose end was never recorded
 UNKNOWN_SUMMARY = ("Outcome unknown: StatusDesk stopped during this call, before its answer "
                    "was recorded. The request may have reached {tenant} and been applied.")
@@ -183,7 +185,8 @@ class History:
         which would cost more than the write itself."""
         db = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
+            _make_private(self.path)
             db = sqlite3.connect(self.path, timeout=10)
             db.execute("PRAGMA synchronous = FULL")
             with self._lock:
@@ -253,7 +256,7 @@ class History:
         with self._db() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM exchanges {where} ORDER BY id DESC LIMIT ?",
-                [*args, max(1, which.limit)],
+                [*args, min(max(1, which.limit), MOST_ROWS)],
             ).fetchall()
         return [HistoryEntry(*row) for row in rows]
 
@@ -340,6 +343,27 @@ def _prepare(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _make_private(path: Path) -> None:
+    """The history is only for this user (0600), as profiles.json is: a new file is made
+    so before SQLite opens it (SQLite gives its -wal and -shm files the same mode), and
+    one an older StatusDesk made readable by others is made private. Windows keeps it in
+    the user's own profile folder, private already."""
+    if os.name == "nt":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                found = Path(f"{path}{suffix}")
+                if found.stat().st_mode & 0o077:
+                    found.chmod(0o600)
+            except OSError:  # gone meanwhile, or not ours: SQLite says what it can't do
+                pass
+    except OSError:
+        pass  # a folder we cannot write: SQLite's own error names the problem
 
 
 def _switch_to_wal(db: sqlite3.Connection, patience: float = 10.0) -> None:

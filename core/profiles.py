@@ -12,15 +12,19 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
+
+if TYPE_CHECKING:
+    import ssl
 
 APP_NAME = "StatusDesk"
 PROFILES_FILE = "profiles.json"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RESPONSE_MB = 10.0
 MAX_RESPONSE_MB_RANGE = (0.1, 1000.0)
+TIMEOUT_RANGE = (0.1, 3600.0)  # seconds; the window offers 1-600
 BYTES_PER_MB = 1024 * 1024  # "MB" as file managers mostly show it; a cap, not an exact figure
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
@@ -41,6 +45,9 @@ class Profile:
     proxy: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     max_response_mb: float = DEFAULT_MAX_RESPONSE_MB  # answers beyond it are cut off
+    # From the keyring, for the call at hand (core.proxy): never written to profiles.json,
+    # never shown (the desk fills it in just before a call; see Desk.with_proxy_password).
+    proxy_password: str = field(default="", repr=False)
 
     @property
     def max_response_bytes(self) -> int:
@@ -68,19 +75,48 @@ class Profile:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Profile:
-        return cls(
-            name=str(data["name"]),
-            system=str(data["system"]),
-            base_url=str(data["base_url"]),
-            options=_options(data.get("options") or {}),
-            presets={str(k): int(v) for k, v in (data.get("presets") or {}).items()},
-            production=bool(data.get("production", False)),
-            ca_bundle=data.get("ca_bundle") or None,
-            proxy=data.get("proxy") or None,
-            timeout=float(data.get("timeout") or DEFAULT_TIMEOUT),
-            max_response_mb=check_max_response_mb(
-                float(data.get("max_response_mb") or DEFAULT_MAX_RESPONSE_MB)),
-        )
+        """A profile as profiles.json keeps it; ProfileError names what is wrong."""
+        if not isinstance(data, dict):
+            raise ProfileError(f"a profile must be an object, not {_kind(data)}")
+        for key in ("name", "system", "base_url"):
+            if not isinstance(data.get(key), str):
+                raise ProfileError(f"a profile has no {key!r} text")
+        name = check_profile_name(data["name"])
+        try:
+            return cls(
+                name=name,
+                system=data["system"],
+                base_url=data["base_url"],
+                options=_options(_mapping(data, "options")),
+                presets={str(k): int(v) for k, v in _mapping(data, "presets").items()},
+                production=bool(data.get("production", False)),
+                ca_bundle=_text(data, "ca_bundle"),
+                proxy=_text(data, "proxy"),
+                timeout=check_timeout(float(data.get("timeout") or DEFAULT_TIMEOUT)),
+                max_response_mb=check_max_response_mb(
+                    float(data.get("max_response_mb") or DEFAULT_MAX_RESPONSE_MB)),
+            )
+        except (ValueError, TypeError) as exc:  # ProfileError is a ValueError too
+            raise ProfileError(f"profile {name!r}: {exc}") from None
+
+
+def _kind(value: object) -> str:
+    return {list: "a list", dict: "an object", str: "a text", type(None): "null",
+            bool: "true or false"}.get(type(value), "a number")
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ProfileError(f"{key!r} must be an object, not {_kind(value)}")
+    return value
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key) or None
+    if value is not None and not isinstance(value, str):
+        raise ProfileError(f"{key!r} must be a text, not {_kind(value)}")
+    return value
 
 
 def _options(saved: dict[str, Any]) -> dict[str, str]:
@@ -111,6 +147,54 @@ def check_max_response_mb(value: float) -> float:
     return value
 
 
+def check_timeout(value: float) -> float:
+    """A profile's timeout in seconds: a number within what StatusDesk allows (never NaN or
+    infinity, which profiles.json could not even keep as JSON)."""
+    low, high = TIMEOUT_RANGE
+    if not low <= value <= high:  # also refuses NaN
+        raise ProfileError(
+            f"The timeout must be between {low:g} and {high:g} seconds, not {value:g}.")
+    return value
+
+
+def ca_bundle_context(path: str) -> ssl.SSLContext:
+    """A TLS context trusting the CAs of this PEM file; ProfileError says why not."""
+    import ssl
+
+    try:
+        return ssl.create_default_context(cafile=path)
+    except ssl.SSLError as exc:
+        raise ProfileError(
+            f"The CA bundle {path} holds no PEM certificate StatusDesk can read "
+            f"({exc.reason or exc}): give the customer's CA certificate as a PEM file "
+            "(text starting with -----BEGIN CERTIFICATE-----).") from None
+    except OSError as exc:
+        raise ProfileError(
+            f"The CA bundle {path} cannot be read ({exc.strerror or exc}): give the path "
+            "of a PEM file with the customer's CA certificate.") from None
+
+
+def check_settings(profile: Profile) -> Profile:
+    """What every saved profile must be, whichever front end made it: a usable name,
+    timeout, size limit, CA bundle, and a proxy address without a password in it."""
+    from core.proxy import check_proxy
+
+    check_profile_name(profile.name)
+    check_timeout(profile.timeout)
+    check_max_response_mb(profile.max_response_mb)
+    if profile.ca_bundle:
+        ca_bundle_context(profile.ca_bundle)
+    if profile.proxy:
+        check_proxy(profile.proxy)
+    return profile
+
+
+def private_folder(folder: Path) -> None:
+    """Make the folder (and its parents) when missing, only for this user (0700)."""
+    if not folder.is_dir():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
 def config_dir() -> Path:
     """Where the profiles and settings live ($STATUSDESK_HOME when set)."""
     home = os.environ.get("STATUSDESK_HOME")
@@ -138,13 +222,22 @@ def history_dir() -> Path:
     if new == old or (new / HISTORY_FILE).exists() or not (old / HISTORY_FILE).exists():
         return new
     try:
-        new.mkdir(parents=True, exist_ok=True)
+        private_folder(new)
         for suffix in ("", "-wal", "-shm"):  # the WAL may hold the newest rows
             if (old / f"{HISTORY_FILE}{suffix}").exists():
                 shutil.move(old / f"{HISTORY_FILE}{suffix}", new / f"{HISTORY_FILE}{suffix}")
     except OSError:
         return old
     return new
+
+
+def _known_system(profile: Profile) -> Profile:
+    from core.systems import SYSTEMS  # here: core.systems imports this module
+
+    if profile.system not in SYSTEMS:
+        raise ProfileError(f"profile {profile.name!r} is for the system {profile.system!r}, "
+                           f"which StatusDesk does not know (it knows {', '.join(SYSTEMS)})")
+    return profile
 
 
 REPLACE_PATIENCE = 5.0  # seconds another program may hold profiles.json open (Windows)
@@ -183,12 +276,19 @@ class ProfileStore:
 
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            return [Profile.from_dict(item) for item in data.get("profiles", [])]
+            if not isinstance(data, dict):
+                raise ProfileError(f"it holds {_kind(data)}, not an object with a list of "
+                                   '"profiles"')
+            if not isinstance(data.get("profiles", []), list):
+                raise ProfileError(f'"profiles" is {_kind(data["profiles"])}, not a list')
+            profiles = [_known_system(Profile.from_dict(item))
+                        for item in data.get("profiles", [])]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ProfileError(
                 f"The profiles file {self.path} cannot be read ({exc}). Fix or move it away; "
                 "StatusDesk will not overwrite it."
             ) from exc
+        return profiles
 
     def get(self, name: str) -> Profile:
         for profile in self.load():
@@ -198,8 +298,7 @@ class ProfileStore:
         raise ProfileError(f"No profile named {name!r} (profiles: {known}).")
 
     def add(self, profile: Profile, *, replace_existing: bool = False) -> None:
-        check_profile_name(profile.name)
-        check_max_response_mb(profile.max_response_mb)
+        check_settings(profile)
         profiles = self.load()
         if not replace_existing and any(p.name == profile.name for p in profiles):
             raise ProfileError(f"A profile named {profile.name!r} exists already.")
@@ -214,12 +313,13 @@ class ProfileStore:
     def _write(self, profiles: list[Profile]) -> None:
         import json
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         text = json.dumps(
             {"version": 1, "profiles": [p.to_dict() for p in profiles]},
             indent=2,
             ensure_ascii=False,
         )
+        # mkstemp makes the file 0600, and the rename keeps that: profiles.json is private
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".profiles.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

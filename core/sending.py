@@ -22,6 +22,7 @@ from core.exchange import (
     StatusUpdate,
 )
 from core.profiles import Profile
+from core.proxy import credential_fields
 from core.redaction import placeholder, redact_exchange, redact_request
 from core.secrets import Secrets, SecretStoreError
 from core.systems import get_system
@@ -29,6 +30,7 @@ from core.systems.base import (
     InvalidInput,
     RenewalFailed,
     TargetSystem,
+    UnusableSecret,
     browser_sign_in,
     status_reader,
 )
@@ -44,7 +46,9 @@ def _nothing() -> None:
 
 
 def secret_keys(profile: Profile) -> list[str]:
-    return [spec.key for spec in get_system(profile.system).secret_fields(profile)]
+    """Every credential the profile uses (its proxy's password too): what a call reads
+    from the keyring, and masks wherever it shows."""
+    return [spec.key for spec in credential_fields(get_system(profile.system), profile)]
 
 
 def preview(
@@ -62,7 +66,7 @@ def preview(
     known = dict(secrets or {})
     filled = {spec.key: known.get(spec.key) or placeholder(spec.key)
               for spec in system.secret_fields(profile)}
-    request = system.build_request(update, profile, filled)
+    request = sendable(profile, system.build_request(update, profile, filled), known)
     with _connection(profile, connection) as conn:
         return redact_request(conn.prepare(request), known)
 
@@ -229,7 +233,8 @@ def _call(
                              "stored the new one in the keyring.")
             else:
                 notes.append(signed_in.note)
-        request = build(secrets)  # a missing credential raises here, before anything is sent
+        # a missing or unusable credential raises here, before anything is sent
+        request = sendable(profile, build(secrets), secrets)
         before_sending()
         delivery = conn.perform(request)
         outcome = _outcome(delivery, read)
@@ -238,9 +243,30 @@ def _call(
             notes.append(renewed.note)
             if renewed.fresh:
                 secrets = {**secrets, **{f"{k}#renewed": v for k, v in renewed.fresh.items()}}
-                delivery = conn.perform(build(_current(secrets)))
+                current = _current(secrets)
+                delivery = conn.perform(sendable(profile, build(current), current))
                 outcome = _outcome(delivery, read)
     return _record(profile, operation, update, delivery, outcome, notes, secrets)
+
+
+def sendable(profile: Profile, request: OutgoingRequest,
+             secrets: Mapping[str, str]) -> OutgoingRequest:
+    """The request, when HTTP can carry its headers (ASCII only); else UnusableSecret
+    naming the stored credential that is in the way, or InvalidInput. Nothing is sent."""
+    for name, value in request.headers:
+        if value.isascii():
+            continue
+        labels = {spec.key: spec.label
+                  for spec in credential_fields(get_system(profile.system), profile)}
+        for field, secret in secrets.items():
+            field = field.split("#", 1)[0]
+            if secret and not secret.isascii() and secret in value:
+                raise UnusableSecret(profile.name, field, labels.get(field, field),
+                                     f"it holds characters an HTTP header ({name}) cannot "
+                                     "carry (only ASCII)")
+        raise InvalidInput(name, f"The {name} header would hold characters HTTP cannot "
+                           "carry (only ASCII): check the profile's settings.")
+    return request
 
 
 def _outcome(delivery: Delivery, read: Callable[[ReceivedResponse], Outcome]) -> Outcome:
@@ -333,6 +359,8 @@ def _renew(
             return _Renewal(newer, "Another call had just renewed the credentials: "
                                    "StatusDesk used them and repeated the call once.")
         renewal = request or system.renewal_request(profile, secrets)
+        if renewal is not None:
+            renewal = sendable(profile, renewal, secrets)
         if renewal is None:
             return _Renewal({}, "The credentials have expired and this profile cannot renew "
                                 "them by itself.")

@@ -30,7 +30,8 @@ from core.cancelling import Call, CallsInFlight, cancelled
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
 from core.hints import RAISE_SIZE_LIMIT
 from core.html_page import html_title
-from core.profiles import BYTES_PER_MB, Profile
+from core.profiles import BYTES_PER_MB, Profile, ca_bundle_context
+from core.proxy import check_proxy, with_password
 
 USER_AGENT = f"StatusDesk/{__version__}"
 CONNECT_TIMEOUT_MAX = 15.0  # seconds: a connection that takes longer is not coming
@@ -60,11 +61,14 @@ class Connection:
         self.profile = profile
         self.max_response_bytes = max_response_bytes or profile.max_response_bytes
         self._in_flight = CallsInFlight()
+        proxy = None
+        if profile.proxy:  # the password joins the address here, in memory only
+            proxy = with_password(check_proxy(profile.proxy), profile.proxy_password)
         self._client = httpx.Client(
             timeout=httpx.Timeout(profile.timeout,
                                   connect=min(profile.timeout, CONNECT_TIMEOUT_MAX)),
             verify=self._in_flight.watch_tls(_tls_context(profile)),
-            proxy=profile.proxy or None,
+            proxy=proxy,
             follow_redirects=False,  # a redirected POST is reported, never replayed blindly
             trust_env=False,  # the profile says which proxy and CA; nothing implicit
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"},
@@ -231,8 +235,8 @@ def _target(url: str) -> str:
 
 def _tls_context(profile: Profile) -> ssl.SSLContext:
     """The profile's CA bundle, or what httpx's verify=True would use."""
-    if profile.ca_bundle:
-        return ssl.create_default_context(cafile=profile.ca_bundle)
+    if profile.ca_bundle:  # checked when saved; it may have gone or changed since
+        return ca_bundle_context(profile.ca_bundle)
     return httpx.create_ssl_context(trust_env=False)
 
 
@@ -334,7 +338,8 @@ def describe_failure(exc: httpx.HTTPError, url: str, proxy: str | None = None, *
     elif isinstance(exc, httpx.ConnectError):
         why = "connection refused" if "refused" in lowered else text or "unknown error"
         summary = f"Could not connect to {hop}: {why}."
-        advice = (f"Check the profile's proxy address ({proxy}) and that the proxy is up."
+        advice = (f"Check the profile's proxy address ({_where(proxy)}) and that the proxy "
+                  "is up."
                   if proxy else "Check the address (host and port) and that the service is "
                   f"up; check {check_proxy}.")
     elif isinstance(exc, httpx.RemoteProtocolError) and "complete message body" in text:

@@ -42,6 +42,25 @@ class MissingSecret(LookupError):
         self.hint = hints.store(field_name)
 
 
+class UnusableSecret(MissingSecret):
+    """A stored credential that cannot go out as it is (e.g. text an HTTP header cannot
+    carry, stored by another program or an older StatusDesk): store it again."""
+
+    def __init__(self, profile: str, field_name: str, label: str, why: str) -> None:
+        super().__init__(profile, field_name, label)
+        self.args = (f"The {label} stored for profile {profile!r} cannot be sent: {why}. "
+                     "Store it again (copy it afresh from where it was issued).",)
+
+
+def check_plain_text(field_name: str, label: str, value: str) -> None:
+    """Tokens and tickets are printable ASCII: anything else is a copying accident, and
+    HTTP headers cannot carry it. The value itself is never repeated."""
+    if not value.isascii() or not value.isprintable():
+        raise InvalidInput(field_name, f"{field_name}: a {label} is plain ASCII text; this "
+                           "one holds other characters (an accented letter, another alphabet, "
+                           "a control character?). Copy it again from where it was issued.")
+
+
 class RenewalFailed(Exception):
     """Expired credentials could not be renewed; the message says what to do instead."""
 
@@ -268,10 +287,27 @@ def require_text(update: StatusUpdate) -> None:
                  "(it usually comes from copying out of another program).")
 
 
+def host_of(url: str) -> str:
+    """host[:port] of an address, without any user name or password before it."""
+    return urlsplit(url).netloc.rpartition("@")[2]
+
+
 def require_http_url(field_name: str, url: str) -> str:
     """An http(s) address with a host, stripped of surrounding blanks and trailing slash."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        userinfo = parts.netloc.rpartition("@")[0]
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        raise InvalidInput(field_name, f"{field_name}: this is not an http:// or https:// "
+                           "address.") from None
+    if userinfo:  # never repeated: it may be a password
+        host = parts.netloc.rpartition("@")[2]
+        raise InvalidInput(
+            field_name, f"{field_name}: the address holds a user name or password before "
+            f"{host}; StatusDesk keeps credentials only in the keyring, never in a profile. "
+            f"Give the address without them ({parts.scheme}://{host}{parts.path}) and store the "
+            "credentials the profile asks for in the keyring.")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInput(
             field_name, f"{field_name}: {url!r} is not an http:// or https:// address."

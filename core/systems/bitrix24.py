@@ -23,6 +23,7 @@ from core.systems.base import (
     RenewalFailed,
     SecretSpec,
     SignIn,
+    host_of,
     html_page_outcome,
     http_outcome,
     require_http_url,
@@ -151,7 +152,7 @@ class Bitrix24:
         return (WEBHOOK_WARNING,) if profile.option("auth") == "webhook" else ()
 
     def tenant(self, profile: Profile) -> str:
-        return urlsplit(profile.base_url).netloc
+        return host_of(profile.base_url)
 
     def build_request(
         self, update: StatusUpdate, profile: Profile, secrets: dict[str, str]

@@ -25,6 +25,8 @@ from core.systems.base import (
     RenewalFailed,
     SecretSpec,
     SignIn,
+    check_plain_text,
+    host_of,
     http_outcome,
     require_http_url,
     require_secret,
@@ -264,7 +266,8 @@ class SuperOffice:
     def tenant(self, profile: Profile) -> str:
         parts = urlsplit(profile.base_url)
         tenant = parts.path.strip("/").split("/")[-1] if parts.path.strip("/") else ""
-        return f"{parts.netloc}/{tenant}" if tenant else parts.netloc
+        host = host_of(profile.base_url)
+        return f"{host}/{tenant}" if tenant else host
 
     def build_request(
         self, update: StatusUpdate, profile: Profile, secrets: dict[str, str]
@@ -423,6 +426,10 @@ class SuperOffice:
         return None
 
     def check_secret(self, profile: Profile, field: str, value: str) -> None:
+        if field in (TICKET.key, APP_TOKEN.key, SYSTEM_USER_TOKEN.key):  # HTTP headers, too
+            label = {spec.key: spec.label for spec in self.secret_fields(profile)}.get(
+                field, field)
+            check_plain_text(field, label, value)
         if field == PRIVATE_KEY.key:
             try:
                 online.load_private_key(value)

@@ -84,6 +84,7 @@ class CredentialsBox(QGroupBox):
 
     def set_profile(self, profile: Profile | None, saved: bool) -> None:
         """Rows for the profile's secret fields; only a saved profile can store any."""
+        from core.proxy import credential_fields
         from core.systems import get_system
 
         while self.grid.count():
@@ -94,7 +95,7 @@ class CredentialsBox(QGroupBox):
                 widget.deleteLater()
         self.rows = {}
         self.profile = profile if saved else None
-        specs = get_system(profile.system).secret_fields(profile) if profile else ()
+        specs = credential_fields(get_system(profile.system), profile) if profile else ()
         self.managed = tuple(spec for spec in specs if spec.managed)
         line = 0
         for spec in specs:

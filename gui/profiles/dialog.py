@@ -213,7 +213,8 @@ class ProfilesDialog(QDialog):
 
         return Profile(self.editor.name.text().strip() or "new", self.editor.system_key(),
                        self.editor.base_url.text().strip(),
-                       options=self.editor.applicable_options())
+                       options=self.editor.applicable_options(),
+                       proxy=self.editor.proxy.text().strip() or None)  # its password row
 
     def _edited(self) -> None:
         self._set_dirty(True)

@@ -272,7 +272,8 @@ class ProfileEditor(QWidget):
 
     def profile(self) -> Profile:
         """The profile as edited; raises core's InvalidInput/ProfileError naming a field."""
-        from core.profiles import check_profile_name
+        from core.profiles import ProfileError, check_profile_name
+        from core.proxy import check_proxy
         from core.systems.base import InvalidInput
 
         if not self.system_key():
@@ -294,6 +295,12 @@ class ProfileEditor(QWidget):
             if not equals or not label.strip():
                 raise InvalidInput("presets", f"Preset line {number} ({line.strip()!r}) is "
                                    "not 'Name = whole number'.")
+        proxy = self.proxy.text().strip() or None
+        if proxy:  # a password in it is refused here, at the field: it goes to the keyring
+            try:
+                check_proxy(proxy)
+            except ProfileError as exc:
+                raise InvalidInput("proxy", str(exc), getattr(exc, "hint", None)) from None
         profile = Profile(
             name=name,
             system=system.key,
@@ -302,7 +309,7 @@ class ProfileEditor(QWidget):
             presets=presets,
             production=self.production.isChecked(),
             ca_bundle=self.ca_bundle.text().strip() or None,
-            proxy=self.proxy.text().strip() or None,
+            proxy=proxy,
             timeout=self.timeout.value(),
             max_response_mb=self.size_limit.value(),
         )
@@ -316,7 +323,8 @@ class ProfileEditor(QWidget):
         self.problem.setText(message)
         self.problem.show()
         widget = {"url": self.base_url, "name": self.name, "presets": self.presets,
-                  "system": self.system}.get(field) or self.option_widgets.get(field)
+                  "system": self.system, "proxy": self.proxy}.get(field) \
+            or self.option_widgets.get(field)
         if widget is not None:
             widget.setStyleSheet("border: 1px solid #d93025;")
             widget.setProperty("invalid", True)
@@ -324,7 +332,8 @@ class ProfileEditor(QWidget):
 
     def clear_problem(self) -> None:
         self.problem.hide()
-        for widget in (self.base_url, self.name, self.presets, *self.option_widgets.values()):
+        for widget in (self.base_url, self.name, self.presets, self.proxy,
+                       *self.option_widgets.values()):
             if widget.property("invalid"):
                 widget.setStyleSheet("")
                 widget.setProperty("invalid", False)

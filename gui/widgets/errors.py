@@ -24,12 +24,15 @@ def explain(exc: BaseException, doing: str = "Sending", *,
     from core.history import HistoryError
     from core.profiles import ProfileError
     from core.secrets import KeyringUnavailable, SecretStoreError
-    from core.systems.base import InvalidInput, MissingSecret
+    from core.systems.base import InvalidInput, MissingSecret, UnusableSecret
 
     if isinstance(exc, InvalidInput):
         return Explained(f"Not sent: {exc.message}",
                          window_step(exc.hint, in_profiles=in_profiles)
                          or "Correct the marked field and try again.", field=exc.field)
+    if isinstance(exc, UnusableSecret):  # stored, but it cannot go out as it is
+        return Explained(f"Not sent: {exc}", window_step(exc.hint, in_profiles=in_profiles),
+                         field=exc.field)
     if isinstance(exc, MissingSecret):
         return Explained(
             f"Not sent: no {exc.field} is stored for profile {exc.profile!r}.",
