@@ -11,7 +11,12 @@ Rules, for the CLI and the window alike:
   moment resumes where it stopped; a row whose outcome was never recorded is possibly
   applied: Resume sends it again (a repeated status update is harmless) and says so;
 - rejected credentials (after the one renewal core.sending tries) stop the whole run:
-  every further row would be refused the same way.
+  every further row would be refused the same way;
+- a refusal that means "over the limit" (Bitrix24 QUERY_LIMIT_EXCEEDED) teaches the rate
+  limiter the system's limit: the run keeps under it from then on, and says so (``on_pace``);
+- memory stays flat however long the file: rows are reported as they finish and not kept
+  (the summary keeps counts); the credentials are read from the keyring once per run, and
+  again only when a renewal changes them (core.secret_stores.RememberedSecrets).
 Pause, resume and cancel are safe from any thread; a call in flight is finished first.
 """
 
@@ -19,14 +24,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.batch_file import BatchFile, BatchRow
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
 from core.exchange import Exchange, OutcomeKind, ReceivedResponse
 from core.history import Attempt, BatchMark, CallRecord, History
-from core.pacing import Backoff, RateLimiter
+from core.pacing import Backoff, Learned, RateLimiter, duration_words, pacing_seconds
 from core.profiles import Profile
+from core.secret_stores import RememberedSecrets
 from core.secrets import Secrets
 from core.sending import send_status
 from core.systems import get_system
@@ -49,6 +55,18 @@ class RowResult:
     @property
     def ok(self) -> bool:
         return self.skipped or (self.exchange is not None and self.exchange.ok)
+
+    def light(self) -> RowResult:
+        """The same result without its traffic (headers and bodies), for whoever keeps
+        results of a long run (a table of the rows): the outcome, HTTP status and
+        attempts stay; the whole exchange is in the history."""
+        exchange = self.exchange
+        if exchange is None:
+            return self
+        response = exchange.response
+        return replace(self, exchange=replace(
+            exchange, request=replace(exchange.request, headers=(), body=b""),
+            response=None if response is None else replace(response, headers=(), body=b"")))
 
     def as_dict(self) -> dict[str, object]:
         """What a results file or a JSON line says about the row."""
@@ -78,6 +96,7 @@ class BatchSummary:
     # Rows an earlier run stopped during (outcome unknown, possibly applied)...
     possibly_applied: list[int] = field(default_factory=list)
     resent: list[int] = field(default_factory=list)  # ...and those this run sent again
+    pace_note: str = ""  # the pace the run slowed down to, in words (see pace_note)
 
     @property
     def resent_note(self) -> str:
@@ -111,7 +130,9 @@ class BatchRun:
     ) -> None:
         system = get_system(profile.system)
         default_rate, default_burst = system.pace
-        self.profile, self.store, self.batch, self.history = profile, store, batch, history
+        self.profile, self.batch, self.history = profile, batch, history
+        # Read once for the whole run; renewals write through it (and read afresh).
+        self.store = RememberedSecrets(store)
         self.limiter = RateLimiter(rate or default_rate, burst or default_burst)
         self.backoff = backoff or Backoff()
         self._system = system
@@ -119,6 +140,7 @@ class BatchRun:
         self._connection = connection
         self._in_use: Connection | None = None  # for stop_now to cut
         self._last_good: ReceivedResponse | None = None  # for limits that reset later
+        self._on_pace: Callable[[str], None] | None = None
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -147,6 +169,18 @@ class BatchRun:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def rows_to_send(self, resume: bool = False) -> int:
+        """How many rows ``run(resume=...)`` would send (Resume skips the rows done)."""
+        rows = {row.row for row in self.batch.valid}
+        if resume:
+            rows -= self.history.rows_done(self.profile.name, self.batch.batch_id)
+        return len(rows)
+
+    def estimate(self, resume: bool = False) -> str:
+        """How long the run will take at its pace, in words ("about 25 minutes")."""
+        return duration_words(pacing_seconds(self.rows_to_send(resume), self.limiter.rate,
+                                             self.limiter.burst))
+
     # -- the run ------------------------------------------------------------------------
 
     def run(
@@ -155,12 +189,15 @@ class BatchRun:
         on_wait: Callable[[BatchRow, str, float], None] | None = None,
         *,
         resume: bool = False,
+        on_pace: Callable[[str], None] | None = None,
     ) -> BatchSummary:
         """Send every valid row not yet done; report each row as it finishes.
 
-        ``on_wait(row, reason, seconds)`` is told about pauses before another attempt.
+        ``on_wait(row, reason, seconds)`` is told about pauses before another attempt;
+        ``on_pace(sentence)`` when the run slows down to the limit the system showed.
         Raises HistoryError when the history cannot be written (nothing more is sent).
         """
+        self._on_pace = on_pace
         rows = self.batch.valid
         done = self.history.rows_done(self.profile.name, self.batch.batch_id) if resume \
             else set()
@@ -211,6 +248,8 @@ class BatchRun:
             exchange = send_status(self.profile, row.update, self.store, connection,
                                    before_sending=record.begin)
             attempts += 1
+            if exchange.outcome.code in self._system.limit_codes:
+                self._learn(row, exchange.outcome.code, summary)
             pause = self._pause_after(exchange, attempts)
             # Not done: a row cancelled while it waits to try again, or cut mid-call.
             final = pause is None and exchange.outcome.code not in _CUT
@@ -222,6 +261,16 @@ class BatchRun:
                 on_wait(row, exchange.outcome.code or exchange.outcome.summary, pause)
             if self._stop.wait(pause):
                 return RowResult(row, exchange, attempts)
+
+    def _learn(self, row: BatchRow, code: str, summary: BatchSummary) -> None:
+        learned = self.limiter.refused()
+        if learned is None:
+            return
+        left = summary.rows - summary.done - summary.failed - summary.skipped
+        summary.pace_note = pace_note(self._system.title, row.row, code, learned,
+                                      duration_words(pacing_seconds(left, learned.rate, 1)))
+        if self._on_pace is not None:
+            self._on_pace(summary.pace_note)
 
     def _pause_after(self, exchange: Exchange, attempts: int) -> float | None:
         """Seconds before the next attempt, or None when this answer is final."""
@@ -250,6 +299,13 @@ class BatchRun:
         outcome = result.exchange.outcome if result.exchange else None
         code = (outcome.code or outcome.kind.value) if outcome else "unknown"
         summary.failures[code] = summary.failures.get(code, 0) + 1
+
+
+def pace_note(system: str, row: int, code: str, learned: Learned, left: str) -> str:
+    """The sentence both front ends show when a run slows down to a limit it found."""
+    return (f"Row {row}: {system} refused a call as over its limit ({code}). From now on "
+            f"the run keeps under it: at most {learned.rate:.3g} calls/s, {learned.burst} at "
+            f"once; the rest takes {left}.")
 
 
 def _tell(on_row: Callable[[RowResult], None] | None, result: RowResult) -> None:
