@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any, NoReturn, TextIO
 
-from cli.batch import BatchStopped, run_batch
+from cli.batch import BatchStopped, plan_pace, run_batch
 from cli.batch import load as load_batch
 from cli.hints import command_for, quote
 from cli.history import show_history
@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--rate", type=float, metavar="R",
                        help="calls per second at most (Bitrix24 2, SuperOffice 5 by default)")
     batch.add_argument("--burst", type=int, metavar="N", help="calls at once at most")
+    batch.add_argument("--plan", metavar="NAME",
+                       help="the portal's documented limit as rate and burst: Bitrix24 "
+                            "standard (2/s, 50) or enterprise (5/s, 250)")
     batch.add_argument("--resume", action="store_true",
                        help="skip rows of this file already done for this profile")
     batch.add_argument("--results", metavar="OUT.csv", help="write each row's outcome as CSV")
@@ -401,11 +404,12 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
     if (args.rate is not None and args.rate <= 0) or (args.burst is not None and args.burst < 1):
         raise CliError("--rate must be more than 0 and --burst at least 1.")
     try:
+        rate, burst = plan_pace(profile, args.plan, args.rate, args.burst)
         batch = load_batch(args.file, profile, sys.stdin)
         question = production_batch(profile, batch)
         if question is not None and not args.yes and batch.valid:
             _confirm(question)
-        return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst, resume=args.resume,
+        return run_batch(desk, profile, batch, rate=rate, burst=burst, resume=args.resume,
                          as_json=args.json, results=args.results)
     except (BatchFileError, BatchStopped) as exc:
         raise CliError(str(exc)) from None
