@@ -22,6 +22,7 @@ Pause, resume and cancel are safe from any thread; a call in flight is finished 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from core.batch_file import BatchFile, BatchRow
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
 from core.exchange import Exchange, OutcomeKind, ReceivedResponse
-from core.history import Attempt, BatchMark, CallRecord, History
+from core.history import Attempt, BatchMark, CallRecord, History, HistoryError
 from core.pacing import Backoff, Learned, RateLimiter, duration_words, pacing_seconds
 from core.profiles import Profile
 from core.secret_stores import RememberedSecrets
@@ -230,6 +231,8 @@ class BatchRun:
                                        f"{result.exchange.outcome.summary}")
                     break
         finally:
+            with contextlib.suppress(HistoryError):  # a broken history is raised anyway
+                self.history.sync()
             if self._connection is None:
                 connection.close()
         return summary
@@ -248,12 +251,16 @@ class BatchRun:
             exchange = send_status(self.profile, row.update, self.store, connection,
                                    before_sending=record.begin)
             attempts += 1
-            if exchange.outcome.code in self._system.limit_codes:
+            learned = exchange.outcome.code in self._system.limit_codes and \
                 self._learn(row, exchange.outcome.code, summary)
             pause = self._pause_after(exchange, attempts)
+            if learned and pause is not None:  # no backoff: the limiter, slowed down and
+                pause = 1 / self.limiter.rate  # emptied, paces the next attempt
             # Not done: a row cancelled while it waits to try again, or cut mid-call.
             final = pause is None and exchange.outcome.code not in _CUT
-            record.finish(exchange, BatchMark(self.batch.batch_id, row.row, final))
+            # On disk with the next row's begin (or the sync at the end): one flush per row.
+            record.finish(exchange, BatchMark(self.batch.batch_id, row.row, final),
+                          durable=False)
             if final or pause is None or self._stop.is_set():
                 return RowResult(row, exchange, attempts)
             summary.retries += 1
@@ -262,15 +269,17 @@ class BatchRun:
             if self._stop.wait(pause):
                 return RowResult(row, exchange, attempts)
 
-    def _learn(self, row: BatchRow, code: str, summary: BatchSummary) -> None:
+    def _learn(self, row: BatchRow, code: str, summary: BatchSummary) -> bool:
+        """Tell the limiter; True when it slowed down (and the user was told)."""
         learned = self.limiter.refused()
         if learned is None:
-            return
+            return False
         left = summary.rows - summary.done - summary.failed - summary.skipped
         summary.pace_note = pace_note(self._system.title, row.row, code, learned,
                                       duration_words(pacing_seconds(left, learned.rate, 1)))
         if self._on_pace is not None:
             self._on_pace(summary.pace_note)
+        return True
 
     def _pause_after(self, exchange: Exchange, attempts: int) -> float | None:
         """Seconds before the next attempt, or None when this answer is final."""

@@ -11,7 +11,11 @@ leaves the row saying so, and Resume treats that row as possibly applied.
 
 The file lives in the data folder, in WAL mode with full sync: a row is on disk when
 ``begin``, ``finish`` or ``record`` returns, so a run killed at any moment resumes from
-what is recorded.
+what is recorded. A batch finishes its rows with ``durable=False``: the outcome is in the
+file at once (a crash or kill loses nothing) and on disk with the next ``begin``, which
+syncs the whole log, or ``sync`` at the end of the run; a power cut can lose at most the
+last outcome, and that row then says "outcome unknown" (Resume sends it again, and says
+so). One disk flush per row instead of two.
 Only ``prune`` (rows older than an age the user chose) ever deletes anything.
 Each thread has its own connection, so threads never share one.
 """
@@ -152,10 +156,11 @@ class CallRecord:
         if self.entry_id is None:
             self.entry_id = self.history.begin(self.attempt, self.batch)
 
-    def finish(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
+    def finish(self, exchange: Exchange, batch: BatchMark | None = None, *,
+               durable: bool = True) -> HistoryEntry:
         if self.entry_id is None:
             return self.history.record(exchange, batch)
-        return self.history.finish(self.entry_id, exchange, batch)
+        return self.history.finish(self.entry_id, exchange, batch, durable=durable)
 
 
 class History:
@@ -166,11 +171,17 @@ class History:
         self._local = threading.local()
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
         try:
             db = self._connection()
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
+            if not durable:  # committed to the log without waiting for the disk
+                db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with db:  # one transaction: committed on success, rolled back on error
+                    yield db
+            finally:
+                if not durable:
+                    db.execute("PRAGMA synchronous = FULL")
         except (sqlite3.Error, OSError) as exc:
             self._local.__dict__.pop("db", None)  # a broken connection is not kept
             raise HistoryError(
@@ -213,13 +224,14 @@ class History:
         return self._insert(values).id
 
     def finish(self, entry_id: int, exchange: Exchange,
-               batch: BatchMark | None = None) -> HistoryEntry:
+               batch: BatchMark | None = None, *, durable: bool = True) -> HistoryEntry:
         """Complete a row ``begin`` wrote with the call's (masked) exchange; a row that is
-        gone meanwhile (pruned) is written anew."""
+        gone meanwhile (pruned) is written anew. ``durable=False``: on disk with the next
+        ``begin`` or ``sync`` (see the module's words)."""
         values = _row_values(exchange, batch)
         values.pop("who")
         sets = ", ".join(f"{name} = ?" for name in values)
-        with self._db() as db:
+        with self._db(durable) as db:
             found = db.execute(f"UPDATE exchanges SET {sets} WHERE id = ?",
                                (*values.values(), entry_id)).rowcount
             who = db.execute("SELECT who FROM exchanges WHERE id = ?",
@@ -227,6 +239,13 @@ class History:
         if who is None:
             return self.record(exchange, batch)
         return _entry(entry_id, {**values, "who": who[0]})
+
+    def sync(self) -> None:
+        """Put every row written so far on disk (after ``finish(durable=False)``)."""
+        if self._local.__dict__.get("db") is None:
+            return
+        with self._db() as db:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
         """Store one finished (masked) exchange in one step, committed before this returns."""

@@ -60,8 +60,8 @@ def test_a_pace_faster_than_the_portal_finds_its_rate_in_a_few_refusals(
     assert (summary.done, summary.failed) == (200, 0)
     # The first shows the burst; each later one bounds the drain closer (the runner used to
     # be refused again every burst, about one call in ten).
-    assert sandbox.bitrix24.limit_refusals <= 5, told
-    assert len(told) == sandbox.bitrix24.limit_refusals
+    assert sandbox.bitrix24.limit_refusals <= 8, told
+    assert 2 <= len(told) <= sandbox.bitrix24.limit_refusals  # said when the pace changed
     rate = float(told[-1].split("at most ")[1].split(" calls/s")[0])
     assert 30 <= rate <= 41  # about the portal's 40/s, not far under it
 
