@@ -1,9 +1,11 @@
 """The audit trail: every call a person made, one committed row each, in SQLite.
 
 A row holds what an auditor asks for (when, who, which profile, system and tenant, message
-id, status sent, description, outcome, HTTP status, elapsed) plus the whole masked
-exchange as JSON, so any row can be opened in the traffic inspector exactly as it was.
-Secrets never reach this file: core.sending masks exchanges before handing them out.
+id, status sent, description, outcome, HTTP status, elapsed) plus the masked exchange as
+JSON, so any row can be opened in the traffic inspector as it was. Secrets never reach
+this file: core.sending masks exchanges before handing them out. Each body is kept up to
+``body_cap`` bytes (a setting; 64 KiB by default): a longer one keeps its first part,
+beside its full size and SHA-256, and a note in the exchange says so wherever it is shown.
 
 Each call is written twice, in one row: ``begin`` before its request leaves (the row says
 "outcome unknown"), ``finish`` when its outcome is known. A process killed in between
@@ -22,8 +24,10 @@ Each thread has its own connection, so threads never share one.
 
 from __future__ import annotations
 
+import base64
 import functools
 import getpass
+import hashlib
 import json
 import sqlite3
 import threading
@@ -73,6 +77,7 @@ _SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_
              "profile", "tenant", "who")
 
 
+BODY_CAP = 64 * 1024  # bytes of each request and response body a row keeps, by default
 OUTCOME_UNKNOWN = "outcome unknown"  # outcome_code of a call whose end was never recorded
 UNKNOWN_SUMMARY = ("Outcome unknown: StatusDesk stopped during this call, before its answer "
                    "was recorded. The request may have reached {tenant} and been applied.")
@@ -164,8 +169,9 @@ class CallRecord:
 
 
 class History:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, body_cap: int = BODY_CAP) -> None:
         self.path = path or history_dir() / HISTORY_FILE
+        self.body_cap = body_cap  # bytes kept of each body (the rest: size and SHA-256)
         self._ready = False  # schema checked by this instance
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -228,7 +234,7 @@ class History:
         """Complete a row ``begin`` wrote with the call's (masked) exchange; a row that is
         gone meanwhile (pruned) is written anew. ``durable=False``: on disk with the next
         ``begin`` or ``sync`` (see the module's words)."""
-        values = _row_values(exchange, batch)
+        values = _row_values(exchange, batch, self.body_cap)
         values.pop("who")
         sets = ", ".join(f"{name} = ?" for name in values)
         with self._db(durable) as db:
@@ -249,7 +255,7 @@ class History:
 
     def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
         """Store one finished (masked) exchange in one step, committed before this returns."""
-        return self._insert(_row_values(exchange, batch))
+        return self._insert(_row_values(exchange, batch, self.body_cap))
 
     def _insert(self, values: Mapping[str, object]) -> HistoryEntry:
         names = ", ".join(values)
@@ -426,13 +432,14 @@ def _call_values(call: Attempt | Exchange, update: StatusUpdate | None,
     }
 
 
-def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object]:
+def _row_values(exchange: Exchange, batch: BatchMark | None,
+                body_cap: int = BODY_CAP) -> dict[str, object]:
     values = _call_values(exchange, exchange.update, batch) | {
         "outcome_kind": exchange.outcome.kind.value,
         "outcome_code": exchange.outcome.code,
         "outcome_summary": exchange.outcome.summary,
         "batch_final": int(batch.final) if batch else 0,
-        "exchange_json": json.dumps(exchange.to_dict(), ensure_ascii=False),
+        "exchange_json": json.dumps(capped(exchange.to_dict(), body_cap), ensure_ascii=False),
     }
     if exchange.response is not None:
         values["http_status"] = exchange.response.status_code
@@ -440,6 +447,41 @@ def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object
         values["time"] = exchange.timings.started_at
         values["elapsed_ms"] = round(exchange.timings.total_ms)
     return values
+
+
+def capped(data: dict[str, object], cap: int) -> dict[str, object]:
+    """An exchange's dictionary with each body over ``cap`` bytes cut to its first ``cap``
+    bytes (at a character boundary), its full size and SHA-256 beside it, and a note.
+
+    The exchange is masked already: the cut cannot show more of a secret than its mask.
+    """
+    notes: list[str] = []
+    for side, words in (("request", "request"), ("response", "answer")):
+        part = data.get(side)
+        if not isinstance(part, dict):
+            continue
+        text = part.get("body")
+        raw = base64.b64decode(part["body_base64"]) if "body_base64" in part else \
+            str(text or "").encode("utf-8")
+        if len(raw) <= cap:
+            continue
+        if "body_base64" in part:
+            part["body_base64"] = base64.b64encode(raw[:cap]).decode("ascii")
+        else:
+            part["body"] = raw[:cap].decode("utf-8", "ignore")
+        digest = hashlib.sha256(raw).hexdigest()
+        part.update(body_size=len(raw), body_sha256=digest, body_capped=cap)
+        notes.append(f"The history keeps the first {_size_words(cap)} of this {words}'s "
+                     f"body: it was {len(raw):,} bytes (SHA-256 {digest}).")
+    if notes:
+        data["notes"] = [*data.get("notes", ()), *notes]  # type: ignore[misc]
+    return data
+
+
+def _size_words(size: int) -> str:
+    if size % 1024 == 0:
+        return f"{size // 1024:,} KiB"
+    return f"{size:,} bytes"
 
 
 def _entry(entry_id: int, values: Mapping[str, object]) -> HistoryEntry:
