@@ -178,6 +178,25 @@ def share(run: Run, drain: float, portal_burst: int) -> float:
     return min(run.rows, best) / best if best else 0.0
 
 
+def file_peak_mb(rows: int) -> float:
+    """The peak Python memory of reading and checking a file of that many rows (this
+    tree, in this process): the part of a run's memory that is the input itself."""
+    import tracemalloc
+
+    from core.batch_file import check_rows, read_batch
+    from core.profiles import Profile
+
+    profile = Profile("b", "bitrix24", "http://127.0.0.1:1/bitrix24",
+                      options={"code": "sms_gw", "auth": "oauth"})
+    text = "message_id,status\n" + "".join(f"{i:032x},delivered\n" for i in range(rows))
+    tracemalloc.start()
+    try:
+        check_rows(read_batch(text.encode(), "rows.csv"), profile)
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 def line(name: str, after: str, before: str, goal: str, met: bool | None) -> str:
     verdict = "" if met is None else ("met" if met else "MISSED")
     return f"{name:50} {after:>12} {before:>12}  {goal:>10}  {verdict}"
@@ -225,6 +244,9 @@ def report(results: dict[str, dict[str, object]], rows: int, small: int, speed: 
                "", None))
     print(line(f"   growth {small:,} -> {rows:,} rows", f"{a.peak_mb - a2.peak_mb:+.0f} MB",
                f"{b.peak_mb - b2.peak_mb:+.0f} MB", "flat", a.peak_mb - a2.peak_mb <= 10))
+    held = file_peak_mb(rows) - file_peak_mb(small)
+    print(line("   of the growth: reading and checking the file", f"{held:+.0f} MB", "", "",
+               None))
     print(line(f"   rows/s at {small:,} rows", f"{a2.rows_s:.0f}", f"{b2.rows_s:.0f}", "", None))
     print(line("   history bytes per row", f"{a.history_bytes / rows:.0f}",
                f"{b.history_bytes / rows:.0f}", "", None))
