@@ -37,6 +37,15 @@ from core.profiles import Profile  # noqa: E402
 
 
 class NoHistory:
+    def begin(self, attempt, batch=None):
+        return 0
+
+    def finish(self, entry_id, exchange, batch=None, *, durable=True):
+        return None
+
+    def sync(self):
+        return None
+
     def record(self, exchange, batch=None):
         return None
 

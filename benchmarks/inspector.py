@@ -144,6 +144,9 @@ def measure(kinds: list[str], size: int) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="statusdesk-bench-") as home:
         desk = Desk(Path(home), secrets=MemorySecrets())
+        # The whole answer, as a history kept with a cap above its size shows it (the
+        # default keeps 64 KiB of each body).
+        desk.set_history_body_cap(2 * size + 1024)
         entries = {kind: desk.history.record(big_exchange(kind, size)).id for kind in kinds}
         window = MainWindow(desk)
         window.remember_state = False

@@ -7,7 +7,12 @@
    bytes to the same loopback sandbox in another process (benchmarks/call.py);
 3. idle memory: resident memory (RSS) after the first paint, settled, for the pair of 1.;
 4. the inspector opening a 10 MB response: the longest UI-thread stall, from a 5 ms
-   QTimer's largest gap, in a fresh process (benchmarks/inspector.py).
+   QTimer's largest gap, in a fresh process (benchmarks/inspector.py);
+5. a long batch through statusdesk-cli with the real keyring, no rate limit: rows/s and
+   peak memory at 2,000 and 20,000 rows, against the base commit's code run the same way
+   (benchmarks/batch_scale.py);
+6. a rate-limited batch against a portal whose burst is below the runner's: refused
+   calls after the first and the achieved share of the portal's rate, same baseline.
 
 Every ratio is against a baseline measured in the same run; the stall's baseline is the
 same timer on the idle window. Nothing is asserted: the goals are printed beside the
@@ -31,6 +36,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import batch_scale  # noqa: E402
 import call  # noqa: E402
 import startup  # noqa: E402
 
@@ -85,6 +91,8 @@ def main() -> int:
     calls_by_system = {system: call.measure(system, calls, rounds)
                        for system in ("superoffice", "bitrix24")}
     inspector = stalls(args.size)
+    rows, small, limited = (4_000, 1_000, 150) if args.quick else (20_000, 2_000, 300)
+    batches = batch_scale.measure(rows, small, limited, 10.0, batch_scale.BASE)
 
     print(f"StatusDesk speed, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"Machine: {machine()}; QT_QPA_PLATFORM=offscreen")
@@ -121,6 +129,29 @@ def main() -> int:
         print(row(f"4. {args.size:g} MB {kind.upper()} answer: longest stall (idle)",
                   f"{stall:.0f} ms", f"{found['idle_ms']:.0f} ms", "", "<= 100 ms",
                   stall <= GOALS["stall_ms"]))
+    ours_b, base_b = batches.values()
+    big, little = ours_b[f"unlimited {rows}"], ours_b[f"unlimited {small}"]
+    old_big, old_little = base_b[f"unlimited {rows}"], base_b[f"unlimited {small}"]
+    print(row(f"5. batch of {rows:,} rows, no limit: rows/s ({batch_scale.BASE})",
+              f"{big.rows_s:.0f}", f"{old_big.rows_s:.0f}", f"{big.rows_s / old_big.rows_s:.2f}x",
+              ">= 300/s", big.rows_s >= batch_scale.GOALS["rows_s"]))
+    print(row(f"   peak RSS at {rows:,} rows", f"{big.peak_mb:.0f} MB", f"{old_big.peak_mb:.0f} MB",
+              f"{big.peak_mb / old_big.peak_mb:.2f}x", "<= 150 MB",
+              big.peak_mb <= batch_scale.GOALS["rss_mb"]))
+    print(row(f"   peak RSS growth {small:,} -> {rows:,} rows",
+              f"{big.peak_mb - little.peak_mb:+.0f} MB",
+              f"{old_big.peak_mb - old_little.peak_mb:+.0f} MB", "", "flat",
+              big.peak_mb - little.peak_mb <= 10))
+    for key, title in (("burst below", "6. portal burst 5 < runner's 10: refused after 1st"),
+                       ("wrong plan", "   runner 2.5x faster, burst 250 > 50: refused")):
+        mine, old = ours_b[key], base_b[key]
+        print(row(title, str(max(0, mine.refusals - 1)), str(max(0, old.refusals - 1)), "",
+                  "0" if key == "burst below" else "",
+                  mine.refusals <= 1 if key == "burst below" else None))
+        portal_burst = 5 if key == "burst below" else 50
+        got, had = (batch_scale.share(r, 20.0, portal_burst) for r in (mine, old))
+        print(row("   achieved rate / the portal's", f"{got:.0%}", f"{had:.0%}", "", ">= 90 %",
+                  got >= batch_scale.GOALS["share"]))
     print()
     print(f"1. and 3.: medians of {runs} and {max(1, runs // 2)} alternating runs, separate "
           "processes, an empty profile folder; the bare window imports every Qt name "
@@ -131,6 +162,10 @@ def main() -> int:
     for kind, found in inspector.items():
         print(f"4. {kind}: opening {found['open_ms']:.0f} ms, then Raw/Pretty and scrolling to "
               f"the end {found['switch_ms']:.0f} ms; all of it in after {found['ready_s']:.1f} s.")
+    print(f"5. and 6.: statusdesk-cli batch --json --results of this tree and of "
+          f"{batch_scale.BASE} (git archive), each in its own process, real keyring, one "
+          f"sandbox process per run; rows/s from the 'Sending' line to the end; peak RSS "
+          f"from wait4; 6.: Bitrix24's leaky bucket 10x faster (20/s), {limited} rows.")
     print(f"({time.perf_counter() - began:.0f} s in all)")
     return 0
 

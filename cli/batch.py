@@ -4,10 +4,13 @@ Invalid rows are listed and never sent. On a terminal a progress line is kept up
 on standard error; ``--json`` prints one JSON line per row, then one with the summary.
 Ctrl+C stops after the call in flight, which is recorded (a second Ctrl+C cuts it);
 the summary, the ``--results`` file and exit code 130 follow; ``--resume`` carries on.
+The ``--results`` file and the JSON lines are written as rows finish: nothing of a
+finished row is kept, so memory stays flat however long the file is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
@@ -16,9 +19,8 @@ from typing import TextIO
 
 from core.batch import BatchRun, BatchSummary, RowResult
 from core.batch_file import BatchFile, BatchRow, check_rows, read_batch
-from core.csv_out import batch_results_csv
+from core.csv_out import ResultsWriter
 from core.desk import Desk
-from core.exchange import OutcomeKind
 from core.profiles import Profile
 from core.systems import get_system
 from core.visible import json_text, visible
@@ -59,6 +61,20 @@ def check_results(results: str, source: str) -> None:
         target.unlink(missing_ok=True)
 
 
+def plan_pace(profile: Profile, plan: str | None, rate: float | None,
+              burst: int | None) -> tuple[float | None, int | None]:
+    """``--plan NAME`` as a rate and burst; ``--rate``/``--burst`` given beside it win."""
+    if plan is None:
+        return rate, burst
+    system = get_system(profile.system)
+    found = {p.name: p for p in system.plans}
+    if plan not in found:
+        names = ", ".join(found) or "none"
+        raise BatchStopped(f"--plan {plan}: {system.title} plans are: {names}.")
+    return (rate if rate is not None else found[plan].rate,
+            burst if burst is not None else found[plan].burst)
+
+
 def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | None,
               burst: int | None,
               resume: bool, as_json: bool, results: str | None,
@@ -75,13 +91,36 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
     run = run or desk.batch(profile, batch, rate=rate, burst=burst)
     system = get_system(profile.system)
     progress = _Progress(len(batch.valid), err) if err.isatty() and not as_json else None
-    print(f"Sending {counted(len(batch.valid), 'row')} of {batch.name} to {system.title} "
-          f"{system.tenant(profile)} at most {run.limiter.rate:g}/s "
-          f"(batch {batch.batch_id}).", file=err)
-    finished: list[RowResult] = []
+    print(f"Sending {counted(run.rows_to_send(resume), 'row')} of {batch.name} to "
+          f"{system.title} {system.tenant(profile)} at most {run.limiter.rate:g}/s, "
+          f"{run.limiter.burst} at once: {run.estimate(resume)} (batch {batch.batch_id}).",
+          file=err)
+    try:  # checked before the first row (check_results); opened now, written as rows end
+        written = open(results, "w", encoding="utf-8", newline="") if results else None  # noqa: SIM115
+    except OSError as exc:
+        raise BatchStopped(f"{results} cannot be written ({exc.strerror or exc}).") from None
+    try:
+        writer = ResultsWriter(batch, written) if written else None
+        summary = _send(run, resume, as_json, progress, writer, out, err)
+        if writer:
+            writer.close()
+    except OSError as exc:  # the disk may fill since the check
+        raise BatchStopped(f"The results could not be written to {results} "
+                           f"({exc.strerror or exc}); every row is in the history: "
+                           "statusdesk-cli history --csv.") from None
+    finally:
+        if written:
+            with contextlib.suppress(OSError):
+                written.close()
+    _report(summary, batch, as_json, out, err)
+    return _exit_code(summary)
 
+
+def _send(run: BatchRun, resume: bool, as_json: bool, progress: _Progress | None,
+          writer: ResultsWriter | None, out: TextIO, err: TextIO) -> BatchSummary:
     def on_row(result: RowResult) -> None:
-        finished.append(result)
+        if writer:
+            writer.add(result)
         if as_json:
             print(json_text(result.as_dict()), file=out, flush=True)
         if progress:
@@ -94,29 +133,23 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
             print(f"Row {row.row}: {visible(reason)}; trying again in {seconds:.1f} s.",
                   file=err)
 
-    summary = _run_interruptibly(run, on_row, on_wait, resume, err)
+    def on_pace(note: str) -> None:
+        if progress:
+            progress.note(note)
+        else:
+            print(note, file=err, flush=True)
+
+    summary = _run_interruptibly(run, on_row, on_wait, on_pace, resume, err)
     if summary.resent_note and not as_json:
         print(summary.resent_note, file=err)
     if progress:
         progress.end()
-    unwritten = ""
-    if results:
-        try:
-            Path(results).write_text(batch_results_csv(batch, finished), encoding="utf-8",
-                                     newline="")
-        except OSError as exc:  # checked before the first row; the disk may fill since
-            unwritten = (f"The results could not be written to {results} "
-                         f"({exc.strerror or exc}); every row is in the history: "
-                         "statusdesk-cli history --csv.")
-    _report(summary, batch, as_json, out, err)
-    if unwritten:
-        print(unwritten, file=err)
-    code = _exit_code(summary)
-    return code or (OutcomeKind.BAD_INPUT.exit_code if unwritten else 0)
+    return summary
 
 
 def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],
-                       on_wait: Callable[[BatchRow, str, float], None], resume: bool,
+                       on_wait: Callable[[BatchRow, str, float], None],
+                       on_pace: Callable[[str], None], resume: bool,
                        err: TextIO) -> BatchSummary:
     """The run in a worker thread, so Ctrl+C stops it cleanly: the first after the call in
     flight (its answer recorded), a second one at once (the call cut, recorded as such).
@@ -129,7 +162,7 @@ def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],
 
     def work() -> None:
         try:
-            box["summary"] = run.run(on_row, on_wait, resume=resume)
+            box["summary"] = run.run(on_row, on_wait, resume=resume, on_pace=on_pace)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             box["error"] = exc
         finally:
@@ -162,7 +195,8 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
             "invalid": len(batch.invalid), "retries": summary.retries,
             "cancelled": summary.cancelled, "stopped": summary.stopped,
             "failures": summary.failures, "possibly_applied": summary.possibly_applied,
-            "exit_code": _exit_code(summary), "verdict": summary.verdict}
+            "exit_code": _exit_code(summary), "verdict": summary.verdict,
+            "pace_note": summary.pace_note}
     if as_json:
         print(json_text({"summary": data}), file=out)
         return
@@ -203,6 +237,10 @@ class _Progress:
 
     def waiting(self, row: BatchRow, reason: str, seconds: float) -> None:
         self._show(f"row {row.row}: {visible(reason)}, again in {seconds:.0f} s")
+
+    def note(self, text: str) -> None:
+        """A line that stays above the progress line."""
+        print("\r" + " " * 119 + "\r" + text, file=self.err, flush=True)
 
     def end(self) -> None:
         print(file=self.err)

@@ -20,7 +20,7 @@ import textwrap
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
-from cli.batch import BatchStopped, check_results, run_batch
+from cli.batch import BatchStopped, check_results, plan_pace, run_batch
 from cli.batch import load as load_batch
 from cli.hints import command_for, quote
 from cli.history import show_history
@@ -193,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--rate", type=float, metavar="R",
                        help="calls per second at most (Bitrix24 2, SuperOffice 5 by default)")
     batch.add_argument("--burst", type=int, metavar="N", help="calls at once at most")
+    batch.add_argument("--plan", metavar="NAME",
+                       help="the portal's documented limit as rate and burst: Bitrix24 "
+                            "standard (2/s, 50) or enterprise (5/s, 250)")
     batch.add_argument("--resume", action="store_true",
                        help="skip rows of this file already done for this profile")
     batch.add_argument("--results", metavar="OUT.csv", help="write each row's outcome as CSV")
@@ -618,16 +621,17 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
     except PaceError as exc:
         raise CliError(f"--{exc.option}: {exc}") from None
     try:
+        rate, burst = plan_pace(profile, args.plan, args.rate, args.burst)
         batch = load_batch(args.file, profile, sys.stdin)
         if args.results:
             check_results(args.results, args.file)
-        run = desk.batch(profile, batch, rate=args.rate, burst=args.burst)
+        run = desk.batch(profile, batch, rate=rate, burst=burst)
         _lock(run)  # a second run of this file is refused at once, before asking
         try:
             question = production_batch(profile, batch)
             if question is not None and not args.yes and batch.valid:
                 _confirm(question)
-            return run_batch(desk, profile, batch, rate=args.rate, burst=args.burst,
+            return run_batch(desk, profile, batch, rate=rate, burst=burst,
                              resume=args.resume, as_json=args.json, results=args.results,
                              run=run, out=sys.stdout, err=sys.stderr)  # as guarded now
         finally:

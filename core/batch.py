@@ -11,7 +11,12 @@ Rules, for the CLI and the window alike:
   moment resumes where it stopped; a row whose outcome was never recorded is possibly
   applied: Resume sends it again (a repeated status update is harmless) and says so;
 - rejected credentials (after the one renewal core.sending tries) stop the whole run:
-  every further row would be refused the same way.
+  every further row would be refused the same way;
+- a refusal that means "over the limit" (Bitrix24 QUERY_LIMIT_EXCEEDED) teaches the rate
+  limiter the system's limit: the run keeps under it from then on, and says so (``on_pace``);
+- memory stays flat however long the file: rows are reported as they finish and not kept
+  (the summary keeps counts); the credentials are read from the keyring once per run, and
+  again only when a renewal changes them (core.secret_stores.RememberedSecrets);
 - one run at a time of a file for a profile (core.batch_lock): a second run is refused
   at once (BatchBusy), before anything is sent, naming who runs it.
 Pause, resume and cancel are safe from any thread; a call in flight is finished first.
@@ -19,17 +24,19 @@ Pause, resume and cancel are safe from any thread; a call in flight is finished 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.batch_file import BatchFile, BatchRow
 from core.batch_lock import BatchLock
 from core.cancelling import CANCELLED, CANCELLED_BEFORE_SENDING
 from core.exchange import Exchange, OutcomeKind, ReceivedResponse
-from core.history import Attempt, BatchMark, CallRecord, History
-from core.pacing import Backoff, RateLimiter
+from core.history import Attempt, BatchMark, CallRecord, History, HistoryError
+from core.pacing import Backoff, Learned, RateLimiter, duration_words, pacing_seconds
 from core.profiles import Profile
+from core.secret_stores import RememberedSecrets
 from core.secrets import Secrets
 from core.sending import send_status
 from core.systems import get_system
@@ -52,6 +59,18 @@ class RowResult:
     @property
     def ok(self) -> bool:
         return self.skipped or (self.exchange is not None and self.exchange.ok)
+
+    def light(self) -> RowResult:
+        """The same result without its traffic (headers and bodies), for whoever keeps
+        results of a long run (a table of the rows): the outcome, HTTP status and
+        attempts stay; the whole exchange is in the history."""
+        exchange = self.exchange
+        if exchange is None:
+            return self
+        response = exchange.response
+        return replace(self, exchange=replace(
+            exchange, request=replace(exchange.request, headers=(), body=b""),
+            response=None if response is None else replace(response, headers=(), body=b"")))
 
     def as_dict(self) -> dict[str, object]:
         """What a results file or a JSON line says about the row."""
@@ -83,6 +102,7 @@ class BatchSummary:
     resent: list[int] = field(default_factory=list)  # ...and those this run sent again
     invalid: int = 0  # rows of the file with a problem: never sent
     kinds: dict[str, int] = field(default_factory=dict)  # OutcomeKind value -> failed rows
+    pace_note: str = ""  # the pace the run slowed down to, in words (see pace_note)
 
     @property
     def resent_note(self) -> str:
@@ -148,7 +168,9 @@ class BatchRun:
     ) -> None:
         system = get_system(profile.system)
         default_rate, default_burst = system.pace
-        self.profile, self.store, self.batch, self.history = profile, store, batch, history
+        self.profile, self.batch, self.history = profile, batch, history
+        # Read once for the whole run; renewals write through it (and read afresh).
+        self.store = RememberedSecrets(store)
         # 0 is refused by the limiter (PaceError), not taken for "the default".
         self.limiter = RateLimiter(default_rate if rate is None else rate,
                                    default_burst if burst is None else burst)
@@ -160,6 +182,7 @@ class BatchRun:
         self._connection = connection
         self._in_use: Connection | None = None  # for stop_now to cut
         self._last_good: ReceivedResponse | None = None  # for limits that reset later
+        self._on_pace: Callable[[str], None] | None = None
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -188,6 +211,18 @@ class BatchRun:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    def rows_to_send(self, resume: bool = False) -> int:
+        """How many rows ``run(resume=...)`` would send (Resume skips the rows done)."""
+        rows = {row.row for row in self.batch.valid}
+        if resume:
+            rows -= self.history.rows_done(self.profile.name, self.batch.batch_id)
+        return len(rows)
+
+    def estimate(self, resume: bool = False) -> str:
+        """How long the run will take at its pace, in words ("about 25 minutes")."""
+        return duration_words(pacing_seconds(self.rows_to_send(resume), self.limiter.rate,
+                                             self.limiter.burst))
+
     # -- the run ------------------------------------------------------------------------
 
     def run(
@@ -196,14 +231,17 @@ class BatchRun:
         on_wait: Callable[[BatchRow, str, float], None] | None = None,
         *,
         resume: bool = False,
+        on_pace: Callable[[str], None] | None = None,
     ) -> BatchSummary:
         """Send every valid row not yet done; report each row as it finishes.
 
-        ``on_wait(row, reason, seconds)`` is told about pauses before another attempt.
+        ``on_wait(row, reason, seconds)`` is told about pauses before another attempt;
+        ``on_pace(sentence)`` when the run slows down to the limit the system showed.
         Raises BatchBusy before anything is sent when another run of this file for this
         profile is going on (``self.lock``, which a front end may take earlier itself);
         HistoryError when the history cannot be written (nothing more is sent).
         """
+        self._on_pace = on_pace
         with self.lock:
             return self._run(on_row, on_wait, resume)
 
@@ -242,6 +280,8 @@ class BatchRun:
                                        f"{result.exchange.outcome.summary}")
                     break
         finally:
+            with contextlib.suppress(HistoryError):  # a broken history is raised anyway
+                self.history.sync()
             if self._connection is None:
                 connection.close()
         return summary
@@ -260,10 +300,16 @@ class BatchRun:
             exchange = send_status(self.profile, row.update, self.store, connection,
                                    before_sending=record.begin)
             attempts += 1
+            learned = exchange.outcome.code in self._system.limit_codes and \
+                self._learn(row, exchange.outcome.code, summary)
             pause = self._pause_after(exchange, attempts)
+            if learned and pause is not None:  # no backoff: the limiter, slowed down and
+                pause = 1 / self.limiter.rate  # emptied, paces the next attempt
             # Not done: a row cancelled while it waits to try again, or cut mid-call.
             final = pause is None and exchange.outcome.code not in _CUT
-            record.finish(exchange, BatchMark(self.batch.batch_id, row.row, final))
+            # On disk with the next row's begin (or the sync at the end): one flush per row.
+            record.finish(exchange, BatchMark(self.batch.batch_id, row.row, final),
+                          durable=False)
             if final or pause is None or self._stop.is_set():
                 return RowResult(row, exchange, attempts)
             summary.retries += 1
@@ -271,6 +317,18 @@ class BatchRun:
                 on_wait(row, exchange.outcome.code or exchange.outcome.summary, pause)
             if self._stop.wait(pause):
                 return RowResult(row, exchange, attempts)
+
+    def _learn(self, row: BatchRow, code: str, summary: BatchSummary) -> bool:
+        """Tell the limiter; True when it slowed down (and the user was told)."""
+        learned = self.limiter.refused()
+        if learned is None:
+            return False
+        left = summary.rows - summary.done - summary.failed - summary.skipped
+        summary.pace_note = pace_note(self._system.title, row.row, code, learned,
+                                      duration_words(pacing_seconds(left, learned.rate, 1)))
+        if self._on_pace is not None:
+            self._on_pace(summary.pace_note)
+        return True
 
     def _pause_after(self, exchange: Exchange, attempts: int) -> float | None:
         """Seconds before the next attempt, or None when this answer is final."""
@@ -301,6 +359,13 @@ class BatchRun:
         summary.failures[code] = summary.failures.get(code, 0) + 1
         kind = outcome.kind.value if outcome else OutcomeKind.TRANSPORT.value
         summary.kinds[kind] = summary.kinds.get(kind, 0) + 1
+
+
+def pace_note(system: str, row: int, code: str, learned: Learned, left: str) -> str:
+    """The sentence both front ends show when a run slows down to a limit it found."""
+    return (f"Row {row}: {system} refused a call as over its limit ({code}). From now on "
+            f"the run keeps under it: at most {learned.rate:.3g} calls/s, {learned.burst} at "
+            f"once; the rest takes {left}.")
 
 
 def _tell(on_row: Callable[[RowResult], None] | None, result: RowResult) -> None:

@@ -10,9 +10,10 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from typing import TextIO
 
 from core.batch import RowResult
-from core.batch_file import BatchFile
+from core.batch_file import BatchFile, BatchRow
 from core.history import HistoryEntry
 
 HISTORY_COLUMNS = ("time_utc", "who", "profile", "system", "tenant", "operation",
@@ -42,20 +43,54 @@ def history_csv(entries: Iterable[HistoryEntry]) -> str:
 
 def batch_results_csv(batch: BatchFile, finished: Iterable[RowResult]) -> str:
     """Every row of the file (its input columns) with what became of it."""
-    by_row = {result.row.row: result for result in finished}
-    lines = []
-    for row in batch.rows:
-        result = by_row.get(row.row)
-        if row.problem:
-            cells: tuple[object, ...] = ("not sent", "invalid", row.problem, None, 0)
-        elif result is None:
-            cells = ("not sent", "", "Not sent (the run stopped before this row).", None, 0)
-        else:
-            data = result.as_dict()
-            cells = (data["kind"], data["code"], data["summary"], data["http_status"],
-                     data["attempts"])
-        lines.append((row.row, row.message_id, row.status, row.description, *cells))
-    return table(RESULT_COLUMNS, lines)
+    out = io.StringIO()
+    results = ResultsWriter(batch, out)
+    for result in finished:
+        results.add(result)
+    results.close()
+    return out.getvalue()
+
+
+class ResultsWriter:
+    """The results file written as rows finish, so a long run keeps no result in memory.
+
+    Rows come in file order (a run sends them in order); each one added writes the invalid
+    rows before it and then itself; ``close`` writes the rows the run never reached. The
+    text is the same as ``batch_results_csv`` makes (UTF-8 BOM, CRLF); ``out`` is opened
+    with ``newline=""``.
+    """
+
+    def __init__(self, batch: BatchFile, out: TextIO) -> None:
+        self._rows = iter(batch.rows)
+        self._out = out
+        self._writer = csv.writer(out, lineterminator="\r\n")
+        out.write("\ufeff")
+        self._writer.writerow(RESULT_COLUMNS)
+
+    def add(self, result: RowResult) -> None:
+        for row in self._rows:
+            if row.row == result.row.row:
+                data = result.as_dict()
+                self._line(row, (data["kind"], data["code"], data["summary"],
+                                 data["http_status"], data["attempts"]))
+                self._out.flush()  # on disk as the row finishes: a killed run leaves it
+                return
+            self._line(row, _unsent(row))
+
+    def close(self) -> None:
+        for row in self._rows:
+            self._line(row, _unsent(row))
+        self._out.flush()
+
+    def _line(self, row: BatchRow, cells: tuple[object, ...]) -> None:
+        self._writer.writerow([_cell(value) for value in
+                               (row.row, row.message_id, row.status, row.description, *cells)])
+
+
+def _unsent(row: BatchRow) -> tuple[object, ...]:
+    if row.problem:
+        return ("not sent", "invalid", row.problem, None, 0)
+    return ("not sent", "", "Not sent (the run stopped before this row).", None, 0)
 
 
 def _cell(value: object) -> str:

@@ -89,15 +89,25 @@ class Desk:
         self.secrets: Secrets = secrets if secrets is not None else SerialSecrets()
         self.connections = Connections()
         self._history: History | None = None
+        self._body_cap: int | None = None  # None: core.history.BODY_CAP
 
     @property
     def history(self) -> History:
         """Imported on first use (from a job thread): sqlite3 need not delay the window."""
         if self._history is None:
-            from core.history import History
+            from core.history import BODY_CAP, History
 
-            self._history = History(self.history_path)
+            self._history = History(self.history_path,
+                                    self._body_cap or BODY_CAP)
         return self._history
+
+    def set_history_body_cap(self, size: int) -> None:
+        """How many bytes of each body the history keeps from now on (a setting)."""
+        if size < 1024:
+            raise ValueError("The history keeps at least 1 KiB of each body.")
+        self._body_cap = size
+        if self._history is not None:
+            self._history.body_cap = size
 
     @property
     def history_path(self) -> Path:

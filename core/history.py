@@ -1,9 +1,11 @@
 """The audit trail: every call a person made, one committed row each, in SQLite.
 
 A row holds what an auditor asks for (when, who, which profile, system and tenant, message
-id, status sent, description, outcome, HTTP status, elapsed) plus the whole masked
-exchange as JSON, so any row can be opened in the traffic inspector exactly as it was.
-Secrets never reach this file: core.sending masks exchanges before handing them out.
+id, status sent, description, outcome, HTTP status, elapsed) plus the masked exchange as
+JSON, so any row can be opened in the traffic inspector as it was. Secrets never reach
+this file: core.sending masks exchanges before handing them out. Each body is kept up to
+``body_cap`` bytes (a setting; 64 KiB by default): a longer one keeps its first part,
+beside its full size and SHA-256, and a note in the exchange says so wherever it is shown.
 
 Each call is written twice, in one row: ``begin`` before its request leaves (the row says
 "outcome unknown"), ``finish`` when its outcome is known. A process killed in between
@@ -11,15 +13,21 @@ leaves the row saying so, and Resume treats that row as possibly applied.
 
 The file lives in the data folder, in WAL mode with full sync: a row is on disk when
 ``begin``, ``finish`` or ``record`` returns, so a run killed at any moment resumes from
-what is recorded.
+what is recorded. A batch finishes its rows with ``durable=False``: the outcome is in the
+file at once (a crash or kill loses nothing) and on disk with the next ``begin``, which
+syncs the whole log, or ``sync`` at the end of the run; a power cut can lose at most the
+last outcome, and that row then says "outcome unknown" (Resume sends it again, and says
+so). One disk flush per row instead of two.
 Only ``prune`` (rows older than an age the user chose) ever deletes anything.
 Each thread has its own connection, so threads never share one.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import getpass
+import hashlib
 import json
 import os
 import sqlite3
@@ -71,6 +79,7 @@ _SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_
 
 
 MOST_ROWS = 2**63 - 1  # SQLite's largest LIMIT: a larger one (--limit 1e20) means "all"
+BODY_CAP = 64 * 1024  # bytes of each request and response body a row keeps, by default
 OUTCOME_UNKNOWN = "outcome unknown"  # outcome_code of a call whose end was never recorded
 UNKNOWN_SUMMARY = ("Outcome unknown: StatusDesk stopped during this call, before its answer "
                    "was recorded. The request may have reached {tenant} and been applied.")
@@ -154,25 +163,33 @@ class CallRecord:
         if self.entry_id is None:
             self.entry_id = self.history.begin(self.attempt, self.batch)
 
-    def finish(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
+    def finish(self, exchange: Exchange, batch: BatchMark | None = None, *,
+               durable: bool = True) -> HistoryEntry:
         if self.entry_id is None:
             return self.history.record(exchange, batch)
-        return self.history.finish(self.entry_id, exchange, batch)
+        return self.history.finish(self.entry_id, exchange, batch, durable=durable)
 
 
 class History:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, body_cap: int = BODY_CAP) -> None:
         self.path = path or history_dir() / HISTORY_FILE
+        self.body_cap = body_cap  # bytes kept of each body (the rest: size and SHA-256)
         self._ready = False  # schema checked by this instance
         self._lock = threading.Lock()
         self._local = threading.local()
 
     @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, durable: bool = True) -> Iterator[sqlite3.Connection]:
         try:
             db = self._connection()
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
+            if not durable:  # committed to the log without waiting for the disk
+                db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                with db:  # one transaction: committed on success, rolled back on error
+                    yield db
+            finally:
+                if not durable:
+                    db.execute("PRAGMA synchronous = FULL")
         except (sqlite3.Error, OSError) as exc:
             self._local.__dict__.pop("db", None)  # a broken connection is not kept
             raise HistoryError(
@@ -216,13 +233,14 @@ class History:
         return self._insert(values).id
 
     def finish(self, entry_id: int, exchange: Exchange,
-               batch: BatchMark | None = None) -> HistoryEntry:
+               batch: BatchMark | None = None, *, durable: bool = True) -> HistoryEntry:
         """Complete a row ``begin`` wrote with the call's (masked) exchange; a row that is
-        gone meanwhile (pruned) is written anew."""
-        values = _row_values(exchange, batch)
+        gone meanwhile (pruned) is written anew. ``durable=False``: on disk with the next
+        ``begin`` or ``sync`` (see the module's words)."""
+        values = _row_values(exchange, batch, self.body_cap)
         values.pop("who")
         sets = ", ".join(f"{name} = ?" for name in values)
-        with self._db() as db:
+        with self._db(durable) as db:
             found = db.execute(f"UPDATE exchanges SET {sets} WHERE id = ?",
                                (*values.values(), entry_id)).rowcount
             who = db.execute("SELECT who FROM exchanges WHERE id = ?",
@@ -231,9 +249,16 @@ class History:
             return self.record(exchange, batch)
         return _entry(entry_id, {**values, "who": who[0]})
 
+    def sync(self) -> None:
+        """Put every row written so far on disk (after ``finish(durable=False)``)."""
+        if self._local.__dict__.get("db") is None:
+            return
+        with self._db() as db:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
         """Store one finished (masked) exchange in one step, committed before this returns."""
-        return self._insert(_row_values(exchange, batch))
+        return self._insert(_row_values(exchange, batch, self.body_cap))
 
     def _insert(self, values: Mapping[str, object]) -> HistoryEntry:
         names = ", ".join(values)
@@ -431,13 +456,14 @@ def _call_values(call: Attempt | Exchange, update: StatusUpdate | None,
     }
 
 
-def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object]:
+def _row_values(exchange: Exchange, batch: BatchMark | None,
+                body_cap: int = BODY_CAP) -> dict[str, object]:
     values = _call_values(exchange, exchange.update, batch) | {
         "outcome_kind": exchange.outcome.kind.value,
         "outcome_code": exchange.outcome.code,
         "outcome_summary": exchange.outcome.summary,
         "batch_final": int(batch.final) if batch else 0,
-        "exchange_json": json.dumps(exchange.to_dict(), ensure_ascii=False),
+        "exchange_json": json.dumps(capped(exchange.to_dict(), body_cap), ensure_ascii=False),
     }
     if exchange.response is not None:
         values["http_status"] = exchange.response.status_code
@@ -445,6 +471,41 @@ def _row_values(exchange: Exchange, batch: BatchMark | None) -> dict[str, object
         values["time"] = exchange.timings.started_at
         values["elapsed_ms"] = round(exchange.timings.total_ms)
     return values
+
+
+def capped(data: dict[str, object], cap: int) -> dict[str, object]:
+    """An exchange's dictionary with each body over ``cap`` bytes cut to its first ``cap``
+    bytes (at a character boundary), its full size and SHA-256 beside it, and a note.
+
+    The exchange is masked already: the cut cannot show more of a secret than its mask.
+    """
+    notes: list[str] = []
+    for side, words in (("request", "request"), ("response", "answer")):
+        part = data.get(side)
+        if not isinstance(part, dict):
+            continue
+        text = part.get("body")
+        raw = base64.b64decode(part["body_base64"]) if "body_base64" in part else \
+            str(text or "").encode("utf-8")
+        if len(raw) <= cap:
+            continue
+        if "body_base64" in part:
+            part["body_base64"] = base64.b64encode(raw[:cap]).decode("ascii")
+        else:
+            part["body"] = raw[:cap].decode("utf-8", "ignore")
+        digest = hashlib.sha256(raw).hexdigest()
+        part.update(body_size=len(raw), body_sha256=digest, body_capped=cap)
+        notes.append(f"The history keeps the first {_size_words(cap)} of this {words}'s "
+                     f"body: it was {len(raw):,} bytes (SHA-256 {digest}).")
+    if notes:
+        data["notes"] = [*data.get("notes", ()), *notes]  # type: ignore[misc]
+    return data
+
+
+def _size_words(size: int) -> str:
+    if size % 1024 == 0:
+        return f"{size // 1024:,} KiB"
+    return f"{size:,} bytes"
 
 
 def _entry(entry_id: int, values: Mapping[str, object]) -> HistoryEntry:

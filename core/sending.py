@@ -24,6 +24,7 @@ from core.exchange import (
 from core.profiles import Profile
 from core.proxy import credential_fields
 from core.redaction import placeholder, redact_exchange, redact_request
+from core.secret_stores import read_current
 from core.secrets import Secrets, SecretStoreError
 from core.systems import get_system
 from core.systems.base import (
@@ -402,7 +403,7 @@ def _changed_meanwhile(
 ) -> dict[str, str]:
     """Values a sign-in or renewal writes that differ from what this call read."""
     keys = [spec.key for spec in system.secret_fields(profile) if spec.renewed]
-    current = store.read_all(profile.name, keys)
+    current = read_current(store, profile.name, keys)
     return {k: v for k, v in current.items() if v and seen.get(k) != v}
 
 

@@ -1,5 +1,5 @@
 """Window state (geometry, splitters, last profile) and settings (how long history is
-kept) in an INI file beside the profiles.
+kept, how much of each body it keeps) in an INI file beside the profiles.
 
 Kept in the Desk's folder (core.profiles.config_dir(), STATUSDESK_HOME in tests), so one
 folder holds everything StatusDesk remembers and tests never touch the user's settings.
@@ -45,4 +45,20 @@ def keep_days(settings: QSettings) -> int:
 
 def set_keep_days(settings: QSettings, days: int) -> None:
     settings.setValue(KEEP_DAYS_KEY, max(0, int(days)))
+    settings.sync()
+
+
+BODY_CAP_KEY = "history/body_cap_kib"
+DEFAULT_BODY_CAP_KIB = 64  # core.history.BODY_CAP
+MAX_BODY_CAP_KIB = 100 * 1024  # the largest answer a profile takes (100 MB)
+
+
+def body_cap_kib(settings: QSettings) -> int:
+    """How many KiB of each request and answer body the history keeps (64 by default)."""
+    return min(MAX_BODY_CAP_KIB,
+               max(1, restore_int(settings, BODY_CAP_KEY, DEFAULT_BODY_CAP_KIB)))
+
+
+def set_body_cap_kib(settings: QSettings, kib: int) -> None:
+    settings.setValue(BODY_CAP_KEY, min(MAX_BODY_CAP_KIB, max(1, int(kib))))
     settings.sync()

@@ -1,4 +1,5 @@
-"""Settings: how long the history is kept, and pruning it now.
+"""Settings: how long the history is kept, pruning it now, and how much of each body a
+history row keeps (a longer body keeps its first part, its size and SHA-256).
 
 History is kept for ever unless the person chooses a number of days; then rows older than
 that are deleted when StatusDesk starts, or at once with "Prune now" (after a question).
@@ -22,7 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.settings import keep_days, set_keep_days
+from gui.settings import (
+    MAX_BODY_CAP_KIB,
+    body_cap_kib,
+    keep_days,
+    set_body_cap_kib,
+    set_keep_days,
+)
 from gui.widgets.question import ask
 
 SUGGESTED_DAYS = 365
@@ -66,11 +73,26 @@ class SettingsDialog(QDialog):
         row.addWidget(self.days)
         row.addStretch(1)
         row.addWidget(self.prune_button)
+        self.body_cap = QSpinBox()
+        self.body_cap.setObjectName("bodyCap")
+        self.body_cap.setRange(1, MAX_BODY_CAP_KIB)
+        self.body_cap.setSuffix(" KiB")
+        self.body_cap.setValue(body_cap_kib(settings))
+        self.body_cap.setToolTip("A longer request or answer keeps its first part in the "
+                                 "history, with its full size and SHA-256")
+        cap_label = QLabel("Keep at most")
+        cap_label.setBuddy(self.body_cap)
+        cap_row = QHBoxLayout()
+        cap_row.addWidget(cap_label)
+        cap_row.addWidget(self.body_cap)
+        cap_row.addWidget(QLabel("of each body"))
+        cap_row.addStretch(1)
         group = QGroupBox("History")
         group_layout = QVBoxLayout(group)
         group_layout.addLayout(row)
         group_layout.addWidget(about)
         group_layout.addWidget(self.result_label)
+        group_layout.addLayout(cap_row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -79,7 +101,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(group)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(520, 220)
+        self.resize(520, 250)
 
     def chosen_days(self) -> int:
         return self.days.value() if self.keep_box.isChecked() else 0
@@ -90,6 +112,7 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         set_keep_days(self.settings, self.chosen_days())
+        set_body_cap_kib(self.settings, self.body_cap.value())
         super().accept()
 
     def ask_prune(self) -> None:

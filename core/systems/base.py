@@ -17,6 +17,7 @@ from core import hints
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.hints import Hint
 from core.html_page import html_title
+from core.pacing import PacePlan
 from core.profiles import Profile
 
 
@@ -202,6 +203,8 @@ class TargetSystem(Protocol):
         """The renewed secrets to store, by field, and who signed in; raises RenewalFailed."""
 
     pace: tuple[float, int]  # batch default: calls per second, burst
+    plans: tuple[PacePlan, ...]  # documented limits, offered as presets
+    limit_codes: frozenset[str]  # refusals that mean "over the limit": a batch slows down
 
     def retry_after(
         self, outcome: Outcome, response: ReceivedResponse | None,

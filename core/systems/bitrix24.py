@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 from core import hints, safe_json
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.pacing import PacePlan
 from core.profiles import Profile
 from core.systems.base import (
     Choice,
@@ -74,6 +75,12 @@ class Bitrix24:
     address_example = "https://example.bitrix24.com"
     # The portal drains 2 calls/s (burst 50): stay well inside it.
     pace: tuple[float, int] = (2.0, 10)
+    # The two documented REST limits (leaky bucket: drain per second, bucket size).
+    plans: tuple[PacePlan, ...] = (
+        PacePlan("standard", "Standard plans: 2 calls/s, bursts of 50", 2.0, 50),
+        PacePlan("enterprise", "Enterprise: 5 calls/s, bursts of 250", 5.0, 250),
+    )
+    limit_codes: frozenset[str] = frozenset({"QUERY_LIMIT_EXCEEDED"})
     options: tuple[OptionSpec, ...] = (
         OptionSpec("code", "Provider code", "--code",
                    "The SMS provider's CODE as registered with messageservice.sender.add.",

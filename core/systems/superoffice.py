@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from core import hints, safe_json
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
+from core.pacing import PacePlan
 from core.profiles import Profile
 from core.systems import superoffice_online as online
 from core.systems import superoffice_soap as soap
@@ -104,6 +105,8 @@ class SuperOffice:
     address_example = "https://sod.superoffice.com/Cust12345 or https://crm.example.com/SuperOffice"
     # NetServer publishes no limit: a gentle default the user may change.
     pace: tuple[float, int] = (5.0, 5)
+    plans: tuple[PacePlan, ...] = ()
+    limit_codes: frozenset[str] = frozenset()  # a 503 says "busy", not which limit
     options: tuple[OptionSpec, ...] = (
         OptionSpec(
             "plugin",

@@ -36,6 +36,8 @@ def summary_text(summary: BatchSummary, invalid: int) -> str:
         text += f"\n{summary.verdict}"
     if summary.resent_note:
         text += f"\n{summary.resent_note}"
+    if summary.pace_note:
+        text += f"\n{summary.pace_note}"
     if summary.stopped:
         text += (f"\n{summary.stopped} Correct the credentials (Profiles, Ctrl+,), then "
                  "Resume sends the rows left.")

@@ -2,7 +2,9 @@
 
 core.batch.BatchRun blocks (pacing, network, history); it runs here in a daemon thread.
 Finished rows are queued by the worker and handed to the window in groups on a timer, so
-a fast run costs the UI thread one small update per tick, never one per row. Pause,
+a fast run costs the UI thread one small update per tick, never one per row; they are
+queued without their traffic (RowResult.light: the history has it), so a long run's
+table costs its outcomes, not every answer. Pause,
 continue and cancel go straight to the run (they are thread-safe there); a cancel lets
 the call in flight finish and be recorded.
 """
@@ -26,10 +28,12 @@ TICK_MS = 100
 class BatchRunner(QObject):
     rows_done = Signal(list)  # RowResults finished since the last tick, in order
     waiting = Signal(int, str, float)  # row number, reason, seconds before trying again
+    pace_changed = Signal(str)  # the run slowed down to the limit the system showed: why
     finished = Signal(object)  # the BatchSummary
     failed = Signal(object)  # the exception that ended the run (a HistoryError, say)
     _ended = Signal(bool, object)  # from the worker thread: ok, summary or exception
     _waited = Signal(int, str, float)
+    _paced = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +47,7 @@ class BatchRunner(QObject):
         self._tick.timeout.connect(self._drain)
         self._ended.connect(self._end, Qt.ConnectionType.QueuedConnection)
         self._waited.connect(self.waiting, Qt.ConnectionType.QueuedConnection)
+        self._paced.connect(self.pace_changed, Qt.ConnectionType.QueuedConnection)
 
     @property
     def running(self) -> bool:
@@ -58,7 +63,7 @@ class BatchRunner(QObject):
             raise RuntimeError("A batch is already running.")
         self._queue.clear()
         self._cancelled = self._paused = False
-        ended, waited, queue = self._ended, self._waited, self._queue
+        ended, waited, paced, queue = self._ended, self._waited, self._paced, self._queue
 
         def on_wait(row: BatchRow, reason: str, seconds: float) -> None:
             waited.emit(row.row, reason, seconds)
@@ -72,8 +77,9 @@ class BatchRunner(QObject):
                         run.cancel()
                     elif self._paused:
                         run.pause()
-                value: BatchSummary | BaseException = run.run(queue.append, on_wait,
-                                                              resume=resume)
+                value: BatchSummary | BaseException = run.run(
+                    lambda result: queue.append(result.light()), on_wait, resume=resume,
+                    on_pace=paced.emit)
                 ok = True
             except BaseException as exc:  # handed to the window
                 value, ok = exc, False

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.pacing import duration_words, pacing_seconds
 from core.wording import counted
 from gui.batch.pace import PaceBox
 from gui.batch.results import ask_results_path, export_results, summary_text
@@ -66,6 +67,7 @@ class BatchWindow(QDialog):
         self.runner = BatchRunner(self)
         self.runner.rows_done.connect(self._rows_done)
         self.runner.waiting.connect(self._waiting)
+        self.runner.pace_changed.connect(self._pace_changed)
         self.runner.finished.connect(self._finished)
         self.runner.failed.connect(self._failed)
         self.finished_rows: list[RowResult] = []
@@ -92,6 +94,11 @@ class BatchWindow(QDialog):
         self.progress.setFormat("%v of %m rows")
         self.notice = QLabel("")
         self.notice.setObjectName("batchNotice")
+        self.pace_note = QLabel("")
+        self.pace_note.setObjectName("batchPaceNote")
+        self.pace_note.setWordWrap(True)
+        self.pace_note.setStyleSheet("color: #b36b00;")
+        self.pace_note.hide()
         self.summary = QLabel("")
         self.summary.setObjectName("batchSummary")
         self.summary.setWordWrap(True)
@@ -117,6 +124,7 @@ class BatchWindow(QDialog):
         layout.addWidget(self.rows_box, 1)
         layout.addWidget(self.pace)
         layout.addLayout(row_of((self.progress, 1), (self.notice, 1)))
+        layout.addWidget(self.pace_note)
         layout.addWidget(self.summary)
         layout.addLayout(row_of(self.send_button, self.resume_button, self.pause_button,
                                 self.cancel_button, None, self.export_button,
@@ -146,7 +154,7 @@ class BatchWindow(QDialog):
             self.target.setText("")
             return
         system = get_system(profile.system)
-        self.pace.set_system(system.title, system.pace)
+        self.pace.set_system(system.title, system.pace, system.plans)
         live = "  <b style='color:#d93025'>● PRODUCTION</b>" if profile.production else ""
         self.target.setText(f"{system.title} · {system.tenant(profile)}{live}")
         self.source.recheck(profile)
@@ -181,6 +189,7 @@ class BatchWindow(QDialog):
             return
         self.model.set_earlier(earlier)
         valid, left = len(batch.valid), len(batch.valid) - len(earlier)
+        self.pace.set_rows(valid)  # the estimate is for Send's rows
         lines = [f"{counted(len(batch.rows), 'row')}: {valid:,} to send, "
                  f"{len(batch.invalid):,} invalid "
                  "(marked, never sent)."]
@@ -231,7 +240,10 @@ class BatchWindow(QDialog):
         self.progress.setFormat("%v of %m row" if len(batch.valid) == 1 else "%v of %m rows")
         self.progress.setValue(0)
         self.summary.setText("")
-        self.notice.setText(f"Sending at most {rate:g} calls/s…")
+        self.pace_note.hide()
+        rows = len(batch.valid) - (len(self.source.earlier) if resume else 0)
+        took = duration_words(pacing_seconds(rows, rate, burst))
+        self.notice.setText(f"Sending {rows:,} rows at most {rate:g} calls/s: {took}…")
         self._set_running(True)
         self.runner.start(lambda: desk.batch(profile, batch, rate=rate, burst=burst), resume)
 
@@ -261,9 +273,15 @@ class BatchWindow(QDialog):
             self.table.scrollTo(self.model.index(last, 0))
         self.rows_recorded.emit()
 
+    def _pace_changed(self, note: str) -> None:
+        self.pace_note.setText(note)
+        self.pace_note.show()
+        self.notices.say(note, 10000)
+
     def _waiting(self, row: int, reason: str, seconds: float) -> None:
-        self.notice.setText(f"Row {row}: {reason}, again in {seconds:.0f} s")
-        self.model.set_waiting(row, f"Waiting: {reason}, again in {seconds:.0f} s")
+        when = "under a second" if seconds < 0.5 else f"{seconds:.0f} s"
+        self.notice.setText(f"Row {row}: {reason}, again in {when}")
+        self.model.set_waiting(row, f"Waiting: {reason}, again in {when}")
 
     def _finished(self, summary: BatchSummary) -> None:
         batch = self.source.batch

@@ -41,7 +41,7 @@ from gui.jobs import Jobs
 from gui.notices import Message, Notices
 from gui.profiles.actions import ProfileActions
 from gui.profiles.picker import PRODUCTION_COLOUR, ProfilePicker
-from gui.settings import restore_bytes, window_settings
+from gui.settings import body_cap_kib, restore_bytes, window_settings
 from gui.widgets.errors import explain
 from gui.window.menus import build_menus
 from gui.window.send_flow import SendFlow
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.desk = desk
         self.settings: QSettings = window_settings(desk.folder)
+        desk.set_history_body_cap(body_cap_kib(self.settings) * 1024)
         self.jobs = Jobs(self)
         self.notices = Notices(self)
         self.sandbox: Sandbox | None = None  # once started from here
@@ -493,6 +494,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog.deleteLater()
         self.settings_dialog = SettingsDialog(self.settings, self)
         self.settings_dialog.prune_wanted.connect(self.history_actions.prune)
+        self.settings_dialog.accepted.connect(
+            lambda: self.desk.set_history_body_cap(body_cap_kib(self.settings) * 1024))
         self.settings_dialog.open()
 
     def _pruned(self, text: str) -> None:

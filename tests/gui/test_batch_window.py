@@ -225,7 +225,8 @@ def test_busy_answers_are_announced_and_retried(qtbot, demo_window, sandbox, tmp
     dialog.runner.waiting.connect(lambda *_: notices.append(dialog.notice.text()))
     summary = run(qtbot, dialog, dialog.send_button)
     assert (summary.done, summary.failed, summary.retries) == (6, 0, 1)
-    assert notices == ["Row 5: QUERY_LIMIT_EXCEEDED, again in 1 s"]  # rows start at 2
+    # Rows start at 2. Over the limit: tried again at the pace it taught, not after 1 s.
+    assert notices == ["Row 5: QUERY_LIMIT_EXCEEDED, again in under a second"]
     assert dialog.model.index(3, OUTCOME).data() == "Done (after 2 attempts)"
     assert "6 done, 0 failed; 1 retry." in dialog.summary.text()
     assert [portal.updates_of(i) for i in ids] == [1] * 6
@@ -310,3 +311,39 @@ def test_a_run_started_before_the_earlier_rows_are_known_keeps_its_controls(
     finally:
         sandbox.set_delay(0)
     qtbot.waitUntil(lambda: not dialog.runner.running, timeout=10000)
+
+
+def test_plans_are_presets_and_the_estimate_is_shown_before_sending(
+        qtbot, demo_window, sandbox, tmp_path):
+    ids = sandbox.bitrix24.seed_messages(3000)
+    path = tmp_path / "big.csv"
+    write_rows(path, ids)
+    dialog = batch_window(qtbot, demo_window)
+    load(qtbot, dialog, path)
+    pace = dialog.pace
+    assert pace.estimate.text() == "3,000 rows at 2 calls/s, 10 at once: about 25 minutes."
+    plans = [pace.plan.itemText(i) for i in range(pace.plan.count())]
+    assert plans[1:] == ["Standard plans: 2 calls/s, bursts of 50",
+                         "Enterprise: 5 calls/s, bursts of 250"]
+    pace.plan.setCurrentIndex(2)
+    assert pace.values() == (5.0, 250) and pace.burst.maximum() == 250
+    assert pace.estimate.text() == "3,000 rows at 5 calls/s, 250 at once: about 9 minutes."
+    pace.plan.setCurrentIndex(0)
+    assert pace.values() == (2.0, 10) and pace.burst.maximum() == 10
+
+
+def test_the_limit_a_refusal_showed_is_kept_and_said(qtbot, demo_window, sandbox, tmp_path):
+    portal = sandbox.bitrix24
+    portal.set_rate_limit(40, 5)  # Bitrix24's bucket 20x faster, burst 5 below the run's 10
+    ids = portal.seed_messages(80)
+    path = tmp_path / "limited.csv"
+    write_rows(path, ids)
+    dialog = batch_window(qtbot, demo_window)
+    load(qtbot, dialog, path)
+    dialog.pace.set_values(40, 10)
+    summary = run(qtbot, dialog, dialog.send_button)
+    assert (summary.done, summary.failed) == (80, 0)
+    assert portal.limit_refusals == 1  # never refused again
+    note = dialog.pace_note.text()
+    assert dialog.pace_note.isVisible() and "over its limit (QUERY_LIMIT_EXCEEDED)" in note
+    assert "keeps under it: at most 38 calls/s" in note and note in dialog.summary.text()
