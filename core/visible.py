@@ -16,7 +16,6 @@ and the command line get them so) and the command line's output all use it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from typing import Any
@@ -57,6 +56,8 @@ def json_text(value: Any) -> str:
     """``value`` as one line of JSON (non-ASCII text as itself) in which no character a
     terminal acts on stands raw: JSON escapes C0 itself; DEL, C1 and the bidirectional
     controls get ``\\uXXXX`` escapes too, so the value a program reads is unchanged."""
+    import json  # here: the window paints before it needs JSON
+
     text = json.dumps(value, ensure_ascii=False)
     if not any(c in text for c in _OTHERS):
         return text

@@ -56,7 +56,7 @@ def test_the_estimated_duration_is_said_before_the_first_row(
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
-    assert line.startswith("Sending 3000 rows of big.csv") and said in line, line
+    assert line.startswith("Sending 3,000 rows of big.csv") and said in line, line
 
 
 def test_an_unknown_plan_is_refused_before_anything_is_sent(cli, b24, tmp_path) -> None:
