@@ -40,6 +40,7 @@ def shortcut_rows(actions: list[QAction]) -> list[tuple[str, str]]:
 class _TextDialog(QDialog):
     def __init__(self, title: str, html: str, parent: QWidget | None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # made anew at each opening
         self.setWindowTitle(title)
         self.text = QLabel(html)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -86,7 +87,10 @@ class AboutDialog(_TextDialog):
 
     def _keyring(self, name: str) -> None:
         self._facts[2] = ("Keyring", name)
-        self._show()
+        try:
+            self._show()
+        except RuntimeError:  # closed (and deleted) before the keyring answered
+            pass
 
     def fact(self, label: str) -> str:
         return dict(self._facts)[label]
