@@ -137,6 +137,7 @@ class Connection:
                 ),
                 body=body,
                 truncated=truncated,
+                received=len(body),
             )
         except Exception as exc:
             if call.aborted:  # whatever the cut socket made httpx raise
