@@ -607,8 +607,9 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
             print("Dry run: nothing was sent. This request would go out:\n")
             print(rendering.raw_request(request))
         return 0
-    for warning in system.warnings(profile):
-        print(f"Warning: {visible(warning)}", file=sys.stderr)
+    for warning in (*system.warnings(profile), system.status_warning(update, profile)):
+        if warning:
+            print(f"Warning: {visible(warning)}", file=sys.stderr)
     question = production_send(profile, update)
     if question is not None and not args.yes:
         _confirm(question)

@@ -169,6 +169,9 @@ class TargetSystem(Protocol):
         """The update as the request carries it, for the history: the message id trimmed,
         a status in one form whatever the user typed (a checked update only)."""
 
+    def status_warning(self, update: StatusUpdate, profile: Profile) -> str:
+        """What to tell the user about a checked update's status before it goes, or ""."""
+
     def typed_status(self, recorded: str) -> str:
         """A status as the history recorded it (``as_sent``), as the status form takes it."""
 

@@ -159,6 +159,9 @@ class Bitrix24:
     def as_sent(self, update: StatusUpdate, profile: Profile) -> StatusUpdate:
         return replace(update, message_id=update.message_id.strip())
 
+    def status_warning(self, update: StatusUpdate, profile: Profile) -> str:
+        return ""  # validate() allows only the documented statuses
+
     def typed_status(self, recorded: str) -> str:
         return recorded
 

@@ -251,6 +251,15 @@ class SuperOffice:
         return replace(update, message_id=update.message_id.strip(),
                        status=f"{value} ({label})" if label else str(value))
 
+    def status_warning(self, update: StatusUpdate, profile: Profile) -> str:
+        """A number none of the profile's presets names: often a typo for one of them."""
+        value = resolve_status(profile, update.status)
+        if not profile.presets or value in profile.presets.values():
+            return ""
+        named = ", ".join(f"{label} = {number}" for label, number in profile.presets.items())
+        return (f"Status {value} is not one of this profile's named statuses ({named}). "
+                f"It goes out as the number {value}.")
+
     def typed_status(self, recorded: str) -> str:
         number = _AS_RECORDED.match(recorded.strip())
         return number.group(1) if number else recorded

@@ -132,7 +132,7 @@ class SendFlow(QObject):
         if inputs is None:
             return
         profile, update = inputs
-        from core.confirmation import production_send
+        from core.confirmation import before_send
         from core.systems import get_system
 
         try:  # before the question: a production send is asked about only when it can go
@@ -140,7 +140,7 @@ class SendFlow(QObject):
         except Exception as exc:  # noqa: BLE001 - InvalidInput, or anything else: explained
             self._refuse(exc, "Sending")
             return
-        question = production_send(profile, update, self.form.display_value("status"))
+        question = before_send(profile, update, self.form.display_value("status"))
         if question is None:
             self._start_send(profile, update)
             return
