@@ -46,6 +46,7 @@ NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 class ProfilesDialog(QDialog):
     exchange_ready = Signal(object)  # the masked Exchange of a connection test
+    recorded = Signal()  # a test or sign-in made here is in the history now
     profiles_changed = Signal()
 
     def __init__(self, desk: Desk, jobs: Jobs, titles: dict[str, str],
@@ -93,6 +94,7 @@ class ProfilesDialog(QDialog):
         self.open_url = open_url
         self.signer = SignInRunner(desk, jobs, self, in_profiles=True)
         self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
+        self.signer.signed_in.connect(lambda _done: self.recorded.emit())
         self.signer.refused.connect(lambda told: self.call_result.show_problem(told.headline,
                                                                           told.advice))
         self.save_button = QPushButton("Sa&ve profile")
@@ -312,6 +314,7 @@ class ProfilesDialog(QDialog):
 
         def done(result: tuple[Exchange, tuple[str, ...]]) -> None:
             exchange, listed = result
+            self.recorded.emit()
             self._show_exchange(exchange)
             for key in self.editor.option_widgets:
                 self.editor.offer(key, listed)

@@ -429,6 +429,7 @@ class MainWindow(QMainWindow):
                                 self, open_url=self.open_url)
         dialog.exchange_ready.connect(
             lambda ex: self.show_exchange(view_of_exchange(ex, traffic_title(ex))))
+        dialog.recorded.connect(self.history_actions.refresh_soon)
         dialog.finished.connect(lambda _: self.reload_profiles(
             dialog.chosen or (current.name if current else None)))
         dialog.open()

@@ -107,6 +107,25 @@ def test_show_traffic_in_profiles_shows_it_on_top(qtbot, demo_window):
     dialog.done(0)
 
 
+def test_a_test_made_in_profiles_is_in_the_history_at_once(qtbot, demo_window):
+    """Item 15: a connection test or sign-in in Profiles appeared in the history panel only
+    after the next send."""
+    model = demo_window.history.model
+    qtbot.waitUntil(lambda: not demo_window.history_actions.jobs.is_running(
+        demo_window.history_actions.search_job))
+    before = model.row_total()
+    dialog = open_dialog(qtbot, demo_window)
+    dialog.select(DEMO_SUPEROFFICE)
+    qtbot.waitUntil(lambda: dialog.editor.name.text() == DEMO_SUPEROFFICE)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: "Connected" in dialog.call_result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: model.row_total() == before + 1, timeout=5000)
+    newest = model.entry(0)
+    assert newest is not None and newest.operation == "connection test"
+    assert newest.profile == DEMO_SUPEROFFICE
+    dialog.done(0)
+
+
 def test_a_local_refusal_keeps_the_last_exchange_and_says_it_once(qtbot, demo_window):
     """Item 12: a validation error replaced the last exchange with "Nothing was sent." and
     said its message twice (banner and form)."""
