@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -44,6 +45,22 @@ if TYPE_CHECKING:
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+class ProfileList(QListWidget):
+    """The saved profiles. Focus alone never makes one current: Qt's views make the first
+    item current when Tab reaches them, which would load it over a profile being typed."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        if self.currentItem() is not None:
+            super().focusInEvent(event)
+            return
+        self.blockSignals(True)
+        try:
+            super().focusInEvent(event)
+            self.setCurrentRow(-1)
+        finally:
+            self.blockSignals(False)
+
+
 class ProfilesDialog(QDialog):
     exchange_ready = Signal(object)  # the masked Exchange of a connection test
     recorded = Signal()  # a test or sign-in made here is in the history now
@@ -64,7 +81,7 @@ class ProfilesDialog(QDialog):
         self._test_exchange: Exchange | None = None
         self.dirty = False
 
-        self.list = QListWidget()
+        self.list = ProfileList()
         self.list.setObjectName("profileList")
         self.list.currentItemChanged.connect(self._item_changed)
         new_button = QPushButton("Ne&w")

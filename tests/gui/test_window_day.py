@@ -351,3 +351,26 @@ def test_keyboard_only_profile_creation_stores_its_ticket(qtbot, demo_window, sa
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     qtbot.waitUntil(lambda: "Keyboard Co" in [p.name for p in demo_window.picker.profiles()])
+
+
+def test_tabbing_into_the_profile_list_keeps_a_profile_being_typed(qtbot, demo_window):
+    """Found on the keyboard-only walk: with a new profile half typed, Tab (or Shift+Tab)
+    into the list made its first profile current, which replaced the draft unasked."""
+    demo_window.open_profiles(new=True)
+    dialog = demo_window.findChild(ProfilesDialog)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 2)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClicks(dialog.editor.name, "Draft customer")
+    dialog.list.setFocus(Qt.FocusReason.BacktabFocusReason)
+    qtbot.waitUntil(dialog.list.hasFocus)
+    qtbot.wait(50)
+    assert dialog.editor.name.text() == "Draft customer"
+    assert dialog.list.currentItem() is None
+    dialog.editor.name.setFocus()
+    dialog.list.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.wait(50)
+    assert dialog.editor.name.text() == "Draft customer"
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Down)  # choosing one is still one key away
+    qtbot.waitUntil(lambda: dialog.list.currentItem() is not None)
+    assert dialog.editor.name.text() == dialog.list.currentItem().text()
+    dialog.done(0)
