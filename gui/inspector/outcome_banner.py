@@ -9,8 +9,8 @@ server's words are never read as HTML) with control characters shown as visible 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtCore import QEvent, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,6 +33,8 @@ LEVEL_COLOURS = {
     "busy": "#2f80ed",
 }
 LEVEL_MARKS = {"ok": "✔", "error": "✖", "warning": "⚠", "info": "ℹ", "busy": "⋯"}
+TEXT_LINES = 3  # lines of headline and advice the banner always has room for
+DETAILS_LINES = 12  # the details box grows with its text up to this, then scrolls
 KIND_TITLES = {
     "done": "Done",
     "refused": "Refused",
@@ -84,22 +86,44 @@ class OutcomeBanner(QFrame):
         self.action.clicked.connect(self.action_chosen)
         self.action.hide()
         self.details = QPlainTextEdit()
+        self.details.setObjectName("outcomeDetails")
         self.details.setReadOnly(True)
-        self.details.setMaximumHeight(140)
         self.details.hide()
+        for widget in (self.code, self.advice, self.action, self.toggle):  # hidden, they keep
+            policy = widget.sizePolicy()  # their room: the banner keeps its height
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
 
-        text = QVBoxLayout()
+        # Headline and advice share room for TEXT_LINES lines; the code and the buttons sit
+        # beside them, so the banner is as tall for "Done" as for a refusal with advice.
+        words = QWidget()
+        text = QVBoxLayout(words)
+        text.setContentsMargins(0, 0, 0, 0)
         text.setSpacing(3)
         text.addWidget(self.headline)
-        text.addWidget(self.code)
         text.addWidget(self.advice)
-        text.addWidget(self.action, 0, Qt.AlignmentFlag.AlignLeft)
-        text.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
-        text.addWidget(self.details)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 8, 10, 8)
+        text.addStretch(1)
+        words.setMinimumHeight(TEXT_LINES * self.fontMetrics().lineSpacing() + 3)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addStretch(1)
+        buttons.addWidget(self.action)
+        buttons.addWidget(self.toggle)
+        side = QVBoxLayout()
+        side.setSpacing(3)
+        side.addWidget(self.code, 0, Qt.AlignmentFlag.AlignRight)
+        side.addStretch(1)
+        side.addLayout(buttons)
+        row = QHBoxLayout()
+        row.setSpacing(8)
         row.addWidget(self.mark)
-        row.addLayout(text, 1)
+        row.addWidget(words, 1)
+        row.addLayout(side)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(6)
+        outer.addLayout(row)
+        outer.addWidget(self.details)
         self.show_message("info", "Nothing sent yet.",
                           "Preview (Ctrl+P) shows the request; Send (Ctrl+Enter) puts it on "
                           "the wire. Both appear below, secrets masked.")
@@ -150,6 +174,27 @@ class OutcomeBanner(QFrame):
     def _show_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        if shown:
+            self._fit_details()
+
+    def _fit_details(self) -> None:
+        """As tall as its text (wrapped at its width), up to DETAILS_LINES lines."""
+        box = self.details
+        metrics = box.fontMetrics()
+        margin = round(box.document().documentMargin())
+        width = max(40, box.viewport().width() - 2 * margin)
+        needed = metrics.boundingRect(QRect(0, 0, width, 1 << 20),
+                                      Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextExpandTabs,
+                                      box.toPlainText() or " ").height()
+        lines = max(1, min(DETAILS_LINES, -(-needed // metrics.lineSpacing())))
+        margins = box.contentsMargins()
+        box.setFixedHeight(lines * metrics.lineSpacing() + 2 * margin + margins.top()
+                           + margins.bottom() + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.details.isVisible():
+            self._fit_details()
 
     def _paint_level(self) -> None:
         palette = self.mark.palette()
