@@ -36,7 +36,14 @@ class PaneText:
         if self.wire_body is None or self.wire_body == len(self.body):
             return f"body {shown}"
         went = "sent" if self.sent else "to send"
-        return f"body {shown} as shown (secrets masked); {human_size(self.wire_body)} {went}"
+        return f"body {shown} masked  ·  {human_size(self.wire_body)} {went}"
+
+    def body_size_tip(self) -> str:
+        if self.wire_body is None or self.wire_body == len(self.body):
+            return f"The body has {len(self.body)} bytes."
+        went = "went on the wire" if self.sent else "would go on the wire"
+        return (f"The body as shown has {len(self.body)} bytes: its secrets are masked as "
+                f"***placeholders***. {self.wire_body} bytes {went} (its Content-Length).")
 
 
 @dataclass(frozen=True)

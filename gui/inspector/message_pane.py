@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWid
 from gui.inspector.exchange_view import PaneText, human_size
 from gui.inspector.message_text import MessageText
 from gui.inspector.numbered_text import FOLD_HELP, NumberedText
+from gui.inspector.one_line import OneLineLabel
 
 __all__ = ["HEADERS", "PRETTY", "RAW", "MessagePane", "MessageText"]
 
@@ -31,7 +32,7 @@ class MessagePane(QWidget):
         super().__init__(parent)
         self.title = title
         self.heading = QLabel(f"<b>{title}</b>")
-        self.size_label = QLabel("")
+        self.size_label = OneLineLabel(right=True)  # a narrow pane cuts it, never widens
         self.size_label.setObjectName("paneSize")
         self.raw = NumberedText(placeholder)
         self.raw.setObjectName(f"{title.lower()}Raw")
@@ -57,8 +58,8 @@ class MessagePane(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(2, 0, 2, 0)
         top.addWidget(self.heading)
-        top.addStretch(1)
-        top.addWidget(self.size_label)
+        top.addSpacing(8)
+        top.addWidget(self.size_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -94,11 +95,10 @@ class MessagePane(QWidget):
                 editor.show_text("", "text")
             return
         self.body = pane.body
-        self._sizes = f"{human_size(pane.size)}  ·  {pane.body_size_text()}"
+        # the body first: a narrow pane cuts the end of the line
+        self._sizes = f"{pane.body_size_text()}  ·  {human_size(pane.size)} in all"
         self.size_label.setText(self._sizes)
-        self.size_label.setToolTip(
-            "Sizes of what is shown here; masked secrets are ***placeholders***, so the "
-            "body on the wire (its Content-Length) can be longer or shorter")
+        self.size_label.setToolTip(f"{self._sizes}\n{pane.body_size_tip()}")
         self.tabs.setTabText(1, f"Headers ({pane.header_count})")
         self.raw.show_text(pane.raw, pane.body_kind)
         self.pretty.show_text(pane.pretty, pane.body_kind, head=0)

@@ -125,6 +125,8 @@ class NumberedText(MessageText):
         offset = self.contentOffset()
         block = self.firstVisibleBlock()
         height = self.fontMetrics().height()
+        if self.document().isEmpty():  # the placeholder shows: nothing to number
+            block = QTextBlock()
         while block.isValid():
             top = round(self.blockBoundingGeometry(block).translated(offset).top())
             if top > area.bottom():
@@ -226,11 +228,9 @@ class NumberedText(MessageText):
         if inside <= 0:  # closed on the next line, or not here (yet)
             return False
         self._folds[number] = number + inside
+        if number < self.textCursor().blockNumber() <= number + inside:  # the caret was
+            self.setTextCursor(QTextCursor(block))  # inside: it goes to the folded line
         self._apply(number)
-        cursor = self.textCursor()
-        if number < cursor.blockNumber() <= number + inside:  # the caret was inside
-            cursor = QTextCursor(block)
-            self.setTextCursor(cursor)
         return True
 
     def unfold_block(self, number: int) -> bool:
@@ -310,6 +310,10 @@ class NumberedText(MessageText):
             block = block.next()
         document.markContentsDirty(first.position(),
                                    last.position() + last.length() - first.position())
+        layout = document.documentLayout()  # the scroll bar follows the new height
+        layout.documentSizeChanged.emit(layout.documentSize())
+        if not self.firstVisibleBlock().isVisible():  # the top line went into a fold
+            self.ensureCursorVisible()
         self.viewport().update()
         self.gutter.update()
 

@@ -12,14 +12,16 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 class OneLineLabel(QLabel):
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, *,
+                 right: bool = False) -> None:
         super().__init__(text, parent)
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self._side = Qt.AlignmentFlag.AlignRight if right else Qt.AlignmentFlag.AlignLeft
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
-        self.setToolTip(text)
+        self.setToolTip(text)  # the whole of it, however narrow the label is
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(0, self.fontMetrics().height())
@@ -36,7 +38,6 @@ class OneLineLabel(QLabel):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignLeft |
-                                                  Qt.AlignmentFlag.AlignVCenter),
+        painter.drawText(self.contentsRect(), int(self._side | Qt.AlignmentFlag.AlignVCenter),
                          self.shown_text())
         painter.end()

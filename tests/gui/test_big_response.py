@@ -151,7 +151,7 @@ def test_the_next_exchange_replaces_a_big_one_still_loading(qtbot, window):
     assert not window.inspector.loading
     qtbot.wait(50)
     assert window.inspector.response.pretty.toPlainText().endswith("<ok/>")
-    assert window.inspector.response.size_label.text().endswith("body 5 B")
+    assert window.inspector.response.size_label.text().startswith("body 5 B  ·")
 
 
 @pytest.mark.parametrize("text", [
