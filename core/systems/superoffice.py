@@ -294,7 +294,7 @@ class SuperOffice:
         """SOAP answers only: the REST transport's JSON says it in its first lines."""
         if not response.body.lstrip().startswith(b"<"):
             return ""
-        return soap.focus_element(response, operation)
+        return soap.focus_element(response)
 
     def connection_test_request(
         self, profile: Profile, secrets: dict[str, str]

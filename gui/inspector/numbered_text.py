@@ -73,7 +73,7 @@ class NumberedText(MessageText):
                 shortcut = QShortcut(QKeySequence(keys), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
                 shortcut.activated.connect(getattr(self, slot))
-            self.setToolTip(FOLD_HELP)
+            self.gutter.setToolTip(FOLD_HELP)
 
     # -- the gutter ---------------------------------------------------------------------
 

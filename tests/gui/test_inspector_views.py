@@ -121,6 +121,8 @@ def test_xml_and_json_fold_from_the_keyboard(qtbot, demo_window, sandbox):
     qtbot.keyClick(pretty, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier
                    | Qt.KeyboardModifier.ShiftModifier)  # fold all below the root
     assert not document.findBlockByNumber(header + 1).isVisible()
+    assert pretty.firstVisibleBlock().isVisible()  # not scrolled into the folded lines
+    assert pretty.verticalScrollBar().maximum() == 0  # what is left fits
     find = demo_window.inspector.find_bar
     press(qtbot, demo_window, "Ctrl+F")
     qtbot.keyClicks(find.field, "Succeeded")  # Find opens what hides its match
