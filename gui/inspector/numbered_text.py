@@ -34,6 +34,7 @@ from gui.inspector.folding import depth_change, enclosing_start, region_end
 from gui.inspector.message_text import MessageText
 
 MARKER = 12  # pixels of the gutter that hold the fold triangles
+FOLD_LIMIT = 20_000  # display lines; a longer body does not fold (see can_fold)
 SHORTCUTS = (("Alt+Left", "fold_at_caret"), ("Alt+Right", "unfold_at_caret"),
              ("Alt+Shift+Left", "fold_all"), ("Alt+Shift+Right", "unfold_all"))
 FOLD_HELP = ("Fold: click a triangle, or Alt+Left / Alt+Right at the caret; "
@@ -127,6 +128,7 @@ class NumberedText(MessageText):
         height = self.fontMetrics().height()
         if self.document().isEmpty():  # the placeholder shows: nothing to number
             block = QTextBlock()
+        foldable = self.can_fold()
         while block.isValid():
             top = round(self.blockBoundingGeometry(block).translated(offset).top())
             if top > area.bottom():
@@ -139,7 +141,7 @@ class NumberedText(MessageText):
                 if number:
                     painter.drawText(0, top, numbers, height, Qt.AlignmentFlag.AlignRight,
                                      str(number))
-                if self.folding and self._opens(block) > 0:
+                if foldable and self._opens(block) > 0:
                     self._paint_marker(painter, numbers + 2, top, height,
                                        block.blockNumber() in self._folds)
             block = self.next_shown(block)
@@ -213,13 +215,18 @@ class NumberedText(MessageText):
             yield block.text()
             block = block.previous()
 
+    def can_fold(self) -> bool:
+        """Folding is for bodies a person reads: a longer one (a 10 MB answer) would
+        freeze the window while its lines are hidden and laid out again; Find instead."""
+        return self.folding and self.document().blockCount() <= FOLD_LIMIT
+
     def is_folded(self, line: int) -> bool:
         return self.block_of_line(line) in self._folds
 
     def fold_block(self, number: int) -> bool:
         """Fold the region that display line ``number`` opens; False if it opens none."""
         block = self.document().findBlockByNumber(number)
-        if not self.folding or not block.isValid() or number in self._folds:
+        if not self.can_fold() or not block.isValid() or number in self._folds:
             return False
         opened = self._opens(block)
         if opened <= 0:
@@ -228,15 +235,15 @@ class NumberedText(MessageText):
         if inside <= 0:  # closed on the next line, or not here (yet)
             return False
         self._folds[number] = number + inside
-        if number < self.textCursor().blockNumber() <= number + inside:  # the caret was
-            self.setTextCursor(QTextCursor(block))  # inside: it goes to the folded line
-        self._apply(number)
+        self._keep_caret_out()
+        self._show_as_folded(number, number + inside + 1)
         return True
 
     def unfold_block(self, number: int) -> bool:
-        if self._folds.pop(number, None) is None:
+        last = self._folds.pop(number, None)
+        if last is None:
             return False
-        self._apply(number)
+        self._show_as_folded(number, last + 1)
         return True
 
     def toggle_at(self, y: int) -> None:
@@ -262,24 +269,28 @@ class NumberedText(MessageText):
 
     def fold_all(self) -> None:
         """Fold every region below the top level (the body's root stays open)."""
+        if not self.can_fold():
+            return
         kind = self.highlighter.body_kind
         depth, block = 0, self.document().firstBlock()
-        starts: list[int] = []
+        open_at: list[tuple[int, int]] = []  # (first line, depth before it) of open regions
         while block.isValid():
-            change = depth_change(block.text(), kind)
-            if change > 0 and depth >= 1:
-                starts.append(block.blockNumber())
-            depth += change
+            number, change = block.blockNumber(), depth_change(block.text(), kind)
+            before, depth = depth, depth + change
+            while open_at and depth <= open_at[-1][1]:  # this line closes them
+                start, outside = open_at.pop()
+                if outside >= 1 and number - 1 > start:  # below the top level, not empty
+                    self._folds[start] = number - 1
+            if change > 0:
+                open_at.append((number, before))
             block = block.next()
-        for number in reversed(starts):  # the inner ones first: each folds once
-            if number not in self._folds:
-                self.fold_block(number)
+        self._keep_caret_out()
+        self._show_as_folded(0, self.document().blockCount() - 1)
 
     def unfold_all(self) -> None:
-        numbers = sorted(self._folds)
-        self._folds.clear()
-        for number in numbers:
-            self._apply(number)
+        if self._folds:
+            self._folds.clear()
+            self._show_as_folded(0, self.document().blockCount() - 1)
 
     def reveal(self, number: int) -> None:
         """Open every fold that hides display line ``number``."""
@@ -291,40 +302,38 @@ class NumberedText(MessageText):
         self.reveal(cursor.blockNumber())
         super().setTextCursor(cursor)
 
-    def _apply(self, number: int) -> None:
-        """Show or hide the lines after ``number`` as the folds say, then lay them out."""
+    def _keep_caret_out(self) -> None:
+        """A caret in lines about to hide goes to the line that folds them."""
+        caret = self.textCursor().blockNumber()
+        starts = [start for start, last in self._folds.items() if start < caret <= last]
+        if starts:
+            self.setTextCursor(QTextCursor(self.document().findBlockByNumber(min(starts))))
+
+    def _show_as_folded(self, first: int, last: int) -> None:
+        """Show or hide lines ``first`` .. ``last`` as the folds say, then lay them out."""
         document = self.document()
-        first = document.findBlockByNumber(number)
-        hidden_until = self._folds.get(number, -1)
-        block, last = first.next(), first
-        end = max(hidden_until, self._extent(number))
-        while block.isValid() and block.blockNumber() <= end:
+        hidden_until = max((end for start, end in self._folds.items() if start < first <= end),
+                           default=-1)
+        block = start_block = end_block = document.findBlockByNumber(first)
+        while block.isValid() and block.blockNumber() <= last:
             here = block.blockNumber()
             shown = here > hidden_until
-            block.setVisible(shown)
-            block.setLineCount(block.layout().lineCount() if shown else 0)
-            last = block
-            inner = self._folds.get(here)
-            if shown and inner is not None:  # an inner fold stays folded
+            if block.isVisible() != shown:
+                block.setVisible(shown)
+            inner = self._folds.get(here) if shown else None
+            if inner is not None:  # lines inside a fold stay hidden
                 hidden_until = inner
+            end_block = block
             block = block.next()
-        document.markContentsDirty(first.position(),
-                                   last.position() + last.length() - first.position())
+        # Qt lays the changed lines out again: a hidden one takes no room
+        document.markContentsDirty(start_block.position(), end_block.position()
+                                   + end_block.length() - start_block.position())
         layout = document.documentLayout()  # the scroll bar follows the new height
         layout.documentSizeChanged.emit(layout.documentSize())
         if not self.firstVisibleBlock().isVisible():  # the top line went into a fold
             self.ensureCursorVisible()
         self.viewport().update()
         self.gutter.update()
-
-    def _extent(self, number: int) -> int:
-        """The last line of the region line ``number`` opens (as it would fold)."""
-        block = self.document().findBlockByNumber(number)
-        opened = self._opens(block)
-        if opened <= 0:
-            return number
-        inside = region_end(self._blocks_after(block), self.highlighter.body_kind, opened)
-        return number + max(0, inside)
 
     # -- bringing a line into view --------------------------------------------------------
 

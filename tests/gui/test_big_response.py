@@ -130,6 +130,9 @@ def test_only_the_lines_on_screen_are_coloured(qtbot, window):
     assert document.blockCount() > 100000
     far = document.findBlockByNumber(document.blockCount() // 2)
     assert far.layout().formats() == []  # not looked at, not coloured
+    assert not pretty.can_fold()  # too long to fold by hand: Fold all leaves it as it is
+    pretty.fold_all()
+    assert far.isVisible() and pretty.document().findBlockByNumber(3).isVisible()
     pretty.verticalScrollBar().setValue(pretty.verticalScrollBar().maximum() // 2)
 
     def colours_on_screen() -> set[str]:
