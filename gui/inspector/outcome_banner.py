@@ -9,8 +9,17 @@ server's words are never read as HTML) with control characters shown as visible 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen, QResizeEvent
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -88,6 +97,7 @@ class OutcomeBanner(QFrame):
         self.details = QPlainTextEdit()
         self.details.setObjectName("outcomeDetails")
         self.details.setReadOnly(True)
+        self.details.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.details.hide()
         for widget in (self.code, self.advice, self.action, self.toggle):  # hidden, they keep
             policy = widget.sizePolicy()  # their room: the banner keeps its height
@@ -178,18 +188,27 @@ class OutcomeBanner(QFrame):
             self._fit_details()
 
     def _fit_details(self) -> None:
-        """As tall as its text (wrapped at its width), up to DETAILS_LINES lines."""
+        """As tall as its text, wrapped as the box wraps it, up to DETAILS_LINES lines."""
         box = self.details
-        metrics = box.fontMetrics()
-        margin = round(box.document().documentMargin())
-        width = max(40, box.viewport().width() - 2 * margin)
-        needed = metrics.boundingRect(QRect(0, 0, width, 1 << 20),
-                                      Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextExpandTabs,
-                                      box.toPlainText() or " ").height()
-        lines = max(1, min(DETAILS_LINES, -(-needed // metrics.lineSpacing())))
-        margins = box.contentsMargins()
-        box.setFixedHeight(lines * metrics.lineSpacing() + 2 * margin + margins.top()
-                           + margins.bottom() + 2)
+        margin = box.document().documentMargin()
+        width = max(40.0, box.contentsRect().width() - 2 * margin)
+        option = box.document().defaultTextOption()
+        lines = 0
+        for text in (box.toPlainText() or " ").split("\n"):
+            layout = QTextLayout(text, box.font())
+            layout.setTextOption(option)
+            layout.beginLayout()
+            while lines <= DETAILS_LINES:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(width)
+                lines += 1
+            layout.endLayout()
+        lines = max(1, min(DETAILS_LINES, lines))
+        frame = box.height() - box.contentsRect().height()
+        box.setFixedHeight(lines * box.fontMetrics().lineSpacing() + round(2 * margin) + frame
+                           + 2)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

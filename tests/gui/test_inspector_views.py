@@ -231,6 +231,12 @@ def test_the_banner_keeps_its_height_and_details_fit_their_text(qtbot, demo_wind
     assert eight >= 8 * line and eight > one
     qtbot.wait(20)
     assert banner.details.verticalScrollBar().maximum() == 0  # all of it shows
+    trace = "at SuperOffice.CRM.Services.Implementation." * 12  # a long line, few spaces
+    banner.show_message("error", "A long line", details=trace)
+    banner.toggle.click()
+    qtbot.wait(20)
+    assert banner.details.verticalScrollBar().maximum() == 0  # wrapped, all of it shows
+    assert banner.details.horizontalScrollBar().maximum() == 0
 
 
 def test_sizes_say_which_is_masked_and_which_went_out(qtbot, demo_window, sandbox):
