@@ -5,7 +5,8 @@ history entry). Request and response sit side by side or in tabs; each has a Pre
 (line numbers, folding), its Headers, and Raw (as on the wire) views; Wrap (a setting)
 wraps long lines or scrolls them sideways. When an answer comes, the part of it that says
 how the call went (the system names it: a SOAP Fault, ExceptionInfo, the operation's
-response; a Bitrix24 error) is selected at the top of the Pretty view.
+response; a Bitrix24 error) is scrolled to the top of the Pretty view, the caret on it
+and its line number marked.
 Everything it shows or copies is already masked by core.
 """
 
