@@ -143,9 +143,11 @@ class Desk:
             return Preview(preview(profile, update, secrets, connection), tuple(notes))
 
     def send(self, profile: Profile, update: StatusUpdate,
-             cancel: CancelToken | None = None) -> CallResult:
+             cancel: CancelToken | None = None,
+             going_out: Callable[[OutgoingRequest], None] | None = None) -> CallResult:
         """Set the message's status in the customer's system (input checked first: a bad
-        one raises InvalidInput and nothing is recorded)."""
+        one raises InvalidInput and nothing is recorded). ``going_out`` is given the
+        request (masked, as on the wire) as it leaves, before the answer comes."""
         from core.sending import send_status
         from core.systems import get_system
 
@@ -154,7 +156,7 @@ class Desk:
         update = system.as_sent(update, profile)  # the history keeps what went out
         return self._call(profile, "SetDeliveryStatus", update, cancel, lambda conn, begin:
                           send_status(profile, update, self.secrets, conn,
-                                      before_sending=begin))
+                                      before_sending=begin, going_out=going_out))
 
     def read_back(self, profile: Profile, messaging_ids: list[int],
                   cancel: CancelToken | None = None) -> CallResult:

@@ -40,6 +40,9 @@ from core.visible import visible, visible_words
 
 # Called once, right before a call's first request leaves (the history writes its row then).
 BeforeSending = Callable[[], None]
+# Called with each request of the call's operation, masked and with the headers httpx adds,
+# as it leaves (again for the repeat after a renewal): a front end shows it before the answer.
+GoingOut = Callable[[OutgoingRequest], None]
 
 
 def _nothing() -> None:
@@ -79,6 +82,7 @@ def send_status(
     connection: Connection | None = None,
     *,
     before_sending: BeforeSending = _nothing,
+    going_out: GoingOut | None = None,
 ) -> Exchange:
     system = get_system(profile.system)
     system.validate(update, profile)
@@ -86,6 +90,7 @@ def send_status(
         system, profile, store, connection, "SetDeliveryStatus", update, before_sending,
         build=lambda secrets: system.build_request(update, profile, secrets),
         read=lambda response: system.read_response(profile, response),
+        going_out=going_out,
     )
 
 
@@ -215,7 +220,12 @@ def _call(
     *,
     build: Callable[[dict[str, str]], OutgoingRequest],
     read: Callable[[ReceivedResponse], Outcome],
+    going_out: GoingOut | None = None,
 ) -> Exchange:
+    def leaving(request: OutgoingRequest, seen: Mapping[str, str]) -> None:
+        if going_out is not None:
+            going_out(redact_request(conn.prepare(request), seen))
+
     secrets = store.read_all(profile.name, secret_keys(profile))
     notes = list(system.warnings(profile))
     with _connection(profile, connection) as conn:
@@ -237,6 +247,7 @@ def _call(
         # a missing or unusable credential raises here, before anything is sent
         request = sendable(profile, build(secrets), secrets)
         before_sending()
+        leaving(request, secrets)
         delivery = conn.perform(request)
         outcome = _outcome(delivery, read)
         if system.needs_renewal(profile, outcome):
@@ -245,7 +256,9 @@ def _call(
             if renewed.fresh:
                 secrets = {**secrets, **{f"{k}#renewed": v for k, v in renewed.fresh.items()}}
                 current = _current(secrets)
-                delivery = conn.perform(sendable(profile, build(current), current))
+                request = sendable(profile, build(current), current)
+                leaving(request, secrets)
+                delivery = conn.perform(request)
                 outcome = _outcome(delivery, read)
     outcome = _unstored_optional(system, profile, secrets, outcome)
     return _record(profile, operation, update, delivery, outcome, notes, secrets)

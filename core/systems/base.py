@@ -259,6 +259,28 @@ class SignsInWithBrowser(Protocol):
         """Exchange an authorization code from the browser for tokens (read by read_renewal)."""
 
 
+FOCUS_LIMIT = 1_000_000  # bytes; a bigger answer is not read again to find its focus
+
+
+@runtime_checkable
+class PointsIntoAnswers(Protocol):
+    """Optional: names the part of an answer a person needs to see first."""
+
+    def answer_focus(self, operation: str, response: ReceivedResponse) -> str:
+        """The element (XML, its local name) or member (JSON) that says how the call
+        went: a fault, an error, the operation's result; "" when there is none."""
+
+
+def answer_focus(system: TargetSystem, operation: str, response: ReceivedResponse) -> str:
+    """What ``system`` names as the part of this answer that matters ("" if nothing)."""
+    if not isinstance(system, PointsIntoAnswers) or len(response.body) > FOCUS_LIMIT:
+        return ""
+    try:
+        return system.answer_focus(operation, response)
+    except Exception:  # noqa: BLE001 - an unreadable answer just has no such part
+        return ""
+
+
 def status_reader(system: TargetSystem) -> ReadsStatusBack | None:
     """The system's way to read a status back, or None when it has none."""
     return system if isinstance(system, ReadsStatusBack) else None

@@ -317,6 +317,12 @@ class SuperOffice:
             return _read_rest(response)
         return soap.read_soap_response(response, OPERATION)
 
+    def answer_focus(self, operation: str, response: ReceivedResponse) -> str:
+        """SOAP answers only: the REST transport's JSON says it in its first lines."""
+        if not response.body.lstrip().startswith(b"<"):
+            return ""
+        return soap.focus_element(response)
+
     def connection_test_request(
         self, profile: Profile, secrets: dict[str, str]
     ) -> OutgoingRequest:

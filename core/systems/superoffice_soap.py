@@ -223,6 +223,24 @@ def read_soap_response(response: ReceivedResponse, operation: str) -> Outcome:
     return Outcome(OutcomeKind.DONE, f"SuperOffice accepted the call ({operation}).")
 
 
+def focus_element(response: ReceivedResponse) -> str:
+    """The element of a SOAP answer that says how the call went: the Fault, an
+    ExceptionInfo with something in it, else the operation's answer in the Body ("" if
+    none)."""
+    root = xml.parse(response.body) if response.body.strip() else None
+    if root is None or xml.local(root.tag) != "Envelope":
+        return ""
+    body = xml.child(root, "Body")
+    if xml.child(body, "Fault") is not None:
+        return "Fault"
+    exception = xml.child(xml.child(root, "Header"), "ExceptionInfo")
+    if exception is not None and _exception_text(exception):
+        return "ExceptionInfo"
+    answer = next((element for element in (body if body is not None else ())
+                   if isinstance(element.tag, str)), None)
+    return "" if answer is None else xml.local(answer.tag)
+
+
 def plugin_names(response: ReceivedResponse) -> tuple[str, ...]:
     """The plugin names listed by a GetPlugins answer (empty when unreadable)."""
     try:

@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         self.preview_button.clicked.connect(flow.preview)
         self.send_button.clicked.connect(flow.send)
         flow.shown.connect(self.show_exchange)
+        flow.request_shown.connect(self.inspector.show_view)
         flow.recorded.connect(self.history.add_entry)
         flow.sending.connect(lambda sending: self.send_button.setEnabled(not sending))
 
