@@ -158,20 +158,11 @@ def check_timeout(value: float) -> float:
 
 
 def ca_bundle_context(path: str) -> ssl.SSLContext:
-    """A TLS context trusting the CAs of this PEM file; ProfileError says why not."""
-    import ssl
+    """A TLS context trusting the OS store and the CAs of this PEM file; ProfileError says
+    why not (see core.tls)."""
+    from core.tls import trust_context
 
-    try:
-        return ssl.create_default_context(cafile=path)
-    except ssl.SSLError as exc:
-        raise ProfileError(
-            f"The CA bundle {path} holds no PEM certificate StatusDesk can read "
-            f"({exc.reason or exc}): give the customer's CA certificate as a PEM file "
-            "(text starting with -----BEGIN CERTIFICATE-----).") from None
-    except OSError as exc:
-        raise ProfileError(
-            f"The CA bundle {path} cannot be read ({exc.strerror or exc}): give the path "
-            "of a PEM file with the customer's CA certificate.") from None
+    return trust_context(path)
 
 
 def check_settings(profile: Profile) -> Profile:
