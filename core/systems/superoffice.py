@@ -287,7 +287,7 @@ class SuperOffice:
 
     def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
         if profile.option("transport") == "rest":
-            return _read_rest(response)
+            return _read_rest(response, OPERATION)
         return soap.read_soap_response(response, OPERATION)
 
     def connection_test_request(
@@ -300,7 +300,7 @@ class SuperOffice:
         self, profile: Profile, response: ReceivedResponse
     ) -> tuple[Outcome, tuple[str, ...]]:
         if profile.option("transport") == "rest":
-            outcome = _read_rest(response)
+            outcome = _read_rest(response, "GetPlugins")
             names = _rest_plugin_names(response) if outcome.ok else ()
         else:
             outcome = soap.read_soap_response(response, "GetPlugins")
@@ -496,17 +496,27 @@ def _rest_request(
     )
 
 
-def _read_rest(response: ReceivedResponse) -> Outcome:
-    if response.is_success:
-        return Outcome(OutcomeKind.DONE, "SuperOffice accepted the call (REST).")
+def _read_rest(response: ReceivedResponse, operation: str) -> Outcome:
+    """An HTTP error, or a 200 that says it failed: the agent API answers some failures
+    with HTTP 200 and an error object (``{"Error": ..., "ErrorType": ...}``), or ``null``
+    where GetPlugins' list should be. ``"Error": null`` beside a result is no error."""
     try:
-        data = safe_json.loads(response.body) if response.body else {}
+        data = safe_json.loads(response.body) if response.body.strip() else {}
     except ValueError:
         data = {}
-    if not isinstance(data, dict):
-        data = {}
-    message = str(data.get("Error") or data.get("Message") or data.get("error") or "")
-    error_type = str(data.get("ErrorType") or data.get("ExceptionType") or "")
+    if response.is_success:
+        if operation == "GetPlugins" and data is None:
+            return Outcome(
+                OutcomeKind.REFUSED,
+                "SuperOffice answered HTTP 200 with null instead of the list of plugins: the "
+                "call failed without saying why.", code="null answer",
+                advice="Check the ticket, the application token and that the Messaging agent "
+                "is open to this app; the NetServer log says more.")
+        message, error_type = _rest_error(data, failed=False)
+        if not message:
+            return Outcome(OutcomeKind.DONE, "SuperOffice accepted the call (REST).")
+        return _rest_refusal(response, data, message, error_type, in_a_200=True)
+    message, error_type = _rest_error(data, failed=True)
     if not message:
         return http_outcome(
             response,
@@ -515,14 +525,45 @@ def _read_rest(response: ReceivedResponse) -> Outcome:
             address_advice="This NetServer may not expose the REST agents: use transport "
             "'soap' (the WSDL way).",
         )
-    kind = OutcomeKind.CREDENTIALS if response.status_code in (401, 403) else OutcomeKind.REFUSED
+    return _rest_refusal(response, data, message, error_type, in_a_200=False)
+
+
+def _rest_error(data: object, *, failed: bool) -> tuple[str, str]:
+    """(message, error type) of an agent answer's error, ("", "") when it holds none.
+    ``failed``: the HTTP status already says so, so a bare ``Message`` is the reason too."""
+    if not isinstance(data, dict):
+        return "", ""
+    error = data.get("Error", data.get("error"))
+    error_type = str(data.get("ErrorType") or data.get("ExceptionType") or "")
+    if isinstance(error, dict):  # an error object: {"Message": ..., "ErrorType": ...}
+        message = str(error.get("Message") or error.get("Error") or error.get("FriendlyText")
+                      or "an error without a message")
+        return message, str(error.get("ErrorType") or error.get("ExceptionType") or error_type)
+    if error:
+        return str(error), error_type
+    if error_type or failed:  # an exception's shape: {"Message": ..., "ExceptionType": ...}
+        return str(data.get("Message") or error_type), error_type
+    if data.get("Succeeded") is False:
+        return str(data.get("Message") or "Succeeded=false"), error_type
+    return "", ""
+
+
+def _rest_refusal(response: ReceivedResponse, data: object, message: str, error_type: str,
+                  *, in_a_200: bool) -> Outcome:
+    credentials = response.status_code in (401, 403) or any(
+        word in f"{message} {error_type}".lower()
+        for word in ("ticket", "authenticat", "credential", "security", "unauthori"))
+    kind = OutcomeKind.CREDENTIALS if credentials else OutcomeKind.REFUSED
+    how = ("answered HTTP 200 but with an error, so it was not applied"
+           if in_a_200 else f"refused the call (HTTP {response.status_code})")
     return Outcome(
         kind,
-        f"SuperOffice refused the call (HTTP {response.status_code}): {message}",
+        f"SuperOffice {how}: {message}",
         code=error_type or f"HTTP {response.status_code}",
         advice="Store a fresh ticket and check the application token."
         if kind is OutcomeKind.CREDENTIALS
         else "Check the plugin name and the external message id.",
+        hint=hints.store("ticket") if kind is OutcomeKind.CREDENTIALS else None,
         detail=json.dumps(data, indent=2, ensure_ascii=False),
     )
 
