@@ -296,6 +296,19 @@ class ProfileStore:
         profiles = [p for p in profiles if p.name != profile.name] + [profile]
         self._write(profiles)
 
+    def add_all(self, new: list[Profile], *, replace_existing: bool = False) -> None:
+        """Add (or replace) several profiles with one atomic write: all of them or none."""
+        for profile in new:
+            check_settings(profile)
+        profiles = self.load()
+        names = {p.name for p in new}
+        clash = [p.name for p in profiles if p.name in names]
+        if clash and not replace_existing:
+            raise ProfileError(f"A profile named {', '.join(map(repr, clash))} exists already.")
+        kept = {p.name: p for p in profiles}
+        kept.update({p.name: p for p in new})  # a replaced profile keeps its place
+        self._write(list(kept.values()))
+
     def remove(self, name: str) -> Profile:
         profile = self.get(name)
         self._write([p for p in self.load() if p.name != name])
