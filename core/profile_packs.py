@@ -111,7 +111,13 @@ def write_pack(path: Path, profiles: Sequence[Profile]) -> None:
 
 
 def _shareable(profile: Profile) -> Profile:
-    options = {key: _without_credentials(value) for key, value in profile.options.items()}
+    """The settings only: what a server taught this desk (the Services version found) is
+    left for each desk to learn, and addresses lose any credentials."""
+    from core.systems import get_system
+
+    declared = {o.key for o in get_system(profile.system).options}
+    options = {key: _without_credentials(value) for key, value in profile.options.items()
+               if key in declared}
     proxy = _without_password(profile.proxy) if profile.proxy else profile.proxy
     return profile.with_changes(options=options, proxy=proxy)
 

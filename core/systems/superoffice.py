@@ -17,6 +17,7 @@ from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedRespons
 from core.pacing import PacePlan
 from core.profiles import Profile
 from core.systems import superoffice_online as online
+from core.systems import superoffice_services as services
 from core.systems import superoffice_soap as soap
 from core.systems.base import (
     Choice,
@@ -131,6 +132,17 @@ class SuperOffice:
             advanced=True,
         ),
         OptionSpec(
+            services.OPTION,
+            "Service version",
+            "--services",
+            "auto = ask NetServer once (GET {base}/api) and use the newest of Services84-88 "
+            "it serves (Services86 when it does not say); or name one: 84, 85, 86, 87, 88.",
+            choices=(Choice(services.AUTO, "auto (ask the server once)"),
+                     *(Choice(v, f"Services{v}") for v in reversed(services.VERSIONS))),
+            default=services.AUTO,
+            advanced=True,
+        ),
+        OptionSpec(
             "auth",
             "Sign-in",
             "--auth",
@@ -217,6 +229,10 @@ class SuperOffice:
             raise InvalidInput(
                 "transport", f"transport: {transport!r} is not one of soap, soap12, rest."
             )
+        setting = services.chosen(profile)
+        if setting not in (services.AUTO, *services.VERSIONS):
+            raise InvalidInput(services.OPTION, f"services: {setting!r} is not one of auto, "
+                               f"{', '.join(services.VERSIONS)}.")
         auth = profile.option("auth", "ticket")
         if auth not in AUTH_MODES:
             raise InvalidInput("auth", f"auth: {auth!r} is not one of {', '.join(AUTH_MODES)}.")
@@ -290,6 +306,42 @@ class SuperOffice:
             return _read_rest(response, OPERATION)
         return soap.read_soap_response(response, OPERATION)
 
+    # -- the Services version: asked of the server once (core.systems.superoffice_services)
+
+    def _version(self, profile: Profile) -> str:
+        return services.version_of(profile, self.normalize_base_url(profile.base_url))
+
+    def _soap(self, profile: Profile) -> bool:
+        return profile.option("transport", "soap") != "rest" or profile.option(
+            "auth", "ticket") == "password"
+
+    def question(self, profile: Profile) -> OutgoingRequest | None:
+        base = self.normalize_base_url(profile.base_url)
+        if not self._soap(profile) or not services.must_ask(profile, base):
+            return None
+        return services.api_request(base)
+
+    def learn(self, profile: Profile, response: ReceivedResponse | None
+              ) -> tuple[Profile, str]:
+        return services.learn(profile, self.normalize_base_url(profile.base_url), response)
+
+    def question_after(self, profile: Profile, outcome: Outcome) -> OutgoingRequest | None:
+        if not self._soap(profile) or not (
+                outcome.code == "HTTP 404" or "actionnotsupported" in outcome.code.lower()):
+            return None
+        return services.api_request(self.normalize_base_url(profile.base_url))
+
+    def explain(self, profile: Profile, outcome: Outcome, response: ReceivedResponse | None
+                ) -> tuple[Outcome, Profile | None]:
+        version = self._version(profile)
+        explained = services.unserved(profile, version, outcome, response)
+        if explained is outcome or services.chosen(profile) != services.AUTO:
+            return explained, None
+        services.forget_seen()  # auto: what was remembered is out of date; ask again
+        options = {k: v for k, v in profile.options.items()
+                   if k not in (services.FOUND, services.FOUND_FOR)}
+        return explained, profile.with_changes(options=options)
+
     def connection_test_request(
         self, profile: Profile, secrets: dict[str, str]
     ) -> OutgoingRequest:
@@ -304,7 +356,8 @@ class SuperOffice:
             names = _rest_plugin_names(response) if outcome.ok else ()
         else:
             outcome = soap.read_soap_response(response, "GetPlugins")
-            names = soap.plugin_names(response) if outcome.ok else ()
+            names = soap.plugin_names(
+                response, services.namespace(self._version(profile))) if outcome.ok else ()
         if outcome.ok:
             listed = ", ".join(names) or "none"
             outcome = Outcome(OutcomeKind.DONE, f"Connected. Plugins on this tenant: {listed}.")
@@ -321,13 +374,16 @@ class SuperOffice:
             if not 0 < messaging_id <= INT32_MAX:
                 raise InvalidInput("messaging_id", f"Messaging id {messaging_id} is not a "
                                    "SuperOffice messaging id (a positive whole number).")
+        version = self._version(profile)
+        ns = services.namespace(version)
         body = soap.delivery_status_envelope(
             messaging_ids, require_secret(profile, secrets, TICKET),
-            secrets.get(APP_TOKEN.key) or None)
-        action = soap.soap_action("GetDeliveryStatus")
+            secrets.get(APP_TOKEN.key) or None, ns)
+        action = soap.soap_action("GetDeliveryStatus", ns)
         headers = (("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", f'"{action}"'))
         return OutgoingRequest(
-            "POST", self.normalize_base_url(profile.base_url) + soap.SERVICE_PATH, headers, body)
+            "POST", self.normalize_base_url(profile.base_url) + services.messaging_path(version),
+            headers, body)
 
     def read_delivery_status(
         self, profile: Profile, response: ReceivedResponse, messaging_ids: list[int]
@@ -335,7 +391,7 @@ class SuperOffice:
         outcome = soap.read_soap_response(response, "GetDeliveryStatus")
         if not outcome.ok:
             return outcome, ()
-        found = soap.delivery_statuses(response)
+        found = soap.delivery_statuses(response, services.namespace(self._version(profile)))
         missing = sorted(set(messaging_ids) - {item.messaging_id for item in found})
         names = {value: label for label, value in profile.presets.items()}
         lines = [f"message {item.messaging_id}: status {item.status}"
@@ -373,12 +429,14 @@ class SuperOffice:
         auth = profile.option("auth", "ticket")
         if auth == "password":
             password = require_secret(profile, secrets, PASSWORD)
+            version = self._version(profile)
+            ns = services.namespace(version)
             body = soap.sign_in_envelope(
-                profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None
-            )
+                profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None,
+                ns)
             headers = (("Content-Type", "text/xml; charset=utf-8"),
-                       ("SOAPAction", f'"{soap.SIGN_IN_ACTION}"'))
-            url = self.normalize_base_url(profile.base_url) + soap.SIGN_IN_PATH
+                       ("SOAPAction", f'"{soap.sign_in_action(ns)}"'))
+            url = self.normalize_base_url(profile.base_url) + services.principal_path(version)
             return OutgoingRequest("POST", url, headers, body)
         if auth == "system-user":
             self._check_online(profile)
@@ -407,7 +465,7 @@ class SuperOffice:
             return SignIn({TICKET.key: ticket,
                            TICKET_EXPIRES.key: expires.isoformat(timespec="seconds")}, who)
         try:
-            ticket, who = soap.read_sign_in(response)
+            ticket, who = soap.read_sign_in(response, services.namespace(self._version(profile)))
         except soap.WrongPassword:
             raise RenewalFailed(
                 f"NetServer refused the sign-in: wrong username or password. Check the "
@@ -454,15 +512,17 @@ class SuperOffice:
         transport = profile.option("transport", "soap")
         if transport == "rest":
             return _rest_request(base, operation, values, ticket, app_token)
-        url = base + soap.SERVICE_PATH
-        action = soap.soap_action(operation)
+        version = self._version(profile)
+        ns = services.namespace(version)
+        url = base + services.messaging_path(version)
+        action = soap.soap_action(operation, ns)
         if transport == "soap12":
-            body = soap.envelope_12_as_documented(operation, values, ticket, app_token)
+            body = soap.envelope_12_as_documented(operation, values, ticket, app_token, ns)
             content_type = f'application/soap+xml; charset=utf-8; action="{action}"'
             headers: tuple[tuple[str, str], ...] = (("Content-Type", content_type),)
         else:
             params = [(name, value) for name, _type, value in values]
-            body = soap.envelope_11(operation, params, ticket, app_token)
+            body = soap.envelope_11(operation, params, ticket, app_token, ns)
             headers = (("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", f'"{action}"'))
         return OutgoingRequest("POST", url, headers, body)
 
