@@ -131,9 +131,16 @@ class Desk:
         from core.secrets import SecretStoreError
         from core.sending import preview, secret_keys
         from core.systems import get_system
+        from core.systems.base import asks_first
         from core.transport import Connection
 
-        notes = list(get_system(profile.system).warnings(profile))
+        system = get_system(profile.system)
+        notes = list(system.warnings(profile))
+        asker = asks_first(system)
+        if asker is not None and asker.question(profile) is not None:
+            notes.append("Before its first call StatusDesk asks the server which service "
+                         "version it serves; the request may then go to that version's "
+                         "address instead of the one shown.")
         try:
             secrets = self.secrets.read_all(profile.name, secret_keys(profile))
         except SecretStoreError as exc:
