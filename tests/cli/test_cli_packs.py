@@ -72,3 +72,16 @@ def test_a_malformed_pack_exits_2_naming_the_field(cli, tmp_path, statusdesk_hom
     assert not (statusdesk_home / "profiles.json").exists()
     missing = cli("profile", "export", str(tmp_path / "out.json"), "nobody")
     assert missing.returncode == 2 and "No profile named 'nobody'" in missing.stderr
+
+
+def test_the_service_version_flag(cli, secret_profile) -> None:
+    url = "https://sod.superoffice.com/Cust12345"
+    added = cli("profile", "add", secret_profile, "--system", "superoffice", "--url", url,
+                "--plugin", "sms", "--services", "87", "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["options"]["services"] == "87"
+    wrong = cli("profile", "set", secret_profile, "--services", "89")
+    assert wrong.returncode == 2 and "invalid choice: '89'" in wrong.stderr
+    assert cli("profile", "set", secret_profile, "--services", "auto").returncode == 0
+    shown = json.loads(cli("profile", "show", secret_profile, "--json").stdout)
+    assert shown["options"]["services"] == "auto"

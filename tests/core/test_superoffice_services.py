@@ -199,3 +199,13 @@ def test_the_desk_remembers_the_version_with_the_profile(sandbox, statusdesk_hom
     assert [r.path.rsplit("/", 1)[1] for r in sandbox.received] == ["Messaging.svc"]
     moved = kept.with_changes(base_url=sandbox.superoffice_url + "/../Cust12345")
     assert services.must_ask(moved, moved.base_url)  # another address: asked again
+
+
+def test_a_preview_of_an_auto_profile_says_the_server_is_asked_first(sandbox,
+                                                                      statusdesk_home) -> None:
+    desk = Desk(statusdesk_home, secrets=MemorySecrets())
+    shown = desk.preview(_profile(sandbox.superoffice_url), StatusUpdate("e", "3"))
+    assert any("asks the server which service version" in note for note in shown.notes)
+    assert list(sandbox.received) == []  # a preview sends nothing, the question neither
+    fixed = desk.preview(_profile(sandbox.superoffice_url, services="88"), StatusUpdate("e", "3"))
+    assert fixed.notes == () and fixed.request.url.endswith("/Services88/Messaging.svc")

@@ -78,3 +78,22 @@ def test_export_writes_every_profile_and_a_bad_pack_is_refused(
     assert "profile 'x' (number 1) has the field 'secrets'" in dialog.call_result.text()
     assert dialog.packs.preview is None
     assert memory_desk.profiles.path.read_bytes() == before
+
+
+def test_service_version_is_an_advanced_choice_saved_with_the_profile(
+        qtbot, memory_desk: Desk) -> None:
+    dialog = _dialog(qtbot, memory_desk, [])
+    editor = dialog.editor
+    editor.system.setCurrentIndex(editor.system.findData("superoffice"))
+    combo = editor.option_widgets["services"]
+    assert editor.advanced_form.labelForField(combo).text() == "Service version"
+    assert [combo.itemData(i) for i in range(combo.count())] == [
+        "auto", "88", "87", "86", "85", "84"]
+    assert combo.currentData() == "auto"
+    editor.name.setText("acme")
+    editor.base_url.setText("https://sod.superoffice.com/Cust12345")
+    editor.option_widgets["plugin"].setText("sms")
+    combo.setCurrentIndex(combo.findData("88"))
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1 and not dialog.dirty)
+    assert memory_desk.profiles.get("acme").option("services") == "88"
