@@ -26,6 +26,8 @@ from cli.batch import load as load_batch
 from cli.hints import command_for, quote
 from cli.history import show_history
 from cli.login import login_from_terminal
+from cli.packs import add_commands as add_pack_commands
+from cli.packs import export_pack, import_pack
 from core import rendering
 from core.batch import BatchRun
 from core.batch_file import BatchFileError
@@ -97,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A profile is one customer's system: its address and settings, kept in "
         "profiles.json. Its credentials are kept in the keyring (statusdesk-cli secret set).",
         epilog="actions: add NAME --system ... --url ...; set NAME --SETTING VALUE ...; "
-        "set-url NAME URL; list; show NAME; remove NAME (also forgets its credentials). "
+        "set-url NAME URL; list; show NAME; remove NAME (also forgets its credentials); "
+        "export FILE [NAME ...]; import FILE [--replace]. "
         "'statusdesk-cli profile add --help' lists the settings.")
     actions = profile.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = actions.add_parser("add", help="add a profile (secrets come separately)")
@@ -117,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     set_url.add_argument("name")
     set_url.add_argument("url")
     set_url.add_argument("--json", action="store_true")
+    add_pack_commands(actions)
     for action in ("list", "show", "remove"):
         sub = actions.add_parser(action)
         if action != "list":
@@ -451,6 +455,10 @@ def _command(args: argparse.Namespace, desk: Desk) -> int:
 
 def _profile(args: argparse.Namespace, desk: Desk) -> int:
     store = desk.profiles
+    if args.action == "export":
+        return export_pack(args, desk)
+    if args.action == "import":
+        return import_pack(args, desk)
     if args.action == "add":
         profile = _profile_from_args(args)
         _forgot(desk.save_profile(profile, replacing=profile.name if args.replace else None))

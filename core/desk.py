@@ -14,6 +14,7 @@ on first use, inside those threads, so the window opens without waiting for them
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -90,6 +91,7 @@ class Desk:
         self.connections = Connections()
         self._history: History | None = None
         self._body_cap: int | None = None  # None: core.history.BODY_CAP
+        self._remembering = threading.Lock()  # one profiles.json write of learnt options
 
     @property
     def history(self) -> History:
@@ -129,9 +131,16 @@ class Desk:
         from core.secrets import SecretStoreError
         from core.sending import preview, secret_keys
         from core.systems import get_system
+        from core.systems.base import asks_first
         from core.transport import Connection
 
-        notes = list(get_system(profile.system).warnings(profile))
+        system = get_system(profile.system)
+        notes = list(system.warnings(profile))
+        asker = asks_first(system)
+        if asker is not None and asker.question(profile) is not None:
+            notes.append("Before its first call StatusDesk asks the server which service "
+                         "version it serves; the request may then go to that version's "
+                         "address instead of the one shown.")
         try:
             secrets = self.secrets.read_all(profile.name, secret_keys(profile))
         except SecretStoreError as exc:
@@ -156,7 +165,8 @@ class Desk:
         update = system.as_sent(update, profile)  # the history keeps what went out
         return self._call(profile, "SetDeliveryStatus", update, cancel, lambda conn, begin:
                           send_status(profile, update, self.secrets, conn,
-                                      before_sending=begin, going_out=going_out))
+                                      before_sending=begin, going_out=going_out,
+                                      learned=self.remember))
 
     def read_back(self, profile: Profile, messaging_ids: list[int],
                   cancel: CancelToken | None = None) -> CallResult:
@@ -165,7 +175,7 @@ class Desk:
 
         return self._call(profile, "GetDeliveryStatus", None, cancel, lambda conn, begin:
                           read_delivery_status(profile, self.secrets, messaging_ids, conn,
-                                               before_sending=begin))
+                                               before_sending=begin, learned=self.remember))
 
     def test(self, profile: Profile, cancel: CancelToken | None = None) -> CallResult:
         """A harmless call that proves address and credentials, and what it listed."""
@@ -175,7 +185,7 @@ class Desk:
 
         def run(conn: Connection, begin: Callable[[], None]) -> Exchange:
             exchange, found = check_connection(profile, self.secrets, conn,
-                                               before_sending=begin)
+                                               before_sending=begin, learned=self.remember)
             listed.append(found)
             return exchange
 
@@ -189,7 +199,8 @@ class Desk:
 
         return self._call(profile, "sign-in", None, cancel, lambda conn, begin:
                           sign_in(profile, self.secrets, conn, code=code,
-                                  redirect_uri=redirect_uri, before_sending=begin))
+                                  redirect_uri=redirect_uri, before_sending=begin,
+                                  learned=self.remember))
 
     def batch(self, profile: Profile, batch: BatchFile, *, rate: float | None = None,
               burst: int | None = None) -> BatchRun:
@@ -257,6 +268,26 @@ class Desk:
         connection.close()  # the same one, unless the profile changed meanwhile
 
     # -- profiles ---------------------------------------------------------------------------
+
+    def remember(self, learnt: Profile) -> None:
+        """Keep in profiles.json what a server taught a profile (SuperOffice's Services
+        version): the options no setting declares, and only while the saved profile still
+        points at the same system and address (an edit in progress is not saved)."""
+        from core.profiles import ProfileError
+        from core.systems import get_system
+
+        declared = {o.key for o in get_system(learnt.system).options}
+        with self._remembering:
+            try:
+                saved = self.profiles.get(learnt.name)
+            except ProfileError:
+                return  # not saved yet (a test of a new profile), or removed meanwhile
+            if (saved.system, saved.base_url) != (learnt.system, learnt.base_url):
+                return
+            options = {k: v for k, v in saved.options.items() if k in declared}
+            options |= {k: v for k, v in learnt.options.items() if k not in declared}
+            if options != saved.options:
+                self.profiles.add(saved.with_changes(options=options), replace_existing=True)
 
     def save_profile(self, profile: Profile, *, replacing: str | None = None) -> ProfileSaved:
         """Add a profile, or replace the one named ``replacing`` (it may be renamed).

@@ -281,6 +281,30 @@ def answer_focus(system: TargetSystem, operation: str, response: ReceivedRespons
         return ""
 
 
+@runtime_checkable
+class AsksServerFirst(Protocol):
+    """Optional: the profile learns from the server, once, what it serves (SuperOffice's
+    Services version, from ``GET {base}/api``), before its first call; the desk keeps what
+    it learnt with the profile."""
+
+    def question(self, profile: Profile) -> OutgoingRequest | None:
+        """The request to ask, or None when the profile knows already."""
+
+    def learn(self, profile: Profile, response: ReceivedResponse | None) -> tuple[Profile, str]:
+        """The profile with what the answer taught (None: no answer came), and a note."""
+
+    def question_after(self, profile: Profile, outcome: Outcome) -> OutgoingRequest | None:
+        """After a failed call: a request whose answer may explain it (or None)."""
+
+    def explain(self, profile: Profile, outcome: Outcome, response: ReceivedResponse | None
+                ) -> tuple[Outcome, Profile | None]:
+        """The failure explained by that answer, and the profile to keep (None: unchanged)."""
+
+
+def asks_first(system: TargetSystem) -> AsksServerFirst | None:
+    return system if isinstance(system, AsksServerFirst) else None
+
+
 def status_reader(system: TargetSystem) -> ReadsStatusBack | None:
     """The system's way to read a status back, or None when it has none."""
     return system if isinstance(system, ReadsStatusBack) else None

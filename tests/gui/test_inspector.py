@@ -56,7 +56,7 @@ def test_copy_as_curl_and_body_keep_secrets_masked(qtbot, demo_window, sandbox):
     assert curl.startswith("curl ")
     words = shlex.split(curl.replace("\\\n", " "))
     assert view.request.url in words
-    assert "SOAPAction: \"http://www.superoffice.net/ws/crm/NetServer/Services86/Messaging/" \
+    assert "SOAPAction: \"http://www.superoffice.net/ws/crm/NetServer/Services88/Messaging/" \
            "SetDeliveryStatus\"" in words
     data = words[words.index("--data-raw") + 1]
     assert data == view.request.body.decode()
