@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -42,6 +43,7 @@ from gui.notices import Message, Notices
 from gui.profiles.actions import ProfileActions
 from gui.profiles.picker import PRODUCTION_COLOUR, ProfilePicker
 from gui.settings import body_cap_kib, restore_bytes, window_settings
+from gui.theme import apply_theme, theme
 from gui.widgets.errors import explain
 from gui.window.menus import build_menus
 from gui.window.send_flow import SendFlow
@@ -88,6 +90,9 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.settings: QSettings = window_settings(desk.folder)
         desk.set_history_body_cap(body_cap_kib(self.settings) * 1024)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme(self.settings))  # the one chosen in Settings
         self.jobs = Jobs(self)
         self.notices = Notices(self)
         self.sandbox: Sandbox | None = None  # once started from here
