@@ -1,0 +1,90 @@
+"""Issue 16, items 7, 8 and 20: the window uses its room well, measured on real widgets.
+
+Sizes are the window's (offscreen, no window manager): 1024x700, the smallest a support
+laptop gives it, and 1920x1080.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication, QWidget
+
+from gui.history.table import ELAPSED, HTTP, OUTCOME, STATUS
+from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
+from tests.gui.drive import choose, fill, send_and_wait
+
+LONG_STATUS = "Delivered (demo plugin)"
+
+
+def _at_size(qtbot, window, width: int, height: int) -> None:
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.width() == width and window.height() == height)
+    QApplication.processEvents()
+
+
+def _x_in(widget: QWidget, root: QWidget) -> int:
+    return widget.mapTo(root, QPoint(0, 0)).x()
+
+
+def _bottom_in(widget: QWidget, root: QWidget) -> int:
+    return widget.mapTo(root, QPoint(0, widget.height())).y()
+
+
+def _send_both(qtbot, window) -> None:
+    choose(qtbot, window, DEMO_BITRIX24)
+    fill(window, "65575980fa531ac284c2ee68f81ebebd", "delivered")
+    send_and_wait(qtbot, window)
+    choose(qtbot, window, DEMO_SUPEROFFICE)
+    fill(window, "SO-1001", "2", "Delivered to handset")
+    send_and_wait(qtbot, window)
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1920, 1080)])
+def test_the_traffic_panes_get_the_room_and_the_form_fills_its_column(qtbot, demo_window,
+                                                                       size):
+    """Item 7: at 1024 the form kept ~390 px and each pane shrank to ~300 px; the left
+    column was mostly empty at every size."""
+    window = demo_window
+    choose(qtbot, window, DEMO_SUPEROFFICE)
+    _at_size(qtbot, window, *size)
+    left, inspector = window.main_splitter.widget(0), window.inspector
+    request, response = inspector.request, inspector.response
+    assert left.width() <= 0.3 * size[0]
+    assert inspector.width() >= 2.3 * left.width()
+    assert min(request.width(), response.width()) >= 0.34 * size[0]
+    # Everything the form offers is in view and it fills most of its column.
+    assert _bottom_in(window.send_button, left) <= left.height()
+    assert _bottom_in(window.send_button, left) >= 0.5 * left.height()
+    for key, field in window.form.fields.items():  # no field narrower than its contents
+        assert field.width() >= 160, key
+
+
+def _right_edge(header, column: int) -> int:
+    return header.sectionViewportPosition(column) + header.sectionSize(column)
+
+
+def test_history_columns_fit_at_1024_and_share_the_room_at_1920(qtbot, demo_window):
+    """Item 7: Outcome, HTTP and Elapsed needed horizontal scrolling at 1024 wide; at 1920
+    Outcome took half the table while Status was cut."""
+    window = demo_window
+    _send_both(qtbot, window)
+    table = window.history.table
+    header = table.horizontalHeader()
+
+    _at_size(qtbot, window, 1024, 700)
+    viewport = table.viewport().width()
+    for column in (OUTCOME, HTTP, ELAPSED):
+        assert header.sectionViewportPosition(column) >= 0
+        assert _right_edge(header, column) <= viewport, column
+    assert table.horizontalScrollBar().maximum() == 0
+    metrics = table.fontMetrics()
+    assert header.sectionSize(HTTP) >= metrics.horizontalAdvance("HTTP") + 12
+    assert header.sectionSize(ELAPSED) >= metrics.horizontalAdvance("99.9 s") + 12
+
+    _at_size(qtbot, window, 1920, 1080)
+    viewport = table.viewport().width()
+    assert _right_edge(header, ELAPSED) <= viewport
+    assert _right_edge(header, ELAPSED) >= viewport - 2  # the room is used, not left blank
+    assert header.sectionSize(OUTCOME) <= 0.25 * viewport
+    assert header.sectionSize(STATUS) >= metrics.horizontalAdvance(LONG_STATUS) + 12
