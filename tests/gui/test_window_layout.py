@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from gui.history.table import ELAPSED, HTTP, OUTCOME, STATUS
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
 from tests.gui.drive import choose, fill, send_and_wait
+from tests.gui.test_profiles_dialog import open_dialog
 
 LONG_STATUS = "Delivered (demo plugin)"
 
@@ -88,3 +89,40 @@ def test_history_columns_fit_at_1024_and_share_the_room_at_1920(qtbot, demo_wind
     assert _right_edge(header, ELAPSED) >= viewport - 2  # the room is used, not left blank
     assert header.sectionSize(OUTCOME) <= 0.25 * viewport
     assert header.sectionSize(STATUS) >= metrics.horizontalAdvance(LONG_STATUS) + 12
+
+
+def test_profile_fields_line_up_and_save_is_in_view_online(qtbot, demo_window):
+    """Item 8: fields started at four x positions; in Online mode Save profile and the
+    sign-in result were below the fold; the sign-in state had its first line clipped."""
+    dialog = open_dialog(qtbot, demo_window)
+    dialog.select(DEMO_SUPEROFFICE)
+    editor = dialog.editor
+    qtbot.waitUntil(lambda: editor.name.text() == DEMO_SUPEROFFICE)
+    auth = editor.option_widgets["auth"]
+    auth.setCurrentIndex(auth.findData("system-user"))
+    credentials = dialog.credentials
+    qtbot.waitUntil(lambda: "private-key" in credentials.rows
+                    and credentials.state_of("private-key") != "checking…", timeout=5000)
+    QApplication.processEvents()
+
+    fields = [editor.name, editor.system, editor.base_url, editor.presets, editor.timeout,
+              editor.proxy, *(w for w in editor.option_widgets.values() if w.isVisible()),
+              *(row.state for row in credentials.rows.values()), credentials.sign_in_state]
+    where = [(f.objectName() or type(f).__name__, _x_in(f, dialog)) for f in fields]
+    assert {x for _, x in where} == {_x_in(editor.name, dialog)}, where
+
+    scroll = dialog.findChild(QScrollArea)
+    for widget in (dialog.save_button, dialog.test_button, dialog.call_result):
+        assert widget.isVisible()
+        top = widget.mapTo(dialog, QPoint(0, 0)).y()
+        assert 0 <= top and _bottom_in(widget, dialog) <= dialog.height(), widget
+        if scroll.isAncestorOf(widget):  # not below the scrolled part's fold
+            assert _bottom_in(widget, scroll.viewport()) <= scroll.viewport().height()
+
+    state = credentials.sign_in_state
+    state.setText("Ticket: kept by StatusDesk, valid until 24 Nov 18:20; StatusDesk signs in "
+                  "again 10 minutes before it runs out")
+    QApplication.processEvents()
+    assert state.height() >= state.heightForWidth(state.width())  # every line shown
+    assert state.contentsRect().height() >= state.fontMetrics().lineSpacing()
+    dialog.done(0)
