@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.history.table import HistoryTable, column_widths, fit_widths, least_widths
+from gui.widgets.date_popup import calendar_in_window
 
 if TYPE_CHECKING:
     from datetime import date
@@ -93,7 +94,7 @@ class HistoryPanel(QWidget):
         today = QDate.currentDate()
         self.since_edit, self.until_edit = QDateEdit(today.addDays(-7)), QDateEdit(today)
         for edit, tip in ((self.since_edit, "First day"), (self.until_edit, "Last day")):
-            edit.setCalendarPopup(True)
+            calendar_in_window(edit)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setToolTip(tip)
             edit.setEnabled(False)

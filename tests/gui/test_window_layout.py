@@ -7,11 +7,13 @@ laptop gives it, and 1920x1080.
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 
 from gui.history.table import ELAPSED, HTTP, OUTCOME, STATUS
+from gui.sign_in.browser_dialog import BrowserSignInDialog
 from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE
+from tests.gui.conftest import OFFSCREEN_NOISE
 from tests.gui.drive import choose, fill, send_and_wait
 from tests.gui.test_profiles_dialog import open_dialog
 
@@ -126,3 +128,52 @@ def test_profile_fields_line_up_and_save_is_in_view_online(qtbot, demo_window):
     assert state.height() >= state.heightForWidth(state.width())  # every line shown
     assert state.contentsRect().height() >= state.fontMetrics().lineSpacing()
     dialog.done(0)
+
+
+# Offscreen, a popup cannot raise itself nor grab the keyboard: Qt says so, harmlessly.
+@pytest.mark.qt_log_ignore(OFFSCREEN_NOISE, r"does not support raise\(\)",
+                           "does not support grabbing the keyboard")
+def test_the_history_date_popup_is_not_clipped(qtbot, demo_window):
+    """Item 20: the calendar of the last day opened past the window's right edge."""
+    window = demo_window
+    window.move(0, 0)
+    _at_size(qtbot, window, 760, 560)
+    window.history.dates_box.setChecked(True)
+    for edit in (window.history.since_edit, window.history.until_edit):
+        qtbot.mouseClick(edit, Qt.MouseButton.LeftButton,
+                         pos=QPoint(edit.width() - 6, edit.height() // 2))  # its arrow
+        popup = edit.calendarWidget().window()
+        qtbot.waitUntil(popup.isVisible)
+        left = popup.mapToGlobal(QPoint(0, 0)).x()
+        right = left + popup.width()
+        assert window.mapToGlobal(QPoint(0, 0)).x() <= left
+        assert right <= window.mapToGlobal(QPoint(window.width(), 0)).x()
+        assert popup.width() >= edit.calendarWidget().sizeHint().width()  # whole
+        qtbot.keyClick(popup, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda p=popup: not p.isVisible())
+
+
+def test_the_sign_in_dialog_keeps_its_controls_still(qtbot, demo_window):
+    """Item 20: a note of two or three lines pushed the buttons and the paste field down."""
+    profile = next(p for p in demo_window.picker.profiles() if p.name == DEMO_BITRIX24)
+    dialog = BrowserSignInDialog(profile, demo_window.desk, demo_window.jobs,
+                                 lambda _url: True, demo_window)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.flow is not None, timeout=5000)
+    try:
+        controls = (dialog.open_again, dialog.paste, dialog.use_button)
+        dialog._say("Got the code…")
+        QApplication.processEvents()
+        before = [w.mapTo(dialog, QPoint(0, 0)) for w in controls]
+        for text in ("No browser could be opened: copy the page's address, open it in a "
+                     "browser yourself, and approve StatusDesk there.",
+                     "✖ The portal refused the code: it was used already or is older than "
+                     "30 seconds. Close this and sign in again; the portal's page asks "
+                     "once more."):
+            dialog._say(text)
+            QApplication.processEvents()
+            assert [w.mapTo(dialog, QPoint(0, 0)) for w in controls] == before, text
+            label: QLabel = dialog.status
+            assert label.height() >= label.heightForWidth(label.width())  # all of it
+    finally:
+        dialog.reject()
