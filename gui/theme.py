@@ -4,9 +4,10 @@ Qt's own means first: from Qt 6.8, ``QStyleHints.setColorScheme`` asks the platf
 a light or dark scheme (Windows 11 and macOS draw it, title bars and menus included).
 Where the platform does not follow (Linux without a desktop that does, Xvfb, offscreen),
 the palette is checked: then the window uses Qt's Fusion style with a light or a dark
-palette, which looks the same on every OS. "System" puts back the style and palette the
-application started with. Everything else that draws colours (the traffic highlighter,
-the outcome banner, the find bar) reads them from the palette (``is_dark``).
+palette, which looks the same on every OS. "System" puts back the style the application
+started with and the platform's own palette (which follows the desktop again). Everything
+else that draws colours (the traffic highlighter, the outcome banner, the find bar) reads
+them from the palette (``is_dark``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ SYSTEM, LIGHT, DARK = "system", "light", "dark"
 THEMES = {SYSTEM: "System", LIGHT: "Light", DARK: "Dark"}  # key -> name in Settings
 THEME_KEY = "appearance/theme"
 
-_started_with: dict[str, object] = {}  # the style's name and palette before any change
+_started_with: dict[str, str] = {}  # the style's name before any change
 
 _DARK_COLOURS = {
     QPalette.ColorRole.Window: "#2b2d30",
@@ -85,19 +86,23 @@ def apply_theme(app: QApplication, name: str) -> None:
     """Show ``name`` ("system", "light" or "dark") in every window of ``app``, now."""
     if name not in (LIGHT, DARK):
         if _started_with:  # nothing to undo when no theme was ever chosen
-            _ask_platform(None)
-            app.setStyle(str(_started_with["style"]))
-            app.setPalette(_started_with["palette"])  # type: ignore[arg-type]
+            _back_to_system(app)
         return
-    if not _started_with:
-        _started_with.update(style=app.style().name(), palette=QPalette(app.palette()))
+    _started_with.setdefault("style", app.style().name())
     dark = name == DARK
-    app.setStyle(str(_started_with["style"]))
-    app.setPalette(_started_with["palette"])  # type: ignore[arg-type]
+    _back_to_system(app)
     if _ask_platform(dark) and is_dark(app.palette()) == dark:
         return  # the platform draws it (Qt 6.8+ on Windows 11, macOS, some desktops)
     app.setStyle("Fusion")
     app.setPalette(dark_palette() if dark else light_palette())
+
+
+def _back_to_system(app: QApplication) -> None:
+    """The style the application started with, and a palette with no colour of its own:
+    the platform's, following the desktop's changes again."""
+    _ask_platform(None)
+    app.setStyle(str(_started_with["style"]))
+    app.setPalette(QPalette())
 
 
 def _ask_platform(dark: bool | None) -> bool:
