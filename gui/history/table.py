@@ -25,10 +25,10 @@ WHEN, WHO, PROFILE, TENANT, MESSAGE, STATUS, OUTCOME, HTTP, ELAPSED = range(len(
 # middle, the tool tip has it whole). Time, HTTP and Elapsed never give way.
 _SAMPLES = ("2026-12-31 23:59:59", "support.user", "Sandbox SuperOffice",
             "online.superoffice.com/Cust12345",
-            "65575980fa531ac284c2ee68f81ebebd", "Delivered (demo plugin)",
+            "65575980fa531ac284c2ee68f81ebebd", "3 (Delivered (demo plugin))",
             "Refused: QUERY_LIMIT_EXCEEDED", "HTTP", "99.9 s")
 _LEAST = ("2026-12-31 23:59:59", "support", "Sandbox Su", "Cust12345", "65575…1ebebd",
-          "delivered", "Refused: QUERY", "HTTP", "99.9 s")
+          "3 (Delivered)", "Refused: QUERY", "HTTP", "99.9 s")
 _GROWING = (PROFILE, TENANT, MESSAGE, STATUS, OUTCOME)  # they share a wide table's room
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
