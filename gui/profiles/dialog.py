@@ -152,21 +152,27 @@ class ProfilesDialog(QDialog):
         actions.addStretch(1)
         actions.addWidget(self.test_button)
         actions.addWidget(self.traffic_button)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.addWidget(self.editor)
-        right_layout.addWidget(self.credentials)
-        right_layout.addWidget(self.editor.advanced)
-        right_layout.addLayout(actions)
-        right_layout.addWidget(self.call_result)
-        right_layout.addStretch(1)
+        form = QWidget()
+        form_layout = QVBoxLayout(form)
+        form_layout.addWidget(self.editor)
+        form_layout.addWidget(self.credentials)
+        form_layout.addWidget(self.editor.advanced)
+        form_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(right)
+        scroll.setWidget(form)
+        # Save, Test and what they said stay in view below the form, whatever its length
+        # (in Online mode Save was below the fold).
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(scroll, 1)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.call_result)
 
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(scroll)
+        splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 560])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -254,6 +260,22 @@ class ProfilesDialog(QDialog):
         except Exception:  # noqa: BLE001 - a half-typed profile has no credentials yet
             draft = None
         self.credentials.set_profile(draft, saved and self.editor.existing)
+        self._line_up()
+
+    def _inset(self, label: QWidget) -> int:
+        """How far a section (a group box) moves its contents right: a few pixels."""
+        for box in (self.credentials, self.editor.advanced):
+            if box.isAncestorOf(label):
+                box.ensurePolished()
+                return box.contentsMargins().left()
+        return 0
+
+    def _line_up(self) -> None:
+        """One width for every label, so that every field starts at the same x."""
+        labels = [*self.editor.labels(), *self.credentials.labels()]
+        width = max(label.sizeHint().width() + self._inset(label) for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width - self._inset(label))
 
     def _draft(self) -> Profile:
         """The profile as typed, without validation (for the credential rows)."""
