@@ -19,7 +19,8 @@ Rules, for the CLI and the window alike:
   again only when a renewal changes them (core.secret_stores.RememberedSecrets);
 - one run at a time of a file for a profile (core.batch_lock): a second run is refused
   at once (BatchBusy), before anything is sent, naming who runs it.
-Pause, resume and cancel are safe from any thread; a call in flight is finished first.
+Pause, resume and cancel are safe from any thread; a call in flight is finished first, and
+one only waiting for its slot of the pace does not go (the wait ends at once).
 """
 
 from __future__ import annotations
@@ -186,11 +187,13 @@ class BatchRun:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._nudge = threading.Event()  # pause or cancel: ends the wait for the next slot
 
     # -- control, from any thread -------------------------------------------------------
 
     def pause(self) -> None:
         self._running.clear()
+        self._nudge.set()  # after the clear: a waiting run sees it paused
 
     def resume(self) -> None:
         self._running.set()
@@ -198,6 +201,7 @@ class BatchRun:
     def cancel(self) -> None:
         self._stop.set()
         self._running.set()  # a paused run wakes up to stop
+        self._nudge.set()
 
     def stop_now(self) -> None:
         """Cancel, and cut the call in flight instead of waiting for its answer (the
@@ -291,7 +295,7 @@ class BatchRun:
         """Attempts of one row until a final answer; None when cancelled before any."""
         attempts, exchange = 0, None
         while True:
-            if not self.limiter.acquire(self._stop):
+            if not self._next_slot():
                 return RowResult(row, exchange, attempts) if exchange else None
             record = CallRecord(self.history, Attempt(
                 self.profile.name, self.profile.system, self._tenant, "SetDeliveryStatus",
@@ -343,6 +347,21 @@ class BatchRun:
         if at_least is None:
             return None
         return self.backoff.pause(attempts, at_least)
+
+    def _next_slot(self) -> bool:
+        """Wait for the limiter's next slot; False when cancelled first. A pause during
+        the wait holds the call until Continue (then the slot is waited for again): only a
+        call already on its way is let go."""
+        while True:
+            if not self._wait_while_paused():
+                return False
+            self._nudge.clear()
+            if self.paused:  # paused between the two lines above
+                continue
+            wait = self.limiter.delay()
+            if wait == 0.0:
+                return True
+            self._nudge.wait(wait)
 
     def _wait_while_paused(self) -> bool:
         self._running.wait()
