@@ -91,7 +91,7 @@ class BatchWindow(QDialog):
         self.table = self.rows_box.table
         self.pace = PaceBox()
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m rows")
+        self._set_progress(0)  # no rows yet: no count (Qt's own would read "0 of 100")
         self.notice = QLabel("")
         self.notice.setObjectName("batchNotice")
         self.pace_note = QLabel("")
@@ -177,7 +177,7 @@ class BatchWindow(QDialog):
         self.finished_rows = []
         self.summary.setText("")
         self.notice.setText("")
-        self.progress.setValue(0)
+        self._set_progress(len(batch.valid) if batch is not None else 0)
         if batch is None:
             return
         self.file_label.setText(f"{batch.name} (batch {batch.batch_id})")
@@ -205,6 +205,7 @@ class BatchWindow(QDialog):
 
     def _problem(self, text: str) -> None:
         self.model.set_batch(None)
+        self._set_progress(0)
         self.file_label.setText("")
         self.counts.setText(text)
         self._set_running(self.runner.running)
@@ -236,9 +237,7 @@ class BatchWindow(QDialog):
         if not resume:
             self.model.set_earlier(set())
         self.finished_rows = []
-        self.progress.setRange(0, len(batch.valid))
-        self.progress.setFormat("%v of %m row" if len(batch.valid) == 1 else "%v of %m rows")
-        self.progress.setValue(0)
+        self._set_progress(len(batch.valid))
         self.summary.setText("")
         self.pace_note.hide()
         rows = len(batch.valid) - (len(self.source.earlier) if resume else 0)
@@ -246,6 +245,14 @@ class BatchWindow(QDialog):
         self.notice.setText(f"Sending {rows:,} rows at most {rate:g} calls/s: {took}…")
         self._set_running(True)
         self.runner.start(lambda: desk.batch(profile, batch, rate=rate, burst=burst), resume)
+
+    def _set_progress(self, rows: int) -> None:
+        """The bar before a run: "0 of N rows" for the rows of the file, nothing without."""
+        self.progress.setRange(0, max(rows, 1))
+        self.progress.setValue(0)
+        self.progress.setFormat(("%v of %m row" if rows == 1 else "%v of %m rows") if rows
+                                else "")
+        self.progress.setTextVisible(bool(rows))
 
     def pause_or_continue(self) -> None:
         if not self.runner.running:
