@@ -78,7 +78,8 @@ class RowResult:
         row, exchange = self.row, self.exchange
         outcome = exchange.outcome if exchange else None
         return {
-            "row": row.row, "message_id": row.message_id, "status": row.status,
+            "row": row.row, **({"profile": row.profile} if row.profile else {}),
+            "message_id": row.message_id, "status": row.status,
             "ok": self.ok, "skipped": self.skipped, "attempts": self.attempts,
             "kind": outcome.kind.value if outcome else "done",
             "code": outcome.code if outcome else "",
@@ -104,6 +105,8 @@ class BatchSummary:
     invalid: int = 0  # rows of the file with a problem: never sent
     kinds: dict[str, int] = field(default_factory=dict)  # OutcomeKind value -> failed rows
     pace_note: str = ""  # the pace the run slowed down to, in words (see pace_note)
+    # A file for several customers: each profile's own summary (core.customer_runs).
+    customers: dict[str, BatchSummary] = field(default_factory=dict)
 
     @property
     def resent_note(self) -> str:
