@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.batch.table import CHECK, DESCRIPTION, OUTCOME, WIDTHS, BatchTable
+from gui.batch.table import CHECK, DESCRIPTION, OUTCOME, PROFILE, WIDTHS, BatchTable
 
 
 class EndElided(QStyledItemDelegate):
@@ -82,6 +82,7 @@ class BatchRowsBox(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate(WIDTHS):
             self.table.setColumnWidth(column, width)
+        self.table.setColumnHidden(PROFILE, True)  # shown for a file with a profile column
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row_of(self.open_button, (self.file_label, 1)))
