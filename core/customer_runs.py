@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 
@@ -22,6 +23,7 @@ from core.batch import BatchRun, BatchSummary, RowResult
 from core.batch_file import BatchFile, BatchRow
 from core.batch_lock import BatchLock
 from core.pacing import duration_words, pacing_seconds
+from core.profiles import Profile
 from core.systems import get_system
 
 MAX_WORKERS = 8  # customer systems sent to at once; more wait for a free worker
@@ -106,13 +108,9 @@ class CustomersRun:
     def seconds(self, resume: bool = False) -> float:
         """The least time the run takes: each worker's share at its pace, shares given
         out largest first to the least busy of the workers."""
-        shares = sorted((sum(pacing_seconds(run.rows_to_send(resume), run.limiter.rate,
-                                            run.limiter.burst) for run in group)
-                         for group in self.groups), reverse=True)
-        busy = [0.0] * min(self.workers, len(shares) or 1)
-        for share in shares:
-            busy[busy.index(min(busy))] += share
-        return max(busy)
+        return busiest([sum(pacing_seconds(run.rows_to_send(resume), run.limiter.rate,
+                                           run.limiter.burst) for run in group)
+                        for group in self.groups], self.workers)
 
     def estimate(self, resume: bool = False) -> str:
         return duration_words(self.seconds(resume))
@@ -167,6 +165,30 @@ class CustomersRun:
             raise errors[0]
         return merged(self.batch, [summaries[name] for name in self.runs if name in summaries],
                       list(summaries))
+
+
+def busiest(shares: Iterable[float], workers: int = MAX_WORKERS) -> float:
+    """The time of the busiest worker when the shares (seconds) go largest first to the
+    least busy of ``workers``."""
+    ordered = sorted(shares, reverse=True)
+    busy = [0.0] * min(max(1, workers), len(ordered) or 1)
+    for share in ordered:
+        busy[busy.index(min(busy))] += share
+    return max(busy)
+
+
+def estimate(batch: BatchFile, profiles: Sequence[Profile], skip: AbstractSet[int] = frozenset(),
+             workers: int = MAX_WORKERS) -> str:
+    """How long a file for several customers takes at each system's usual pace, in words
+    (``skip``: rows Resume leaves out)."""
+    groups: dict[tuple[str, str], float] = {}
+    for profile in profiles:
+        system = get_system(profile.system)
+        rows = sum(1 for row in batch.valid if row.profile == profile.name and
+                   row.row not in skip)
+        key = profile.system, system.tenant(profile).strip().lower()
+        groups[key] = groups.get(key, 0.0) + pacing_seconds(rows, *system.pace)
+    return duration_words(busiest(groups.values(), workers))
 
 
 def merged(batch: BatchFile, parts: Sequence[BatchSummary],

@@ -224,9 +224,12 @@ class BatchWindow(QDialog):
             lines.append(f"{len(earlier):,} of them were done before for this profile: Resume "
                          f"sends the {left:,} left; Send sends all {valid:,} again.")
         if batch.by_profile:
+            from core.customer_runs import estimate
+
+            took = estimate(batch, self.source.customers)
             lines.append(f"Each row goes to the profile it names: "
                          f"{counted(len(self.source.customers), 'customer')} side by side, "
-                         "each at its system's pace.")
+                         f"each at its system's pace: Send takes {took}.")
         lines += [f"Note: {note}" for note in (*batch.notes, self.source.note) if note]
         self.counts.setText("\n".join(lines))
         self._set_running(self.runner.running)  # a run may have started meanwhile
@@ -362,7 +365,8 @@ class BatchWindow(QDialog):
         left = has_rows and len(self.source.earlier) < count
         self.rows_box.set_sources_enabled(not running)
         self.picker.setEnabled(not running)
-        self.pace.setEnabled(not running and not self._by_profile())  # each its own pace
+        self.pace.setEnabled(not running)
+        self.pace.setVisible(not self._by_profile())  # each customer at its system's pace
         self.send_button.setEnabled(not running and has_rows)
         self.send_button.setText(f"&Send {counted(count, 'row')}" if count else "&Send")
         self.resume_button.setVisible(bool(self.source.earlier) and left)

@@ -140,3 +140,18 @@ def test_profiles_of_one_customer_system_take_turns_and_pause_holds_every_worker
     assert summary.done == 12 and while_paused and while_paused[0] <= 3
     portal = [name for name in order if name != "Acme SO"]
     assert portal == sorted(portal, key=("Beta B24 too", "Beta B24").index)  # one, then other
+
+
+def test_the_estimate_is_the_largest_customers_share_not_the_sum() -> None:
+    from core.customer_runs import busiest, estimate
+
+    profiles = [Profile(f"c{n}", "bitrix24", f"https://c{n}.bitrix24.com",
+                        options={"code": "sms"}) for n in range(20)]
+    text = "profile,message_id,status\n" + "".join(
+        f"c{n},m{row},delivered\n" for n in range(20) for row in range(70 if n else 250))
+    batch = read_batch(text, "twenty.csv")
+    # Bitrix24's 2/s, bursts of 10: the largest share (250 rows) takes 2 minutes; the
+    # twenty one after the other would take 26 minutes.
+    assert estimate(batch, profiles) == "about 2 minutes"
+    assert busiest([120, 30, 30], workers=1) == 180
+    assert busiest([6, 6, 3], workers=2) == 9  # largest first, to the least busy
