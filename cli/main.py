@@ -33,6 +33,7 @@ from core.batch import BatchRun
 from core.batch_file import BatchFileError
 from core.batch_lock import BatchBusy
 from core.confirmation import Confirmation, production_batch, production_send
+from core.customer_runs import CustomersRun
 from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
@@ -192,8 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     formats.add_argument("--csv", action="store_true")
 
     batch = commands.add_parser("batch", help="send the rows of a CSV file (message_id,status,"
-                                "description); '-' reads standard input")
-    batch.add_argument("name")
+                                "description); '-' reads standard input; without NAME, "
+                                "a profile column names each row's profile")
+    batch.add_argument("name", nargs="?", metavar="NAME")
     batch.add_argument("file")
     batch.add_argument("--rate", type=float, metavar="R",
                        help="calls per second at most (Bitrix24 2, SuperOffice 5 by default)")
@@ -437,7 +439,7 @@ def _command(args: argparse.Namespace, desk: Desk) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if args.command == "batch":
-        return _batch(args, desk, store.get(args.name))
+        return _batch(args, desk)
     if args.command == "test":
         result = desk.test(store.get(args.name))
         return _report(result, args.json, extra={"listed": list(result.listed)})
@@ -636,11 +638,21 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
     return _report(desk.send(profile, update), args.json)
 
 
-def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
+def _batch(args: argparse.Namespace, desk: Desk) -> int:
     try:
         check_pace(args.rate, args.burst)
     except PaceError as exc:
         raise CliError(f"--{exc.option}: {exc}") from None
+    if args.name is None:  # a profile column names each row's profile
+        from cli.batch_customers import customers_batch
+
+        try:
+            return customers_batch(args, desk, _confirm, _lock)
+        except (BatchFileError, BatchStopped) as exc:
+            raise CliError(str(exc)) from None
+        except HistoryError as exc:
+            raise CliError(f"The batch stopped: {exc}", code=3) from None
+    profile = desk.profiles.get(args.name)
     try:
         rate, burst = plan_pace(profile, args.plan, args.rate, args.burst)
         batch = load_batch(args.file, profile, sys.stdin)
@@ -663,7 +675,7 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         raise CliError(f"The batch stopped: {exc}", code=3) from None
 
 
-def _lock(run: BatchRun) -> None:
+def _lock(run: BatchRun | CustomersRun) -> None:
     try:
         run.lock.acquire()
     except BatchBusy as exc:

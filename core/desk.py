@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from core.batch import BatchRun
     from core.batch_file import BatchFile
     from core.cancelling import CancelToken
+    from core.customer_runs import CustomersRun
     from core.exchange import Exchange, Outcome, OutgoingRequest, StatusUpdate
     from core.history import Attempt, History, HistoryEntry
     from core.secrets import Secrets
@@ -209,6 +210,34 @@ class Desk:
 
         return BatchRun(self.with_proxy_password(profile), self.secrets, batch, self.history,
                         rate=rate, burst=burst)
+
+    def check_by_profile(self, batch: BatchFile) -> BatchFile:
+        """A file with a profile column checked row by row for the profile each names (a
+        name no profile has is that row's problem). Raises ProfileError when the profiles
+        cannot be read."""
+        from core.batch_file import check_rows_by_profile
+
+        profiles = {profile.name: profile for profile in self.profiles.load()}
+        return check_rows_by_profile(batch, profiles.get)
+
+    def customers_batch(self, batch: BatchFile, *, rate: float | None = None,
+                        burst: int | None = None,
+                        pace: Callable[[Profile], tuple[float | None, int | None]] | None = None,
+                        ) -> CustomersRun:
+        """A run of a checked file with a profile column: each profile named by a row
+        that can be sent gets its share, side by side (core.customer_runs). ``pace``: a
+        profile's own rate and burst (else ``rate`` and ``burst``, else its system's)."""
+        from core.batch import BatchRun
+        from core.batch_file import for_profile
+        from core.customer_runs import CustomersRun
+
+        runs = []
+        for name in dict.fromkeys(row.profile for row in batch.valid):
+            profile = self.with_proxy_password(self.profiles.get(name))
+            own_rate, own_burst = pace(profile) if pace is not None else (rate, burst)
+            runs.append(BatchRun(profile, self.secrets, for_profile(batch, name),
+                                 self.history, rate=own_rate, burst=own_burst))
+        return CustomersRun(batch, runs)
 
     def with_proxy_password(self, profile: Profile) -> Profile:
         """The profile with its proxy password from the keyring, for the call at hand (it
