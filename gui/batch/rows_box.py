@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -79,9 +80,11 @@ class BatchRowsBox(QWidget):
             self.table.setItemDelegateForColumn(column, self.sentences)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
         for column, width in enumerate(WIDTHS):
             self.table.setColumnWidth(column, width)
+        for column in (CHECK, OUTCOME):  # the sentences share what the window has left
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnHidden(PROFILE, True)  # shown for a file with a profile column
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -43,3 +43,27 @@ def test_a_long_check_message_is_cut_at_its_end_with_the_whole_in_the_tooltip(
     shown = option.fontMetrics.elidedText(option.text, option.textElideMode, 110)
     assert shown != whole and shown.endswith("…")
     assert shown.startswith("Same message"), shown  # was "Same messag…e two rows."
+
+
+def test_check_and_outcome_share_the_width_at_every_size(qtbot, demo_window, sandbox,
+                                                         tmp_path):
+    """At 1024 px the table scrolled sideways with Outcome cut; at 1920 Outcome took half
+    the width while Check cut its sentence."""
+    from gui.batch.table import OUTCOME
+
+    ids = sandbox.bitrix24.seed_messages(1)
+    path = tmp_path / "twice.csv"
+    write_rows(path, ids, extra=f"{ids[0]};failed\r\n")
+    dialog = batch_window(qtbot, demo_window)
+    load(qtbot, dialog, path)
+    table = dialog.table
+    for width in (1024, 1920):
+        dialog.resize(width, 700)
+        qtbot.waitUntil(lambda w=width: dialog.width() == w)
+        qtbot.wait(20)
+        header, view = table.horizontalHeader(), table.viewport().width()
+        right = header.sectionViewportPosition(OUTCOME) + header.sectionSize(OUTCOME)
+        assert right <= view + 1, (width, right, view)  # no sideways scrolling
+        check, outcome = header.sectionSize(CHECK), header.sectionSize(OUTCOME)
+        assert abs(check - outcome) <= 2, (width, check, outcome)
+        assert check >= 200, (width, check)
