@@ -26,7 +26,7 @@ COMPANY = "StatusDesk"
 DESCRIPTION = "StatusDesk: correct an SMS delivery status in a customer's CRM"
 MACOS_MINIMUM = "12.0"  # when the spec cannot read it from the bundled libraries
 
-# resources/ files the app loads (gui/resources.py); screenshot.png is for the README only.
+# resources/ files the app loads (gui/resources.py); the screenshots are for the README only.
 RESOURCE_PATTERNS = ("statusdesk-*.png", "statusdesk.qss", "statusdesk.svg")
 ICON_PNG_SIZES = (16, 24, 32, 48, 64, 128, 256)
 
