@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from core.connections import Connections
 from core.profiles import HISTORY_FILE, Profile, ProfileStore, config_dir, history_dir
 from core.secret_stores import MemorySecrets, SerialSecrets
+from core.team_link import Delivery, EarlierCorrections, TeamLink
 
 if TYPE_CHECKING:
     from core.batch import BatchRun
@@ -44,6 +45,7 @@ class CallResult:
     entry: HistoryEntry | None = None  # None: the history could not be written
     history_problem: str = ""  # why not, in words (sending works without a history)
     listed: tuple[str, ...] = ()
+    team: Delivery | None = None  # the rows for the team history after this call
 
     @property
     def outcome(self) -> Outcome:
@@ -82,7 +84,10 @@ class Desk:
         self,
         folder: Path | None = None,
         secrets: Secrets | None = None,
+        *,
+        who: str | None = None,
     ) -> None:
+        """``who``: the person's name in the history (the OS user unless given)."""
         self.folder = folder or config_dir()
         self.history_folder = folder or history_dir()
         self.profiles = ProfileStore(self.folder)
@@ -90,6 +95,8 @@ class Desk:
         self.connections = Connections()
         self._history: History | None = None
         self._body_cap: int | None = None  # None: core.history.BODY_CAP
+        self._who = who
+        self.team = TeamLink(self.folder, self.secrets, lambda: self.history)
 
     @property
     def history(self) -> History:
@@ -98,7 +105,7 @@ class Desk:
             from core.history import BODY_CAP, History
 
             self._history = History(self.history_path,
-                                    self._body_cap or BODY_CAP)
+                                    self._body_cap or BODY_CAP, who=self._who)
         return self._history
 
     def set_history_body_cap(self, size: int) -> None:
@@ -192,6 +199,7 @@ class Desk:
         """A run of a checked batch file; ``run()`` it off the UI thread."""
         from core.batch import BatchRun
 
+        self.team.database()  # its rows wait for the team history, or not
         return BatchRun(self.with_proxy_password(profile), self.secrets, batch, self.history,
                         rate=rate, burst=burst)
 
@@ -222,6 +230,7 @@ class Desk:
         from core.systems import get_system
 
         profile = self.with_proxy_password(profile)
+        self.team.database()  # its row waits for the team history, or not
         attempt = Attempt(profile.name, profile.system,
                           get_system(profile.system).tenant(profile), operation, update)
         record = CallRecord(self.history, attempt)
@@ -241,11 +250,22 @@ class Desk:
         if cancel is not None and cancel.cancelled:
             exchange = as_cancelled(exchange, attempt)
         if problems:
-            return CallResult(exchange, None, problems[0])
+            return CallResult(exchange, None, problems[0], team=self.team.deliver())
         try:
-            return CallResult(exchange, record.finish(exchange))
+            entry = record.finish(exchange)
         except HistoryError as exc:
-            return CallResult(exchange, None, str(exc))
+            return CallResult(exchange, None, str(exc), team=self.team.deliver())
+        return CallResult(exchange, entry, team=self.team.deliver())
+
+    def earlier_corrections(self, profile: Profile, message_ids: list[str]
+                            ) -> EarlierCorrections:
+        """Who set these messages' status on the profile's tenant in the last 24 hours, by
+        the team history (empty when the history is this machine's). A front end asks
+        before sending again; a batch can check all its rows in one call."""
+        from core.systems import get_system
+
+        return self.team.earlier_corrections(get_system(profile.system).tenant(profile),
+                                             message_ids)
 
     def _cut(self, profile: Profile, connection: Connection) -> None:
         """Cancel: cut the call in flight; nothing more goes out on that connection."""
