@@ -199,7 +199,7 @@ class Desk:
         """A run of a checked batch file; ``run()`` it off the UI thread."""
         from core.batch import BatchRun
 
-        self.team.database()  # its rows wait for the team history, or not
+        self.team.mark_rows()  # its rows wait for the team history, or not
         return BatchRun(self.with_proxy_password(profile), self.secrets, batch, self.history,
                         rate=rate, burst=burst)
 
@@ -230,7 +230,7 @@ class Desk:
         from core.systems import get_system
 
         profile = self.with_proxy_password(profile)
-        self.team.database()  # its row waits for the team history, or not
+        self.team.mark_rows()  # its row waits for the team history, or not
         attempt = Attempt(profile.name, profile.system,
                           get_system(profile.system).tenant(profile), operation, update)
         record = CallRecord(self.history, attempt)

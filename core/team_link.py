@@ -94,6 +94,14 @@ class TeamLink:
         self.local().for_team = database is not None
         return database
 
+    def mark_rows(self) -> None:
+        """Rows written from now on wait for the team history when it is chosen; a
+        settings file that cannot be read keeps them waiting too (nothing is lost)."""
+        try:
+            self.database()
+        except ValueError:
+            self.local().for_team = True
+
     def history(self) -> TeamHistory | None:
         """The team history, with the password from the keyring; None when not chosen."""
         from core.team_history import TeamHistoryError
