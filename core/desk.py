@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from core.connections import Connections
 from core.profiles import HISTORY_FILE, Profile, ProfileStore, config_dir, history_dir
 from core.secret_stores import MemorySecrets, SerialSecrets
-from core.team_link import Delivery, EarlierCorrections, TeamLink
 
 if TYPE_CHECKING:
     from core.batch import BatchRun
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from core.exchange import Exchange, Outcome, OutgoingRequest, StatusUpdate
     from core.history import Attempt, History, HistoryEntry
     from core.secrets import Secrets
+    from core.team_link import Delivery, EarlierCorrections, TeamLink
     from core.transport import Connection
 
 __all__ = ["CallResult", "Desk", "MemorySecrets", "Preview", "ProfileSaved", "ProfileRemoved",
@@ -96,7 +96,7 @@ class Desk:
         self._history: History | None = None
         self._body_cap: int | None = None  # None: core.history.BODY_CAP
         self._who = who
-        self.team = TeamLink(self.folder, self.secrets, lambda: self.history)
+        self._team: TeamLink | None = None
 
     @property
     def history(self) -> History:
@@ -107,6 +107,17 @@ class Desk:
             self._history = History(self.history_path,
                                     self._body_cap or BODY_CAP, who=self._who)
         return self._history
+
+    @property
+    def team(self) -> TeamLink:
+        """Which history this desk uses (the team's or this machine's), delivering rows
+        to the team history, and the check for a second correction. Imported on first use:
+        the window's first paint does not wait for it (nor for json, datetime, psycopg)."""
+        if self._team is None:
+            from core.team_link import TeamLink
+
+            self._team = TeamLink(self.folder, self.secrets, lambda: self.history)
+        return self._team
 
     def set_history_body_cap(self, size: int) -> None:
         """How many bytes of each body the history keeps from now on (a setting)."""
