@@ -119,6 +119,11 @@ class Desk:
             self._team = TeamLink(self.folder, self.secrets, lambda: self.history)
         return self._team
 
+    def team_in_use(self) -> bool:
+        """Whether the team history was chosen when last looked (no file read here: the
+        window asks on its UI thread)."""
+        return self._team is not None and self._team.in_use
+
     def set_history_body_cap(self, size: int) -> None:
         """How many bytes of each body the history keeps from now on (a setting)."""
         if size < 1024:

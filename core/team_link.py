@@ -84,6 +84,7 @@ class TeamLink:
         self._team: TeamHistory | None = None
         self._retry_at = 0.0  # monotonic time before which deliveries do not connect
         self._problem = ""
+        self.in_use = False  # the team history was chosen, when last looked (database())
 
     # -- which history ----------------------------------------------------------------
 
@@ -91,14 +92,14 @@ class TeamLink:
         """The team database chosen on this desk (None: this machine's history). Rows
         written from now on wait for it, or not."""
         database = load_team(self.folder)
-        self.local().for_team = database is not None
+        self.in_use = database is not None
         return database
 
     def mark_rows(self) -> None:
         """Rows written from now on wait for the team history when it is chosen; a
         settings file that cannot be read keeps them waiting too (nothing is lost)."""
         try:
-            self.database()
+            self.local().for_team = self.database() is not None
         except ValueError:
             self.local().for_team = True
 
@@ -156,7 +157,7 @@ class TeamLink:
         self.secrets.set(*PASSWORD_ENTRY, password)
         save_team(self.folder, database)
         self._team, self._retry_at = team, 0.0
-        self.local().for_team = True
+        self.in_use = self.local().for_team = True
         return found
 
     def use_local(self) -> bool:
@@ -166,7 +167,7 @@ class TeamLink:
         was = load_team(self.folder) is not None
         save_team(self.folder, None)
         self._team = None
-        self.local().for_team = False
+        self.in_use = self.local().for_team = False
         try:
             self.secrets.delete(*PASSWORD_ENTRY)
         except Exception:  # noqa: BLE001 - the keyring is away: the entry stays, unused
@@ -179,16 +180,16 @@ class TeamLink:
         """Send the rows that wait here. None when the history is this machine's (and
         none waits). After a failure, calls do not try again for RETRY_AFTER seconds
         unless ``patient`` (a start, a listing, the Test button)."""
+        try:
+            database = self.database()
+        except ValueError as exc:  # a broken team-history.json
+            return Delivery("(unknown)", waiting=_waiting(self.local()), problem=str(exc))
+        if database is None:
+            return None  # and sqlite3, core.history and psycopg stay unloaded
         from core.history import HistoryError
         from core.team_history import TeamHistoryError
 
         local = self.local()
-        try:
-            database = self.database()
-        except ValueError as exc:  # a broken team-history.json
-            return Delivery("(unknown)", waiting=_waiting(local), problem=str(exc))
-        if database is None:
-            return None
         if not patient and time.monotonic() < self._retry_at:
             return Delivery(database.where, waiting=_waiting(local), problem=self._problem)
         try:
