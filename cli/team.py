@@ -14,6 +14,7 @@ from core.team_history import TeamHistoryError
 from core.team_link import Delivery
 from core.visible import visible
 
+EXIT_USAGE = 2
 EXIT_NETWORK = 3
 EXIT_CREDENTIALS = 4
 
@@ -32,6 +33,10 @@ def use_history(desk: Desk, address: str, read_password: Callable[[], str]) -> i
         return 0
     database = check_url(address)  # before asking for a password
     password = read_password()
+    if not password:
+        print("statusdesk-cli: No password was given: pipe it on standard input (or type it "
+              "at the hidden prompt). Nothing was changed.", file=sys.stderr)
+        return EXIT_USAGE
     try:
         found = desk.team.use(database.url, password)
     except TeamHistoryError as exc:

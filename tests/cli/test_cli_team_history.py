@@ -49,16 +49,22 @@ def team(tmp_path, sandbox, team_database):
         assert used.returncode == 0, used.stderr
         assert "The history is now the team's" in used.stdout and "over TLS" in used.stdout
     yield people, url, password
+    from core.secrets import SecretStore
+    from core.team_config import PASSWORD_ENTRY
+
+    keyring = SecretStore()  # what the commands stored, removed without two more starts
     for person in people:
-        person("history", "use", "local")
-        person("profile", "remove", person.profile)
+        for field in ("ticket", "app-token"):
+            keyring.delete(person.profile, field)
+    keyring.delete(*PASSWORD_ENTRY)
 
 
 def _send(person: Person, message: str, *extra: str) -> subprocess.CompletedProcess:
     return person("send", person.profile, "--message-id", message, "--status", "2", *extra)
 
 
-def test_two_people_see_each_others_rows_and_filter_by_person(team, sandbox):
+def test_two_people_see_each_others_rows_and_a_second_correction_names_the_first(
+        team, sandbox):
     (alice, bob), _url, password = team
     first, second = sandbox.superoffice_messages[:2]
     assert _send(alice, first).returncode == 0
@@ -77,19 +83,16 @@ def test_two_people_see_each_others_rows_and_filter_by_person(team, sandbox):
     for path in (p for p in alice.home.parent.rglob("*") if p.is_file()):
         assert password.encode() not in path.read_bytes(), path
 
-
-def test_a_second_correction_names_the_first_person_and_asks(team, sandbox):
-    (alice, bob), _url, _password = team
-    message = sandbox.superoffice_messages[2]
-    assert _send(alice, message).returncode == 0
-    refused = _send(bob, message)  # no terminal to ask on
+    # Bob sets the message Alice set: named, and refused without a terminal to ask on.
+    refused = _send(bob, first)
     assert refused.returncode == 2
-    assert "alice on " in refused.stderr and f"message {message}" in refused.stderr
+    assert "alice on " in refused.stderr and f"message {first}" in refused.stderr
     assert "--yes" in refused.stderr
-    assert len(json.loads(bob("history", "--json").stdout)) == 1  # nothing was sent
-    again = _send(bob, message, "--yes")
+    assert len(json.loads(bob("history", "--json").stdout)) == 2  # nothing was sent
+    again = _send(bob, first, "--yes")
     assert again.returncode == 0, again.stderr
-    assert [r["who"] for r in json.loads(bob("history", "--json").stdout)] == ["bob", "alice"]
+    rows = json.loads(bob("history", "--json").stdout)
+    assert [(r["who"], r["message_id"]) for r in rows][0] == ("bob", first)
 
 
 def test_calls_while_the_server_is_away_wait_and_are_delivered_once(

@@ -193,3 +193,49 @@ def test_tables_are_made_once_and_a_newer_schema_is_refused(
     postgres_server.psql("INSERT INTO statusdesk_schema (version) VALUES (99)", database)
     with pytest.raises(TeamHistoryError, match="newer StatusDesk"):
         desk.team.test(url, password)
+
+
+def test_a_call_delivered_while_its_outcome_was_unknown_is_completed_not_doubled(
+        two_desks, customer, sandbox):
+    from core.history import OUTCOME_UNKNOWN, Attempt, CallRecord
+
+    alice, _bob = two_desks
+    alice.team.mark_rows()
+    message = sandbox.superoffice_messages[4]
+    record = CallRecord(alice.history, Attempt(customer.name, "superoffice", "Cust12345",
+                                               "SetDeliveryStatus", StatusUpdate(message, "2")))
+    record.begin()  # the request is out; another thread delivers meanwhile
+    assert alice.team.deliver(patient=True).sent == 1
+    (pending,) = alice.team.shown().search(HistoryFilter())
+    assert pending.outcome_code == OUTCOME_UNKNOWN
+    done = alice.send(customer, StatusUpdate(message, "2")).exchange
+    record.finish(done)
+    assert alice.team.deliver(patient=True).waiting == 0
+    rows = alice.team.shown().search(HistoryFilter(text=message))
+    assert len(rows) == 2 and all(r.outcome_kind == "done" for r in rows)
+    assert pending.uuid in {r.uuid for r in rows}
+
+
+def test_rows_of_a_history_from_before_the_team_stay_local(tmp_path, secret_store,
+                                                           team_database):
+    path = tmp_path / "old" / "history.sqlite3"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as db:  # a version 2 file with one row
+        db.executescript("""CREATE TABLE exchanges (id INTEGER PRIMARY KEY AUTOINCREMENT,
+            time TEXT NOT NULL, profile TEXT NOT NULL, system TEXT NOT NULL,
+            operation TEXT NOT NULL, message_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '', http_status INTEGER, outcome_kind TEXT NOT NULL,
+            outcome_summary TEXT NOT NULL, exchange_json TEXT NOT NULL,
+            who TEXT NOT NULL DEFAULT '', tenant TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '', outcome_code TEXT NOT NULL DEFAULT '',
+            elapsed_ms INTEGER, batch_id TEXT NOT NULL DEFAULT '', batch_row INTEGER,
+            batch_final INTEGER NOT NULL DEFAULT 0); PRAGMA user_version = 2;""")
+        db.execute("INSERT INTO exchanges (time, profile, system, operation, outcome_kind, "
+                   "outcome_summary, exchange_json) VALUES ('2026-01-01T00:00:00.000+00:00', "
+                   "'A', 'bitrix24', 'SetDeliveryStatus', 'done', 'ok', '')")
+    desk = _desk(path.parent, secret_store, "hal")
+    desk.team.use(*team_database)
+    assert desk.history.waiting() == 0 and desk.team.deliver(patient=True).sent == 0
+    (old,) = desk.history.search(HistoryFilter())
+    assert old.profile == "A" and old.uuid == ""
+    assert desk.team.shown().search(HistoryFilter()) == []
