@@ -7,6 +7,7 @@ PostgreSQL server, the sandbox, the isolated keyring, the real window (offscreen
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from core.desk import Desk
@@ -66,6 +67,9 @@ def test_settings_choose_the_team_history_and_the_panel_shows_the_team(
     fill(window, sandbox.superoffice_messages[0], "2")
     assert send_and_wait(qtbot, window).outcome.ok
     qtbot.waitUntil(lambda: [e.who for e in window.history.model.entries] == ["alice", "bob"])
+    model = window.history.model
+    tip = model.data(model.index(1, 0), Qt.ItemDataRole.ToolTipRole)
+    assert f"by bob on {model.entries[1].machine}" in tip and model.entries[1].machine
     box = window.history.who_box
     box.setCurrentIndex(box.findData("bob"))
     qtbot.waitUntil(lambda: [e.who for e in window.history.model.entries] == ["bob"])
