@@ -14,6 +14,7 @@ import errno
 import getpass
 import io
 import json
+import math
 import os
 import sys
 import textwrap
@@ -166,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("name")
     login.add_argument("--no-browser", action="store_true",
                        help="Bitrix24: print the approval page's address instead of opening it")
-    login.add_argument("--wait", type=float, default=600.0, metavar="SECONDS",
+    login.add_argument("--wait", type=_seconds, default=600.0, metavar="SECONDS",
                        help="Bitrix24: how long to wait for the browser (default 600)")
     login.add_argument("--json", action="store_true")
 
@@ -276,6 +277,17 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 to "
                                          "65535 (0: any free one)")
     return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time: give a number of seconds "
+                                         "above 0, such as 600")
+    return seconds
 
 
 class _ReaderMayLeave:
@@ -628,8 +640,9 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
             print("Dry run: nothing was sent. This request would go out:\n")
             print(rendering.raw_request(request))
         return 0
-    for warning in system.warnings(profile):
-        print(f"Warning: {visible(warning)}", file=sys.stderr)
+    for warning in (*system.warnings(profile), system.status_warning(update, profile)):
+        if warning:
+            print(f"Warning: {visible(warning)}", file=sys.stderr)
     earlier = earlier_question(desk, profile, update.message_id)
     if earlier and not args.yes:
         _confirm_again(earlier)

@@ -290,14 +290,15 @@ class BatchRun:
                   on_wait: Callable[[BatchRow, str, float], None] | None) -> RowResult | None:
         """Attempts of one row until a final answer; None when cancelled before any."""
         attempts, exchange = 0, None
+        update = get_system(self.profile.system).as_sent(row.update, self.profile)
         while True:
             if not self.limiter.acquire(self._stop):
                 return RowResult(row, exchange, attempts) if exchange else None
             record = CallRecord(self.history, Attempt(
                 self.profile.name, self.profile.system, self._tenant, "SetDeliveryStatus",
-                row.update), BatchMark(self.batch.batch_id, row.row, final=False))
+                update), BatchMark(self.batch.batch_id, row.row, final=False))
             # The row is written before the request leaves; a HistoryError stops the run.
-            exchange = send_status(self.profile, row.update, self.store, connection,
+            exchange = send_status(self.profile, update, self.store, connection,
                                    before_sending=record.begin)
             attempts += 1
             learned = exchange.outcome.code in self._system.limit_codes and \

@@ -3,7 +3,7 @@ window and the command line, so what a person confirms is the same everywhere.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from core.wording import counted
@@ -38,6 +38,24 @@ def production_send(profile: Profile, update: StatusUpdate,
     if update.description:
         lines.append(f"Description:  {update.description}")
     return Confirmation("Send to production?", "\n".join(lines), "Send to production")
+
+
+def before_send(profile: Profile, update: StatusUpdate,
+                status_label: str = "") -> Confirmation | None:
+    """The window's question before a checked update goes, or None: production (above),
+    and a SuperOffice number none of the profile's presets names."""
+    from core.systems import get_system
+
+    warning = get_system(profile.system).status_warning(update, profile)
+    asked = production_send(profile, update, status_label)
+    if not warning:
+        return asked
+    if asked is not None:
+        return replace(asked, text=f"{warning}\n\n{asked.text}")
+    status = update.status.strip()
+    return Confirmation(f"Send status {status}?",
+                        f"{warning}\n\nChoose a named status in the Status list, or send "
+                        f"{status} as it is.", f"Send {status}")
 
 
 def production_batch(profile: Profile, batch: BatchFile) -> Confirmation | None:

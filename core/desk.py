@@ -172,7 +172,9 @@ class Desk:
         from core.sending import send_status
         from core.systems import get_system
 
-        get_system(profile.system).validate(update, profile)
+        system = get_system(profile.system)
+        system.validate(update, profile)
+        update = system.as_sent(update, profile)  # the history keeps what went out
         return self._call(profile, "SetDeliveryStatus", update, cancel, lambda conn, begin:
                           send_status(profile, update, self.secrets, conn,
                                       before_sending=begin))

@@ -138,7 +138,9 @@ class OutgoingRequest:
 
 @dataclass(frozen=True)
 class ReceivedResponse:
-    """An HTTP response as received. ``truncated`` says the body hit the size limit."""
+    """An HTTP response as received. ``truncated`` says the body hit the size limit;
+    ``received`` is how many body bytes came over the wire (masking changes ``body``'s
+    length, not this), None when not known (a response made by hand)."""
 
     status_code: int
     reason: str
@@ -146,6 +148,7 @@ class ReceivedResponse:
     headers: Headers
     body: bytes
     truncated: bool = False
+    received: int | None = None
 
     def header(self, name: str) -> str | None:
         return _find_header(self.headers, name)
@@ -165,8 +168,14 @@ class ReceivedResponse:
             "http_version": self.http_version,
             "headers": [list(h) for h in self.headers],
             "truncated": self.truncated,
+            **({} if self.received is None else {"received": self.received}),
             **_body_to_dict(self.body),
         }
+
+    @property
+    def size(self) -> int:
+        """The body's size as it came over the wire."""
+        return len(self.body) if self.received is None else self.received
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReceivedResponse:
@@ -177,6 +186,7 @@ class ReceivedResponse:
             headers=tuple((k, v) for k, v in data["headers"]),
             body=_body_from_dict(data),
             truncated=data.get("truncated", False),
+            received=data.get("received"),
         )
 
 

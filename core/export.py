@@ -173,5 +173,5 @@ def _response(response: ReceivedResponse | None, error: str | None) -> dict[str,
         "content": content,
         "redirectURL": response.header("location") or "",
         "headersSize": _head_size(response.status_line, response.headers),
-        "bodySize": len(response.body),
+        "bodySize": response.size,
     }

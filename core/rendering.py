@@ -180,6 +180,6 @@ def outcome_text(exchange: Exchange) -> str:
     for note in exchange.notes:
         lines.append(f"  note: {visible(note)}")
     if exchange.timings is not None:
-        size = 0 if exchange.response is None else len(exchange.response.body)
+        size = 0 if exchange.response is None else exchange.response.size
         lines.append(f"  took {exchange.timings.total_ms:.0f} ms, answer {size} bytes")
     return "\n".join(lines)

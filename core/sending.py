@@ -247,7 +247,24 @@ def _call(
                 current = _current(secrets)
                 delivery = conn.perform(sendable(profile, build(current), current))
                 outcome = _outcome(delivery, read)
+    outcome = _unstored_optional(system, profile, secrets, outcome)
     return _record(profile, operation, update, delivery, outcome, notes, secrets)
+
+
+def _unstored_optional(system: TargetSystem, profile: Profile, secrets: Mapping[str, str],
+                       outcome: Outcome) -> Outcome:
+    """Credentials refused while an optional one is not stored: that one is the likely
+    cause (SuperOffice Online's application token), so the advice says to store it."""
+    if outcome.kind is not OutcomeKind.CREDENTIALS:
+        return outcome
+    unstored = [spec for spec in system.secret_fields(profile)
+                if not (spec.required or spec.managed or spec.renewed or secrets.get(spec.key))]
+    if not unstored:
+        return outcome
+    spec = unstored[0]
+    about = f" ({spec.help[0].lower()}{spec.help[1:].rstrip('.')})" if spec.help else ""
+    return replace(outcome, advice=f"No {spec.label} is stored for this profile{about}: "
+                                   f"store it, then try again.", hint=hints.store(spec.key))
 
 
 def sendable(profile: Profile, request: OutgoingRequest,

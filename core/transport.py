@@ -137,6 +137,7 @@ class Connection:
                 ),
                 body=body,
                 truncated=truncated,
+                received=len(body),
             )
         except Exception as exc:
             if call.aborted:  # whatever the cut socket made httpx raise
@@ -242,7 +243,7 @@ def _tls_context(profile: Profile) -> ssl.SSLContext:
 
 def too_large(limit: int) -> Outcome:
     """Plain words for an answer cut off at the profile's size limit."""
-    size = f"{limit / BYTES_PER_MB:g} MB"
+    size = f"{limit / BYTES_PER_MB:.4g} MB"  # 0.1, not the 0.0999994 of whole bytes
     return Outcome(
         OutcomeKind.TRANSPORT,
         f"The answer was larger than {size}; StatusDesk kept the first {size} and stopped "

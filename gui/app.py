@@ -199,7 +199,7 @@ def screenshot(app: QApplication, path: Path) -> int:
 
     home = Path(tempfile.mkdtemp(prefix="statusdesk-screenshot-"))
     desk = Desk(home, secrets=MemorySecrets())
-    setup = install_demo(desk, start_sandbox(port=0))
+    setup = install_demo(desk, start_sandbox(0))
     window = MainWindow(desk)
     window.sandbox = setup.sandbox
     window.sandbox_label.setText(f"Sandbox at {setup.address}")

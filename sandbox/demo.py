@@ -1,19 +1,18 @@
 """First start: the built-in sandbox and one demo profile per system, credentials stored.
 
 The sandbox (sandbox) runs inside the app on 127.0.0.1. Its demo credentials are
-fixed, so demo profiles keep working; only the port may change, so each start rewrites
-the demo profiles' addresses. Runs in a job thread (socket, disk and keyring).
-
-The mapping from sandbox credentials to profile options and secret fields below is the
-one piece of system knowledge in gui/; it belongs in sandbox (see the report).
+fixed, so demo profiles keep working; it comes back on the port they point at (8765
+unless that was taken), and each start rewrites their addresses should the port change.
+Runs in a job thread (socket, disk and keyring).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from core.profiles import Profile
+from core.profiles import Profile, ProfileError
 
 if TYPE_CHECKING:
     from core.desk import Desk
@@ -31,20 +30,33 @@ class DemoSetup:
     sandbox: Sandbox
     profiles: tuple[Profile, ...]
     message_ids: dict[str, str]  # profile name -> a seeded message id to try
+    seeded: dict[str, tuple[str, ...]]  # profile name -> every seeded message id
 
     @property
     def address(self) -> str:
         return self.sandbox.origin
 
 
-def start_sandbox(port: int = PREFERRED_PORT) -> Sandbox:
-    """Start on the usual port, or on any free one when that is taken."""
+def start_sandbox(*ports: int) -> Sandbox:
+    """Start on the first of ``ports`` that is free (the usual port when none is given),
+    else on any free one."""
     from sandbox import Sandbox
 
+    for port in ports or (PREFERRED_PORT,):
+        try:
+            return Sandbox(port=port).start()
+        except OSError:
+            continue
+    return Sandbox(port=0).start()
+
+
+def _last_port(desk: Desk) -> int | None:
+    """The port the demo profiles point at: the sandbox comes back there, so they keep
+    working across restarts even when the usual port was taken."""
     try:
-        return Sandbox(port=port).start()
-    except OSError:
-        return Sandbox(port=0).start()
+        return urlsplit(desk.profiles.get(DEMO_SUPEROFFICE).base_url).port
+    except (ProfileError, ValueError, OSError):  # none yet, or not readable: the usual
+        return None
 
 
 def demo_profiles(sandbox: Sandbox) -> list[tuple[Profile, dict[str, str]]]:
@@ -84,7 +96,8 @@ def install_demo(desk: Desk, sandbox: Sandbox | None = None) -> DemoSetup:
 
     Secrets are stored first: if the keyring is unusable nothing is half set up.
     """
-    sandbox = sandbox or start_sandbox()
+    last = _last_port(desk)
+    sandbox = sandbox or start_sandbox(*(p for p in (last, PREFERRED_PORT) if p))
     try:
         pairs = demo_profiles(sandbox)
         desk.secrets.check()
@@ -98,5 +111,7 @@ def install_demo(desk: Desk, sandbox: Sandbox | None = None) -> DemoSetup:
         raise
     ids = {DEMO_SUPEROFFICE: sandbox.superoffice_messages[0],
            DEMO_BITRIX24: sandbox.bitrix24_messages[0]}
-    return DemoSetup(sandbox, tuple(p for p, _ in pairs), ids)
+    seeded = {DEMO_SUPEROFFICE: sandbox.superoffice_messages,
+              DEMO_BITRIX24: sandbox.bitrix24_messages}
+    return DemoSetup(sandbox, tuple(p for p, _ in pairs), ids, seeded)
 

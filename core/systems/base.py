@@ -165,6 +165,16 @@ class TargetSystem(Protocol):
     def validate(self, update: StatusUpdate, profile: Profile) -> None:
         """Raise InvalidInput naming the field that is wrong; never touches the network."""
 
+    def as_sent(self, update: StatusUpdate, profile: Profile) -> StatusUpdate:
+        """The update as the request carries it, for the history: the message id trimmed,
+        a status in one form whatever the user typed (a checked update only)."""
+
+    def status_warning(self, update: StatusUpdate, profile: Profile) -> str:
+        """What to tell the user about a checked update's status before it goes, or ""."""
+
+    def typed_status(self, recorded: str) -> str:
+        """A status as the history recorded it (``as_sent``), as the status form takes it."""
+
     def warnings(self, profile: Profile) -> tuple[str, ...]:
         """Things to tell the user before sending (e.g. a webhook that will be refused)."""
 

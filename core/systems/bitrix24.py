@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
 
 from core import hints, safe_json
@@ -154,6 +155,15 @@ class Bitrix24:
                 f"Status {update.status!r} is not allowed; use one of {', '.join(STATUSES)}."
                 + hint,
             )
+
+    def as_sent(self, update: StatusUpdate, profile: Profile) -> StatusUpdate:
+        return replace(update, message_id=update.message_id.strip())
+
+    def status_warning(self, update: StatusUpdate, profile: Profile) -> str:
+        return ""  # validate() allows only the documented statuses
+
+    def typed_status(self, recorded: str) -> str:
+        return recorded
 
     def warnings(self, profile: Profile) -> tuple[str, ...]:
         return (WEBHOOK_WARNING,) if profile.option("auth") == "webhook" else ()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -77,14 +78,19 @@ _TENANT = re.compile(r"^Cust\d+$", re.IGNORECASE)
 _SERVICE_TAIL = re.compile(r"/(Remote/Services\d+/.*|api/v\d+/.*)$", re.IGNORECASE)
 
 
+_AS_RECORDED = re.compile(r"^(-?\d+)\s*\(.*\)$")  # "3 (Delivered)", as the history shows it
+
+
 def resolve_status(profile: Profile, text: str) -> int:
-    """A preset label (case-insensitive) or a 32-bit integer typed by the user."""
+    """A preset label (case-insensitive), a 32-bit integer typed by the user, or a number
+    with its label as the history records it ("3 (Delivered)")."""
     text = text.strip()
     for label, value in profile.presets.items():
         if label.lower() == text.lower():
             return value
+    recorded = _AS_RECORDED.match(text)
     try:
-        value = int(text)
+        value = int(recorded.group(1) if recorded else text)
     except ValueError:
         presets = ", ".join(profile.presets) or "none defined in this profile"
         raise InvalidInput(
@@ -236,6 +242,27 @@ class SuperOffice:
         if not update.message_id.strip():
             raise InvalidInput("message_id", "External message id is empty.")
         resolve_status(profile, update.status)
+
+    def as_sent(self, update: StatusUpdate, profile: Profile) -> StatusUpdate:
+        """The number that goes out, with the preset's name when one has it: the same
+        "3 (Delivered)" whether the user picked the preset or typed 3."""
+        value = resolve_status(profile, update.status)
+        label = next((name for name, number in profile.presets.items() if number == value), "")
+        return replace(update, message_id=update.message_id.strip(),
+                       status=f"{value} ({label})" if label else str(value))
+
+    def status_warning(self, update: StatusUpdate, profile: Profile) -> str:
+        """A number none of the profile's presets names: often a typo for one of them."""
+        value = resolve_status(profile, update.status)
+        if not profile.presets or value in profile.presets.values():
+            return ""
+        named = ", ".join(f"{label} = {number}" for label, number in profile.presets.items())
+        return (f"Status {value} is not one of this profile's named statuses ({named}). "
+                f"It goes out as the number {value}.")
+
+    def typed_status(self, recorded: str) -> str:
+        number = _AS_RECORDED.match(recorded.strip())
+        return number.group(1) if number else recorded
 
     def warnings(self, profile: Profile) -> tuple[str, ...]:
         if profile.option("transport") == "soap12":

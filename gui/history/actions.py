@@ -160,6 +160,8 @@ class HistoryActions(QObject):
 
     def send_again(self, entry: HistoryEntry) -> None:
         """Fill the form from a row; the person checks it and sends (nothing is sent here)."""
+        from core.systems import get_system
+
         if entry.profile not in {p.name for p in self.picker.profiles()}:
             self._say(f"Profile {entry.profile!r} no longer exists, so nothing was filled in. "
                       "Add it again (Profiles, Ctrl+,) to send to it.", 10000)
@@ -170,7 +172,8 @@ class HistoryActions(QObject):
             return
         form.clear_invalid()
         left_out = []
-        for key, value in (("message_id", entry.message_id), ("status", entry.status),
+        status = get_system(entry.system).typed_status(entry.status)
+        for key, value in (("message_id", entry.message_id), ("status", status),
                            ("description", entry.description)):
             if key not in form.fields:
                 if value:

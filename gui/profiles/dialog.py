@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -44,8 +45,25 @@ if TYPE_CHECKING:
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+class ProfileList(QListWidget):
+    """The saved profiles. Focus alone never makes one current: Qt's views make the first
+    item current when Tab reaches them, which would load it over a profile being typed."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        if self.currentItem() is not None:
+            super().focusInEvent(event)
+            return
+        self.blockSignals(True)
+        try:
+            super().focusInEvent(event)
+            self.setCurrentRow(-1)
+        finally:
+            self.blockSignals(False)
+
+
 class ProfilesDialog(QDialog):
     exchange_ready = Signal(object)  # the masked Exchange of a connection test
+    recorded = Signal()  # a test or sign-in made here is in the history now
     profiles_changed = Signal()
 
     def __init__(self, desk: Desk, jobs: Jobs, titles: dict[str, str],
@@ -63,7 +81,7 @@ class ProfilesDialog(QDialog):
         self._test_exchange: Exchange | None = None
         self.dirty = False
 
-        self.list = QListWidget()
+        self.list = ProfileList()
         self.list.setObjectName("profileList")
         self.list.currentItemChanged.connect(self._item_changed)
         new_button = QPushButton("Ne&w")
@@ -93,6 +111,7 @@ class ProfilesDialog(QDialog):
         self.open_url = open_url
         self.signer = SignInRunner(desk, jobs, self, in_profiles=True)
         self.signer.signed_in.connect(lambda done: self._signed_in(done.exchange))
+        self.signer.signed_in.connect(lambda _done: self.recorded.emit())
         self.signer.refused.connect(lambda told: self.call_result.show_problem(told.headline,
                                                                           told.advice))
         self.save_button = QPushButton("Sa&ve profile")
@@ -312,6 +331,7 @@ class ProfilesDialog(QDialog):
 
         def done(result: tuple[Exchange, tuple[str, ...]]) -> None:
             exchange, listed = result
+            self.recorded.emit()
             self._show_exchange(exchange)
             for key in self.editor.option_widgets:
                 self.editor.offer(key, listed)

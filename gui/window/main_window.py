@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.jobs = Jobs(self)
         self.notices = Notices(self)
         self.sandbox: Sandbox | None = None  # once started from here
+        self.seeded: dict[str, tuple[str, ...]] = {}  # profile -> its sandbox message ids
         self.system_titles: dict[str, str] = {}
         self.batch_window: BatchWindow | None = None  # once opened
         self.settings_dialog: SettingsDialog | None = None  # while open
@@ -417,6 +418,8 @@ class MainWindow(QMainWindow):
         system = get_system(profile.system)
         self.form.set_profile(profile, system.form_fields(profile), system.options,
                               reserved="pvshrfti")
+        if self.sandbox is not None:
+            self.form.suggest("message_id", self.seeded.get(profile.name, ()), "sandbox")
         badge = (f' <span style="color:{PRODUCTION_COLOUR}; font-weight:bold">● PRODUCTION'
                  "</span>" if profile.production else "")
         lines = [f"{system.title} · {system.tenant(profile)}{badge}"]
@@ -436,6 +439,7 @@ class MainWindow(QMainWindow):
                                 self, open_url=self.open_url)
         dialog.exchange_ready.connect(
             lambda ex: self.show_exchange(view_of_exchange(ex, traffic_title(ex))))
+        dialog.recorded.connect(self.history_actions.refresh_soon)
         dialog.finished.connect(lambda _: self.reload_profiles(
             dialog.chosen or (current.name if current else None)))
         dialog.open()
@@ -455,7 +459,7 @@ class MainWindow(QMainWindow):
             else DEMO_SUPEROFFICE
 
         def started(setup: DemoSetup) -> None:
-            self.sandbox = setup.sandbox
+            self.sandbox, self.seeded = setup.sandbox, setup.seeded
             self.sandbox_label.setText(f"Sandbox at {setup.address}")
             self.notices.say("Sandbox started; demo profiles created, credentials stored in the "
                              "keyring.", 10000)

@@ -169,10 +169,12 @@ class SendFlow(QObject):
             lambda exc: self._refuse(exc, "Checking the team history"))
 
     def _ask_production(self, profile: Profile, update: StatusUpdate) -> None:
-        from core.confirmation import production_send
+        """The question core asks before this send (production, a status no preset names),
+        if any, then the send."""
+        from core.confirmation import before_send
 
         self.confirmation = None
-        question = production_send(profile, update, self.form.display_value("status"))
+        question = before_send(profile, update, self.form.display_value("status"))
         if question is None:
             self._start_send(profile, update)
             return

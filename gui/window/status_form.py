@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -94,6 +96,33 @@ class StatusForm(QWidget):
                           option.help + "\nFilled from the profile; a change applies to this "
                           "send only.", taken, True)
         self.clear_invalid()
+
+    def suggest(self, key: str, values: tuple[str, ...], where: str) -> None:
+        """Offer ``values`` while the user types into a text field (the sandbox's seeded
+        message ids): any part of a value finds it; Down opens the list."""
+        edit = self.fields.get(key)
+        if not isinstance(edit, QLineEdit) or not values:
+            return
+        completer = QCompleter(list(values), edit)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        edit.setCompleter(completer)
+        edit.installEventFilter(self)
+        edit.setPlaceholderText(f"e.g. {values[0]} ({where}: type or press Down to pick one "
+                                f"of {len(values)})")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Down in a field with suggestions opens them, as in a browser's address bar."""
+        if (isinstance(watched, QLineEdit) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            completer = watched.completer()
+            popup = None if completer is None else completer.popup()
+            if completer is not None and popup is not None and not popup.isVisible():
+                completer.setCompletionPrefix(watched.text())
+                completer.complete()
+                return True
+        return super().eventFilter(watched, event)
 
     def _widget_for(self, spec: FormField) -> QWidget:
         if spec.kind in ("choice", "int_or_preset"):

@@ -55,6 +55,16 @@ def test_superoffice_walkthrough(cli, sandbox, secret_profile) -> None:
                              "--json").stdout)
     assert set(as_json) >= {"ok", "outcome", "request", "response", "elapsed"}
     assert as_json["ok"] is True and as_json["response"]["status"] == 200
+    # 4 is no preset's number: said before it goes (it still goes: SuperOffice takes any).
+    assert _warning_when_sending_4(cli, name, message) == (
+        "Warning: Status 4 is not one of this profile's named statuses (Delivered = 3). "
+        "It goes out as the number 4.")
+
+
+def _warning_when_sending_4(cli, name: str, message: str) -> str:
+    sent = cli("send", name, "--message-id", message, "--status", "4", "--json")
+    assert sent.returncode == 0, sent.stderr
+    return sent.stderr.strip()
 
 
 def test_exit_codes_per_error_class(cli, sandbox, secret_profile) -> None:

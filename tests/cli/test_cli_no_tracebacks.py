@@ -101,6 +101,7 @@ def _option_cases(tmp: Path) -> list[tuple[str, list[str | bytes], int, tuple[st
         ("timeout inf", [*add, "--timeout", "inf"], 2, ("timeout", "inf")),
         ("timeout 0", [*add, "--timeout", "0"], 2, ("timeout",)),
         ("sandbox port 99999", ["sandbox", "--port", "99999"], 2, ("--port", "65535")),
+        ("login wait nan", ["login", "any", "--wait", "nan"], 2, ("--wait", "seconds above 0")),
         ("sandbox port -1", ["sandbox", "--port", "-1"], 2, ("--port",)),
         ("non-UTF-8 profile name", ["profile", "show", b"caf\xe9"], 2, ("UTF-8",)),
         ("non-UTF-8 search", ["history", "--search", b"\xff\xfe"], 2, ("UTF-8",)),

@@ -157,3 +157,35 @@ def test_resume_sends_a_row_whose_outcome_is_unknown_again_and_says_so(desk, san
 
     assert desk.history.rows_unknown("SO", batch.batch_id) == set()
     assert OutcomeKind.DONE.value == desk.history.recent(limit=1)[0].outcome_kind
+
+
+def test_the_history_keeps_the_status_and_id_as_sent_whichever_way_they_were_typed(
+        desk, sandbox) -> None:
+    """A preset's name, its number, or the history's own "3 (Delivered)" all go out as 3
+    and are recorded alike; the message id without the spaces around it; a single send and
+    a batch row the same."""
+    creds = sandbox.credentials
+    profile = Profile("SO", "superoffice", sandbox.superoffice_url,
+                      {"plugin": creds.so_plugin, "transport": "soap"},
+                      presets={"Delivered": 3, "Failed": 4})
+    desk.secrets.set_many("SO", {"ticket": creds.so_ticket, "app-token": creds.so_app_token})
+    first, second, third = sandbox.superoffice_messages[:3]
+    for typed in (StatusUpdate(f" {first} ", "delivered"), StatusUpdate(second, "3"),
+                  StatusUpdate(third, "3 (Delivered)"), StatusUpdate(first, "7")):
+        assert desk.send(profile, typed).ok
+    batch = check_rows(read_batch(f"message_id,status\n {second} ,Failed\n".encode(),
+                                  "one.csv"), profile)
+    assert desk.batch(profile, batch).run().done == 1
+    rows = desk.history.recent()[::-1]
+    assert [(r.message_id, r.status) for r in rows] == [
+        (first, "3 (Delivered)"), (second, "3 (Delivered)"), (third, "3 (Delivered)"),
+        (first, "7"), (second, "4 (Failed)")]
+    assert b"<so:Status>3</so:Status>" in desk.history.exchange(rows[2].id).request.body
+
+
+def test_bitrix24_keeps_its_status_word_and_the_trimmed_id(desk, sandbox) -> None:
+    profile = bitrix24(sandbox.bitrix24_url)
+    desk.secrets.set("Portal", "access-token", sandbox.credentials.b24_access_token)
+    desk.send(profile, StatusUpdate(f"  {sandbox.bitrix24_messages[0]}  ", "delivered"))
+    (row,) = desk.history.recent()
+    assert (row.message_id, row.status) == (sandbox.bitrix24_messages[0], "delivered")

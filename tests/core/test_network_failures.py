@@ -355,6 +355,10 @@ def test_a_profile_with_a_1_mb_limit(system: str, server) -> None:
     assert "--max-response-mb" in command_for(exchange.outcome.hint, "so")
     assert exchange.response.truncated and len(exchange.response.body) == BYTES_PER_MB
 
+    tenth = server(streaming(BYTES_PER_MB))  # the limit as the person typed it, not 0.0999994
+    exchange, _ = send(system, tenth.url, max_response_mb=0.1)
+    assert exchange.outcome.summary.startswith("The answer was larger than 0.1 MB; ")
+
     small = server(streaming(BYTES_PER_MB))  # exactly at the limit: read whole, not cut
     exchange, _ = send(system, small.url, max_response_mb=1.0)
     assert not exchange.response.truncated and exchange.outcome.code != "answer too large"

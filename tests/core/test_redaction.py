@@ -251,3 +251,24 @@ def test_a_secret_holding_a_control_character_is_masked_before_it_is_escaped() -
                                DictSecrets({"access-token": secret}))
     assert "bad auth ***access-token***" in exchange.outcome.summary
     assert visible(secret) not in _everything(exchange)
+
+
+def test_the_answer_s_size_is_what_came_over_the_wire_not_the_masked_body() -> None:
+    """Masking changes the body's length; "answer N bytes" and the saved exchange say how
+    many bytes the server sent, kept through the history's JSON."""
+    from core.rendering import outcome_text
+
+    def echo(conn, request: Request, stop) -> None:
+        body = json.dumps({"error": "AUTH", "error_description": f"bad {LONG_TOKEN}"})
+        conn.sendall(http_answer("401 Unauthorized", body.encode(), "application/json"))
+
+    with LoopbackServer(echo) as server:
+        profile = Profile("b24", "bitrix24", server.url, {"code": "sms", "auth": "oauth"})
+        exchange = send_status(profile, StatusUpdate("a" * 32, "delivered"),
+                               DictSecrets({"access-token": LONG_TOKEN}))
+    assert exchange.response is not None
+    sent = len(json.dumps({"error": "AUTH", "error_description": f"bad {LONG_TOKEN}"}))
+    assert len(exchange.response.body) != sent  # the token became a placeholder
+    assert f"answer {sent} bytes" in outcome_text(exchange)
+    again = Exchange.from_dict(json.loads(json.dumps(exchange.to_dict())))
+    assert f"answer {sent} bytes" in outcome_text(again)

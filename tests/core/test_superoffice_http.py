@@ -101,6 +101,25 @@ def test_wrong_application_token(sandbox, profile) -> None:
     assert exchange.outcome.kind is OutcomeKind.CREDENTIALS, exchange.outcome
 
 
+def test_an_unstored_application_token_is_named_as_the_thing_to_store(sandbox, profile) -> None:
+    """Issue 16, item 4: the token is optional (onsite needs none), so the ticket alone
+    goes out; when the credentials are refused, the advice is to store the missing one."""
+    from core import hints
+
+    only_ticket = DictSecrets({"ticket": sandbox.credentials.so_ticket})
+    exchange = send_status(profile, StatusUpdate(sandbox.superoffice_messages[0], "3"),
+                           only_ticket)
+    assert exchange.outcome.kind is OutcomeKind.CREDENTIALS, exchange.outcome
+    assert exchange.outcome.advice.startswith(
+        "No application token is stored for this profile (the Online app's client secret; "
+        "required Online, ignored by onsite installations): store it, then try again.")
+    assert exchange.outcome.hint == hints.store("app-token")
+
+    wrong = DictSecrets({"ticket": sandbox.credentials.so_ticket, "app-token": "wrong"})
+    stored = send_status(profile, StatusUpdate(sandbox.superoffice_messages[0], "3"), wrong)
+    assert "No application token" not in stored.outcome.advice  # stored: the usual advice
+
+
 @pytest.mark.parametrize("which", ["plugin", "message"])
 def test_unknown_plugin_or_message_is_refused_in_plain_words(
     sandbox, profile, secrets, which

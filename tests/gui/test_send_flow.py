@@ -243,7 +243,7 @@ def test_an_unusable_keyring_is_explained(qtbot, statusdesk_home, sandbox):
 def test_a_demo_profile_offers_to_start_the_sandbox(qtbot, memory_desk):
     from sandbox.demo import demo_profiles, start_sandbox
 
-    stale = start_sandbox(port=0)  # as if created on an earlier day; now not running
+    stale = start_sandbox(0)  # as if created on an earlier day; now not running
     for profile, secrets in demo_profiles(stale):
         memory_desk.profiles.add(profile)
         for field, value in secrets.items():

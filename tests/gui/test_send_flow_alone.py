@@ -32,7 +32,8 @@ def test_a_send_is_shown_recorded_and_sending_is_said(qtbot, demo_desk, sandbox)
         flow.send()
     (view,), entry = shown, recorded.args[0]
     assert view.outcome.ok, view.outcome
-    assert (entry.message_id, entry.status, entry.profile) == ("SO-1001", "2", DEMO_SUPEROFFICE)
+    assert (entry.message_id, entry.status, entry.profile) == \
+        ("SO-1001", "2 (Delivered (demo plugin))", DEMO_SUPEROFFICE)
     assert [e.id for e in demo_desk.history.recent()] == [entry.id]
     busy = told.messages[0]  # what the inspector showed while waiting
     assert busy.level == "busy" and busy.headline.startswith("Sending to ") and busy.clear
@@ -69,6 +70,28 @@ def test_production_asks_first_and_sends_only_on_yes(qtbot, demo_desk, sandbox):
     with qtbot.waitSignal(flow.recorded, timeout=10000) as recorded:
         asked.yes()
     assert recorded.args[0].message_id == "SO-1001"
+    assert jobs.wait_idle(10)
+
+
+def test_a_number_no_preset_names_is_asked_about_first(qtbot, demo_desk, sandbox):
+    """Issue 16, item 14: SuperOffice takes any number, so a typo goes out silently; the
+    window names the profile's presets and asks before sending."""
+    flow, form, told, asked, jobs = flow_for(qtbot, demo_desk)
+    form.set_value("message_id", "SO-1001")
+    form.set_value("status", "7")
+    flow.send()
+    title, text, yes, _ = asked.questions[-1]
+    assert (title, yes) == ("Send status 7?", "Send 7")
+    assert ("not one of this profile's named statuses (Sent (demo plugin) = 1, "
+            "Delivered (demo plugin) = 2") in text
+    assert len(sandbox.received) == 0
+    with qtbot.waitSignal(flow.recorded, timeout=10000) as recorded:
+        asked.yes()
+    assert recorded.args[0].status == "7"
+    form.set_value("status", "2")  # a named one goes at once
+    with qtbot.waitSignal(flow.recorded, timeout=10000):
+        flow.send()
+    assert len(asked.questions) == 0
     assert jobs.wait_idle(10)
 
 

@@ -107,6 +107,25 @@ def test_show_traffic_in_profiles_shows_it_on_top(qtbot, demo_window):
     dialog.done(0)
 
 
+def test_a_test_made_in_profiles_is_in_the_history_at_once(qtbot, demo_window):
+    """Item 15: a connection test or sign-in in Profiles appeared in the history panel only
+    after the next send."""
+    model = demo_window.history.model
+    qtbot.waitUntil(lambda: not demo_window.history_actions.jobs.is_running(
+        demo_window.history_actions.search_job))
+    before = model.row_total()
+    dialog = open_dialog(qtbot, demo_window)
+    dialog.select(DEMO_SUPEROFFICE)
+    qtbot.waitUntil(lambda: dialog.editor.name.text() == DEMO_SUPEROFFICE)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: "Connected" in dialog.call_result.text(), timeout=10000)
+    qtbot.waitUntil(lambda: model.row_total() == before + 1, timeout=5000)
+    newest = model.entry(0)
+    assert newest is not None and newest.operation == "connection test"
+    assert newest.profile == DEMO_SUPEROFFICE
+    dialog.done(0)
+
+
 def test_a_local_refusal_keeps_the_last_exchange_and_says_it_once(qtbot, demo_window):
     """Item 12: a validation error replaced the last exchange with "Nothing was sent." and
     said its message twice (banner and form)."""
@@ -332,3 +351,26 @@ def test_keyboard_only_profile_creation_stores_its_ticket(qtbot, demo_window, sa
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     qtbot.waitUntil(lambda: "Keyboard Co" in [p.name for p in demo_window.picker.profiles()])
+
+
+def test_tabbing_into_the_profile_list_keeps_a_profile_being_typed(qtbot, demo_window):
+    """Found on the keyboard-only walk: with a new profile half typed, Tab (or Shift+Tab)
+    into the list made its first profile current, which replaced the draft unasked."""
+    demo_window.open_profiles(new=True)
+    dialog = demo_window.findChild(ProfilesDialog)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 2)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClicks(dialog.editor.name, "Draft customer")
+    dialog.list.setFocus(Qt.FocusReason.BacktabFocusReason)
+    qtbot.waitUntil(dialog.list.hasFocus)
+    qtbot.wait(50)
+    assert dialog.editor.name.text() == "Draft customer"
+    assert dialog.list.currentItem() is None
+    dialog.editor.name.setFocus()
+    dialog.list.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.wait(50)
+    assert dialog.editor.name.text() == "Draft customer"
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Down)  # choosing one is still one key away
+    qtbot.waitUntil(lambda: dialog.list.currentItem() is not None)
+    assert dialog.editor.name.text() == dialog.list.currentItem().text()
+    dialog.done(0)
