@@ -62,7 +62,9 @@ def test_two_people_see_each_others_rows_with_who_and_machine(two_desks, custome
         assert all(r.machine for r in rows)
         assert [r.who for r in team.search(HistoryFilter(who="alice"))] == ["alice"]
         assert team.people() == ["alice", "bob"]
-        assert team.exchange(rows[1].id).update == StatusUpdate(first, "2")
+        # The update as sent (the status with its preset's name, as the history keeps it).
+        assert team.exchange(rows[1].id).update.message_id == first
+        assert team.exchange(rows[1].id).update.status == rows[1].status
     # Each desk's own file still holds only its own rows.
     assert [r.who for r in alice.history.search(HistoryFilter())] == ["alice"]
 
@@ -124,7 +126,7 @@ def test_a_second_correction_names_the_first_person(two_desks, customer, sandbox
     assert set(earlier.found) == {message} and earlier.problem == ""
     words = earlier.question(message)
     assert words.startswith("alice on ") and f"message {message}" in words
-    assert "to '2' 0 minutes ago" in words
+    assert "to '2 (Delivered (demo plugin))' 0 minutes ago" in words
     assert earlier.question(other) == ""
 
 

@@ -94,7 +94,7 @@ def test_a_teammates_status_is_named_before_sending_again(
     question = open_question(qtbot, window)
     assert question.windowTitle() == "Set this status again?"
     assert question.text().startswith("bob on ") and f"message {message}" in question.text()
-    assert "to '3'" in question.text()
+    assert "to '3 (Failed (demo plugin))'" in question.text()
     question.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.waitUntil(lambda: not question.isVisible())
     assert len(sandbox.received) == received  # nothing was sent
