@@ -686,6 +686,7 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
                              run=run, out=sys.stdout, err=sys.stderr)  # as guarded now
         finally:
             run.lock.release()
+            say_waiting(desk.team.deliver(patient=True))  # its rows, to the team history
     except (BatchFileError, BatchStopped) as exc:
         raise CliError(str(exc)) from None
     except HistoryError as exc:

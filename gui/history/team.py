@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gui.jobs import Jobs
 
 RETRY_MS = 60_000
+SOON_MS = 2_000  # a batch's rows go to the team history at most this often
 
 
 class TeamHistoryLink(QObject):
@@ -35,6 +36,8 @@ class TeamHistoryLink(QObject):
         self.waiting = 0
         self._retry = QTimer(self, interval=RETRY_MS)
         self._retry.timeout.connect(self.deliver)
+        self._soon = QTimer(self, singleShot=True, interval=SOON_MS)
+        self._soon.timeout.connect(self.deliver)
 
     def start(self) -> None:
         """At start: which history, and deliver what a previous run left waiting."""
@@ -59,6 +62,12 @@ class TeamHistoryLink(QObject):
                         lambda exc: self.waiting_changed.emit(explain(exc, "The team history")
                                                               .headline),
                         cancellable=False)
+
+    def deliver_soon(self) -> None:
+        """Rows were recorded (a batch): deliver them shortly, not once per row; only
+        while the history is the team's."""
+        if self.where and not self._soon.isActive():
+            self._soon.start()
 
     def show(self, delivery: Delivery | None) -> None:
         """After a call or a delivery: how many rows wait, in words."""

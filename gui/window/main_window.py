@@ -495,6 +495,7 @@ class MainWindow(QMainWindow):
         if self.batch_window is None:
             self.batch_window = BatchWindow(self.desk, self.jobs, self.notices, self)
             self.batch_window.rows_recorded.connect(self.history_actions.refresh_soon)
+            self.batch_window.rows_recorded.connect(self.team.deliver_soon)
         self.batch_window.open_for(self.picker.profiles(), self.system_titles,
                                    self.picker.current_profile())
 

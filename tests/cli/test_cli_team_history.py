@@ -94,6 +94,15 @@ def test_two_people_see_each_others_rows_and_a_second_correction_names_the_first
     rows = json.loads(bob("history", "--json").stdout)
     assert [(r["who"], r["message_id"]) for r in rows][0] == ("bob", first)
 
+    # A batch's rows reach the team history when it ends.
+    batch = alice.home / "outage.csv"
+    batch.write_text(f"message_id,status\n{sandbox.superoffice_messages[4]},2\n",
+                     encoding="utf-8")
+    ran = alice("batch", alice.profile, str(batch))
+    assert ran.returncode == 0, ran.stderr
+    rows = json.loads(bob("history", "--json", "--who", "alice").stdout)
+    assert rows[0]["message_id"] == sandbox.superoffice_messages[4] and rows[0]["batch_id"]
+
 
 def test_calls_while_the_server_is_away_wait_and_are_delivered_once(
         team, sandbox, postgres_server):
