@@ -348,11 +348,11 @@ class History:
                               "WHERE outbox = 1 ORDER BY id LIMIT ?", (limit,)).fetchall()
         return [(HistoryEntry(*row[:-1]), row[-1]) for row in rows]
 
-    def delivered(self, rows: list[tuple[str, str]]) -> None:
-        """The team history has these rows (UUID, outcome code as sent): they wait no more,
-        unless the row changed meanwhile (its outcome came after an "unknown" was sent)."""
+    def delivered(self, rows: list[tuple[int, str]]) -> None:
+        """The team history has these rows (id here, outcome code as sent): they wait no
+        more, unless the row changed meanwhile (its outcome came after an "unknown")."""
         with self._db() as db:
-            db.executemany("UPDATE exchanges SET outbox = 0 WHERE uuid = ? AND "
+            db.executemany("UPDATE exchanges SET outbox = 0 WHERE id = ? AND "
                            "outcome_code = ?", rows)
 
     def exchange(self, entry_id: int) -> Exchange:

@@ -159,7 +159,7 @@ class TeamHistory:
             with self._db() as db, db.cursor() as cursor:
                 cursor.executemany(_INSERT, [_values(entry, exchange_json)
                                              for entry, exchange_json in waiting])
-            local.delivered([(entry.uuid, entry.outcome_code) for entry, _ in waiting])
+            local.delivered([(entry.id, entry.outcome_code) for entry, _ in waiting])
             sent += len(waiting)
             if len(waiting) < chunk:
                 return sent
