@@ -114,7 +114,7 @@ class SettingsDialog(QDialog):
             layout.addWidget(self.team_box)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(560, 250 if team is None else 460)
+        self.resize(560, 250 if team is None else 490)
 
     def chosen_days(self) -> int:
         return self.days.value() if self.keep_box.isChecked() else 0

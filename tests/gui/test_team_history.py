@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
 from core.desk import Desk
 from core.exchange import StatusUpdate
 from sandbox.demo import DEMO_SUPEROFFICE, demo_profiles, install_demo
 from tests.gui.conftest import close_window, open_window
-from tests.gui.drive import back_to, choose, fill, open_question, send_and_wait
+from tests.gui.drive import back_to, choose, fill, mnemonics, open_question, send_and_wait
 
 pytestmark = pytest.mark.keyring
 
@@ -37,6 +37,10 @@ def _choose_team(qtbot, window, url: str, password: str) -> None:
     box = dialog.team_box
     qtbot.waitUntil(box.isEnabled)  # the current setting was read (a job)
     assert not box.on.isChecked() and not box.address.isEnabled()
+    keys = [key for key, _ in mnemonics(dialog)]  # Alt+W reaches the password field
+    assert len(keys) == len(set(keys)) and "w" in keys
+    (label,) = [w for w in box.findChildren(QLabel) if w.text() == "Pass&word"]
+    assert label.buddy() is box.password
     box.on.setChecked(True)
     box.address.setText(url)
     box.password.setText(password)
