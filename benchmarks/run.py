@@ -12,7 +12,9 @@
    peak memory at 2,000 and 20,000 rows, against the base commit's code run the same way
    (benchmarks/batch_scale.py);
 6. a rate-limited batch against a portal whose burst is below the runner's: refused
-   calls after the first and the achieved share of the portal's rate, same baseline.
+   calls after the first and the achieved share of the portal's rate, same baseline;
+7. two customers in one file (a profile column, 48 rows at 4/s each) against the same rows
+   sent as two runs one after the other (benchmarks/customers_batch.py).
 
 Every ratio is against a baseline measured in the same run; the stall's baseline is the
 same timer on the idle window. Nothing is asserted: the goals are printed beside the
@@ -38,6 +40,7 @@ sys.path.insert(0, str(HERE))
 
 import batch_scale  # noqa: E402
 import call  # noqa: E402
+import customers_batch  # noqa: E402
 import startup  # noqa: E402
 
 GOALS = {"start-up": 1.3, "call": 1.2, "memory": 1.3, "stall_ms": 100.0}
@@ -93,6 +96,7 @@ def main() -> int:
     inspector = stalls(args.size)
     rows, small, limited = (4_000, 1_000, 150) if args.quick else (20_000, 2_000, 300)
     batches = batch_scale.measure(rows, small, limited, 10.0, batch_scale.BASE)
+    customers = customers_batch.measure(48, 4.0, 1 if args.quick else 3)
 
     print(f"StatusDesk speed, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"Machine: {machine()}; QT_QPA_PLATFORM=offscreen")
@@ -152,6 +156,10 @@ def main() -> int:
         got, had = (batch_scale.share(r, 20.0, portal_burst) for r in (mine, old))
         print(row("   achieved rate / the portal's", f"{got:.0%}", f"{had:.0%}", "", ">= 90 %",
                   got >= batch_scale.GOALS["share"]))
+    after, side = (statistics.median(s for s, _ in found) for found in customers.values())
+    print(row("7. two customers side by side (one after other)", f"{side:.2f} s",
+              f"{after:.2f} s", f"{side / after:.2f}x", "< 0.75x",
+              side / after < customers_batch.GOAL))
     print()
     print(f"1. and 3.: medians of {runs} and {max(1, runs // 2)} alternating runs, separate "
           "processes, an empty profile folder; the bare window imports every Qt name "

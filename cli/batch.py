@@ -1,5 +1,9 @@
 """``statusdesk-cli batch NAME FILE.csv``: check every row, then send the valid ones.
 
+``statusdesk-cli batch FILE.csv`` (no profile name) takes a file with a ``profile`` column:
+each row goes to its profile, the customers side by side (core.customer_runs); the summary
+says what became of each customer's rows, the ``--results`` file has a profile column.
+
 Invalid rows are listed and never sent. On a terminal a progress line is kept up to date
 on standard error; ``--json`` prints one JSON line per row, then one with the summary.
 Ctrl+C stops after the call in flight, which is recorded (a second Ctrl+C cuts it);
@@ -20,6 +24,7 @@ from typing import TextIO
 from core.batch import BatchRun, BatchSummary, RowResult
 from core.batch_file import BatchFile, BatchRow, check_rows, read_batch
 from core.csv_out import ResultsWriter
+from core.customer_runs import CustomersRun
 from core.desk import Desk
 from core.profiles import Profile
 from core.systems import get_system
@@ -31,7 +36,8 @@ class BatchStopped(Exception):
     """The batch cannot start; the message says why (exit code 2)."""
 
 
-def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
+def read(path: str, stdin: TextIO) -> BatchFile:
+    """The rows of the file (``-``: standard input), not checked yet."""
     if path == "-":
         data, name = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read(), "stdin"
     else:
@@ -39,7 +45,16 @@ def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
             data, name = Path(path).read_bytes(), Path(path).name
         except OSError as exc:
             raise BatchStopped(f"{path} cannot be read ({exc.strerror or exc}).") from None
-    return check_rows(read_batch(data, name), profile)
+    return read_batch(data, name)
+
+
+def load(path: str, profile: Profile, stdin: TextIO) -> BatchFile:
+    batch = read(path, stdin)
+    if batch.by_profile:
+        raise BatchStopped(f"{batch.name} has a profile column: each row names its profile. "
+                           f"Leave out the profile name ({profile.name!r}) to send each row "
+                           "to its own: statusdesk-cli batch FILE. Nothing was sent.")
+    return check_rows(batch, profile)
 
 
 def check_results(results: str, source: str) -> None:
@@ -75,12 +90,13 @@ def plan_pace(profile: Profile, plan: str | None, rate: float | None,
             burst if burst is not None else found[plan].burst)
 
 
-def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | None,
+def run_batch(desk: Desk, profile: Profile | None, batch: BatchFile, *, rate: float | None,
               burst: int | None,
               resume: bool, as_json: bool, results: str | None,
               out: TextIO = sys.stdout, err: TextIO = sys.stderr,
-              run: BatchRun | None = None) -> int:
-    """``run``: made (and its lock taken) by the caller already, else made here."""
+              run: BatchRun | CustomersRun | None = None) -> int:
+    """``run``: made (and its lock taken) by the caller already, else made here (for
+    ``profile``; a file for several customers comes with its run)."""
     for note in batch.notes:
         print(f"Note: {visible(note)}", file=err)
     for row in batch.invalid:
@@ -88,13 +104,11 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
               f"{visible(row.problem)}", file=err)
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
-    run = run or desk.batch(profile, batch, rate=rate, burst=burst)
-    system = get_system(profile.system)
+    if run is None:
+        assert profile is not None, "a file for several customers comes with its run"
+        run = desk.batch(profile, batch, rate=rate, burst=burst)
     progress = _Progress(len(batch.valid), err) if err.isatty() and not as_json else None
-    print(f"Sending {counted(run.rows_to_send(resume), 'row')} of {batch.name} to "
-          f"{system.title} {system.tenant(profile)} at most {run.limiter.rate:g}/s, "
-          f"{run.limiter.burst} at once: {run.estimate(resume)} (batch {batch.batch_id}).",
-          file=err)
+    print(_intro(run, batch, resume), file=err)
     try:  # checked before the first row (check_results); opened now, written as rows end
         written = open(results, "w", encoding="utf-8", newline="") if results else None  # noqa: SIM115
     except OSError as exc:
@@ -116,7 +130,25 @@ def run_batch(desk: Desk, profile: Profile, batch: BatchFile, *, rate: float | N
     return _exit_code(summary)
 
 
-def _send(run: BatchRun, resume: bool, as_json: bool, progress: _Progress | None,
+def _intro(run: BatchRun | CustomersRun, batch: BatchFile, resume: bool) -> str:
+    """Where the rows go, at what pace, and how long that takes."""
+    def target(one: BatchRun) -> str:
+        system = get_system(one.profile.system)
+        return (f"{system.title} {system.tenant(one.profile)} at most "
+                f"{one.limiter.rate:g}/s, {one.limiter.burst} at once")
+
+    if isinstance(run, BatchRun):
+        return (f"Sending {counted(run.rows_to_send(resume), 'row')} of {batch.name} to "
+                f"{target(run)}: {run.estimate(resume)} (batch {batch.batch_id}).")
+    lines = [f"Sending {counted(run.rows_to_send(resume), 'row')} of {batch.name} to "
+             f"{counted(len(run.runs), 'customer')} side by side: {run.estimate(resume)} "
+             f"(batch {batch.batch_id})."]
+    lines += [f"  {visible(name)}: {counted(one.rows_to_send(resume), 'row')} to {target(one)}"
+              for name, one in run.runs.items()]
+    return "\n".join(lines)
+
+
+def _send(run: BatchRun | CustomersRun, resume: bool, as_json: bool, progress: _Progress | None,
           writer: ResultsWriter | None, out: TextIO, err: TextIO) -> BatchSummary:
     def on_row(result: RowResult) -> None:
         if writer:
@@ -147,7 +179,7 @@ def _send(run: BatchRun, resume: bool, as_json: bool, progress: _Progress | None
     return summary
 
 
-def _run_interruptibly(run: BatchRun, on_row: Callable[[RowResult], None],
+def _run_interruptibly(run: BatchRun | CustomersRun, on_row: Callable[[RowResult], None],
                        on_wait: Callable[[BatchRow, str, float], None],
                        on_pace: Callable[[str], None], resume: bool,
                        err: TextIO) -> BatchSummary:
@@ -197,6 +229,8 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
             "failures": summary.failures, "possibly_applied": summary.possibly_applied,
             "exit_code": _exit_code(summary), "verdict": summary.verdict,
             "pace_note": summary.pace_note}
+    if summary.customers:
+        data["customers"] = {name: _counts(part) for name, part in summary.customers.items()}
     if as_json:
         print(json_text({"summary": data}), file=out)
         return
@@ -207,12 +241,23 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
         text += " Failures: " + ", ".join(f"{visible(c)} ×{n}"
                                           for c, n in summary.failures.items())
     print(text, file=out)
+    for name, part in summary.customers.items():
+        print(f"  {visible(name)}: {part.done} done, {part.failed} failed, {part.skipped} done "
+              f"earlier, {part.unsent} not sent, {part.invalid} invalid"
+              + (f"; {visible(part.verdict)}" if part.verdict else ""), file=out)
     if summary.verdict and not summary.cancelled:
         print(f"{summary.verdict} Exit code {_exit_code(summary)}.", file=out)
     if summary.stopped:
         print(visible(summary.stopped), file=err)
     if summary.cancelled or summary.stopped:
         print("Carry on later with the same file and --resume.", file=err)
+
+
+def _counts(summary: BatchSummary) -> dict[str, object]:
+    return {"rows": summary.rows, "done": summary.done, "failed": summary.failed,
+            "skipped": summary.skipped, "unsent": summary.unsent, "invalid": summary.invalid,
+            "retries": summary.retries, "stopped": summary.stopped,
+            "failures": summary.failures, "verdict": summary.verdict}
 
 
 def _exit_code(summary: BatchSummary) -> int:

@@ -26,12 +26,15 @@ from cli.batch import load as load_batch
 from cli.hints import command_for, quote
 from cli.history import show_history
 from cli.login import login_from_terminal
+from cli.packs import add_commands as add_pack_commands
+from cli.packs import export_pack, import_pack
 from cli.team import earlier_question, say_waiting, use_history
 from core import rendering
 from core.batch import BatchRun
 from core.batch_file import BatchFileError
 from core.batch_lock import BatchBusy
 from core.confirmation import Confirmation, production_batch, production_send
+from core.customer_runs import CustomersRun
 from core.desk import CallResult, Desk, ProfileSaved, credential_names
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.history import HistoryError
@@ -99,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A profile is one customer's system: its address and settings, kept in "
         "profiles.json. Its credentials are kept in the keyring (statusdesk-cli secret set).",
         epilog="actions: add NAME --system ... --url ...; set NAME --SETTING VALUE ...; "
-        "set-url NAME URL; list; show NAME; remove NAME (also forgets its credentials). "
+        "set-url NAME URL; list; show NAME; remove NAME (also forgets its credentials); "
+        "export FILE [NAME ...]; import FILE [--replace]. "
         "'statusdesk-cli profile add --help' lists the settings.")
     actions = profile.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = actions.add_parser("add", help="add a profile (secrets come separately)")
@@ -119,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     set_url.add_argument("name")
     set_url.add_argument("url")
     set_url.add_argument("--json", action="store_true")
+    add_pack_commands(actions)
     for action in ("list", "show", "remove"):
         sub = actions.add_parser(action)
         if action != "list":
@@ -203,8 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     use.add_argument("address", help="postgresql://USER@HOST:PORT/DB, or local")
 
     batch = commands.add_parser("batch", help="send the rows of a CSV file (message_id,status,"
-                                "description); '-' reads standard input")
-    batch.add_argument("name")
+                                "description); '-' reads standard input; without NAME, "
+                                "a profile column names each row's profile")
+    batch.add_argument("name", nargs="?", metavar="NAME")
     batch.add_argument("file")
     batch.add_argument("--rate", type=float, metavar="R",
                        help="calls per second at most (Bitrix24 2, SuperOffice 5 by default)")
@@ -454,7 +460,7 @@ def _command(args: argparse.Namespace, desk: Desk) -> int:
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if args.command == "batch":
-        return _batch(args, desk, store.get(args.name))
+        return _batch(args, desk)
     if args.command == "test":
         result = desk.test(store.get(args.name))
         return _report(result, args.json, extra={"listed": list(result.listed)})
@@ -472,6 +478,10 @@ def _command(args: argparse.Namespace, desk: Desk) -> int:
 
 def _profile(args: argparse.Namespace, desk: Desk) -> int:
     store = desk.profiles
+    if args.action == "export":
+        return export_pack(args, desk)
+    if args.action == "import":
+        return import_pack(args, desk)
     if args.action == "add":
         profile = _profile_from_args(args)
         _forgot(desk.save_profile(profile, replacing=profile.name if args.replace else None))
@@ -665,11 +675,23 @@ def _confirm_again(earlier: str) -> None:
         raise CliError("Not sent.")
 
 
-def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
+def _batch(args: argparse.Namespace, desk: Desk) -> int:
     try:
         check_pace(args.rate, args.burst)
     except PaceError as exc:
         raise CliError(f"--{exc.option}: {exc}") from None
+    if args.name is None:  # a profile column names each row's profile
+        from cli.batch_customers import customers_batch
+
+        try:
+            return customers_batch(args, desk, _confirm, _lock)
+        except (BatchFileError, BatchStopped) as exc:
+            raise CliError(str(exc)) from None
+        except HistoryError as exc:
+            raise CliError(f"The batch stopped: {exc}", code=3) from None
+        finally:
+            say_waiting(desk.team.deliver(patient=True))  # its rows, to the team history
+    profile = desk.profiles.get(args.name)
     try:
         rate, burst = plan_pace(profile, args.plan, args.rate, args.burst)
         batch = load_batch(args.file, profile, sys.stdin)
@@ -693,7 +715,7 @@ def _batch(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
         raise CliError(f"The batch stopped: {exc}", code=3) from None
 
 
-def _lock(run: BatchRun) -> None:
+def _lock(run: BatchRun | CustomersRun) -> None:
     try:
         run.lock.acquire()
     except BatchBusy as exc:

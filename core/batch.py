@@ -19,7 +19,8 @@ Rules, for the CLI and the window alike:
   again only when a renewal changes them (core.secret_stores.RememberedSecrets);
 - one run at a time of a file for a profile (core.batch_lock): a second run is refused
   at once (BatchBusy), before anything is sent, naming who runs it.
-Pause, resume and cancel are safe from any thread; a call in flight is finished first.
+Pause, resume and cancel are safe from any thread; a call in flight is finished first, and
+one only waiting for its slot of the pace does not go (the wait ends at once).
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class RowResult:
         row, exchange = self.row, self.exchange
         outcome = exchange.outcome if exchange else None
         return {
-            "row": row.row, "message_id": row.message_id, "status": row.status,
+            "row": row.row, **({"profile": row.profile} if row.profile else {}),
+            "message_id": row.message_id, "status": row.status,
             "ok": self.ok, "skipped": self.skipped, "attempts": self.attempts,
             "kind": outcome.kind.value if outcome else "done",
             "code": outcome.code if outcome else "",
@@ -103,6 +105,8 @@ class BatchSummary:
     invalid: int = 0  # rows of the file with a problem: never sent
     kinds: dict[str, int] = field(default_factory=dict)  # OutcomeKind value -> failed rows
     pace_note: str = ""  # the pace the run slowed down to, in words (see pace_note)
+    # A file for several customers: each profile's own summary (core.customer_runs).
+    customers: dict[str, BatchSummary] = field(default_factory=dict)
 
     @property
     def resent_note(self) -> str:
@@ -186,11 +190,13 @@ class BatchRun:
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._nudge = threading.Event()  # pause or cancel: ends the wait for the next slot
 
     # -- control, from any thread -------------------------------------------------------
 
     def pause(self) -> None:
         self._running.clear()
+        self._nudge.set()  # after the clear: a waiting run sees it paused
 
     def resume(self) -> None:
         self._running.set()
@@ -198,6 +204,7 @@ class BatchRun:
     def cancel(self) -> None:
         self._stop.set()
         self._running.set()  # a paused run wakes up to stop
+        self._nudge.set()
 
     def stop_now(self) -> None:
         """Cancel, and cut the call in flight instead of waiting for its answer (the
@@ -292,7 +299,7 @@ class BatchRun:
         attempts, exchange = 0, None
         update = get_system(self.profile.system).as_sent(row.update, self.profile)
         while True:
-            if not self.limiter.acquire(self._stop):
+            if not self._next_slot():
                 return RowResult(row, exchange, attempts) if exchange else None
             record = CallRecord(self.history, Attempt(
                 self.profile.name, self.profile.system, self._tenant, "SetDeliveryStatus",
@@ -344,6 +351,21 @@ class BatchRun:
         if at_least is None:
             return None
         return self.backoff.pause(attempts, at_least)
+
+    def _next_slot(self) -> bool:
+        """Wait for the limiter's next slot; False when cancelled first. A pause during
+        the wait holds the call until Continue (then the slot is waited for again): only a
+        call already on its way is let go."""
+        while True:
+            if not self._wait_while_paused():
+                return False
+            self._nudge.clear()
+            if self.paused:  # paused between the two lines above
+                continue
+            wait = self.limiter.delay()
+            if wait == 0.0:
+                return True
+            self._nudge.wait(wait)
 
     def _wait_while_paused(self) -> bool:
         self._running.wait()

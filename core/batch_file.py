@@ -6,6 +6,11 @@ fields with commas, quotes and line breaks inside are all taken. Rows are number
 spreadsheet shows them (the header is row 1). Every row is then checked against the
 profile, exactly as a single send would be; rows with a problem are kept, marked, and never
 sent. A file is known by the hash of its bytes: that is what ``--resume`` looks up.
+
+A ``profile`` column makes it a file for several customers: each row goes to the profile it
+names (``check_rows_by_profile``; a name no profile has is the row's problem), and
+``for_profile`` gives one customer's share, which runs, resumes and locks as a file of its
+own would (same batch id, the file's row numbers).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from core.exchange import StatusUpdate
@@ -25,7 +30,8 @@ from core.systems.base import InvalidInput
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 _COLUMNS = {"messageid": "message_id", "status": "status", "description": "description",
-            "statusdescription": "description"}
+            "statusdescription": "description", "profile": "profile",
+            "profilename": "profile"}
 _NOT_NAME = re.compile(r"[^a-z]")
 
 
@@ -40,6 +46,7 @@ class BatchRow:
     status: str
     description: str = ""
     problem: str = ""  # why this row will not be sent; empty when it is fine
+    profile: str = ""  # the profile it goes to, in a file with a profile column
 
     @property
     def update(self) -> StatusUpdate:
@@ -52,6 +59,12 @@ class BatchFile:
     batch_id: str  # the hash of the file's bytes: the same file resumes the same batch
     rows: tuple[BatchRow, ...]
     notes: tuple[str, ...] = ()
+    by_profile: bool = False  # a profile column: each row names the profile it goes to
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        """The profiles the rows name, in the order they first appear."""
+        return tuple(dict.fromkeys(row.profile for row in self.rows if row.profile))
 
     @property
     def valid(self) -> tuple[BatchRow, ...]:
@@ -83,7 +96,7 @@ def read_batch(data: bytes | str, name: str = "pasted rows") -> BatchFile:
     if not rows:
         raise BatchFileError(f"{name} has a header but no rows.")
     batch_id = hashlib.sha256(raw).hexdigest()[:20]
-    return BatchFile(name, batch_id, tuple(rows), tuple(notes))
+    return BatchFile(name, batch_id, tuple(rows), tuple(notes), "profile" in columns)
 
 
 def check_rows(batch: BatchFile, profile: Profile) -> BatchFile:
@@ -92,17 +105,37 @@ def check_rows(batch: BatchFile, profile: Profile) -> BatchFile:
     A message id that repeats an earlier row's is a problem too: which status would win
     is not clear, and the person should decide.
     """
-    system = get_system(profile.system)
-    seen: dict[str, int] = {}
+    return _check(batch, lambda _name: profile)
+
+
+def check_rows_by_profile(batch: BatchFile,
+                          find: Callable[[str], Profile | None]) -> BatchFile:
+    """Each row checked for the profile it names (``find``: the profile of that name, or
+    None); a name no profile has is the row's problem. The same message id for two
+    profiles is two customers' messages: only a repeat for the same profile is one."""
+    found: dict[str, Profile | None] = {name: find(name) for name in batch.profiles}
+    return _check(batch, lambda name: found.get(name))
+
+
+def for_profile(batch: BatchFile, name: str) -> BatchFile:
+    """One customer's share of a file with a profile column (its rows, the file's id)."""
+    return replace(batch, rows=tuple(row for row in batch.rows if row.profile == name))
+
+
+def _check(batch: BatchFile, find: Callable[[str], Profile | None]) -> BatchFile:
+    seen: dict[tuple[str, str], int] = {}
     checked = []
     for row in batch.rows:
-        problem = row.problem
-        if not problem:
+        problem, profile = row.problem, find(row.profile)
+        if not problem and profile is None:
+            problem = (f"No profile is named {row.profile!r}: correct the name, or add the "
+                       "profile first.")
+        if not problem and profile is not None:
             try:
-                system.validate(row.update, profile)
+                get_system(profile.system).validate(row.update, profile)
             except InvalidInput as exc:
                 problem = exc.message
-        key = row.message_id.strip()
+        key = (row.profile, row.message_id.strip())
         if not problem and key in seen:
             problem = f"Same message id as row {seen[key]}: keep one of the two rows."
         seen.setdefault(key, row.row)
@@ -192,12 +225,16 @@ def _rows(records: Iterable[list[str]], header: list[str], columns: dict[str, in
         if count > MAX_ROWS:
             raise BatchFileError(f"{name} has more than {MAX_ROWS:,} rows. Split it.")
         message_id, status = cell(record, "message_id").strip(), cell(record, "status").strip()
+        profile = cell(record, "profile").strip()
         problem = ""
-        if not message_id:
+        if "profile" in columns and not profile:
+            problem = "The profile is empty: name the profile this row goes to."
+        elif not message_id:
             problem = "The message id is empty."
         elif not status:
             problem = "The status is empty."
         elif len(record) > len(header) and any(v.strip() for v in record[len(header):]):
             problem = (f"This row has {len(record)} cells but the header {len(header)}: a "
                        "separator inside a value needs quotes.")
-        yield BatchRow(number, message_id, status, cell(record, "description"), problem)
+        yield BatchRow(number, message_id, status, cell(record, "description"), problem,
+                       profile)

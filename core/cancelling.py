@@ -160,9 +160,15 @@ class CallsInFlight:
         return trace
 
     def watch_tls(self, context: ssl.SSLContext) -> ssl.SSLContext:
-        """The same context, its sockets watched from the start of their handshake."""
-        context.sslsocket_class = type("WatchedSSLSocket", (_WatchedSSLSocket,),
-                                       {"watch": staticmethod(self.watch)})
+        """The same context, its sockets watched from the start of their handshake (the
+        socket class of truststore's inner context is kept: it verifies against the OS
+        store after the handshake)."""
+        from core.tls import openssl_context
+
+        inner = openssl_context(context)
+        inner.sslsocket_class = type("WatchedSSLSocket", (_WatchedSSLSocket,
+                                                          inner.sslsocket_class),
+                                     {"watch": staticmethod(self.watch)})
         return context
 
 

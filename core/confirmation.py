@@ -70,6 +70,25 @@ def production_batch(profile: Profile, batch: BatchFile) -> Confirmation | None:
                         f"Send {counted(count, 'row')} to production")
 
 
+def production_customers(profiles: list[Profile], batch: BatchFile) -> Confirmation | None:
+    """The question before a file for several customers, naming each production profile
+    and its rows; None when none of them is production."""
+    live = [p for p in profiles if p.production]
+    if not live:
+        return None
+    lines = ["These profiles are marked PRODUCTION: the new statuses go to customers' live "
+             "systems.", ""]
+    count = 0
+    for profile in live:
+        rows = sum(1 for row in batch.valid if row.profile == profile.name)
+        count += rows
+        lines.append(f"{_tenant(profile)}  (profile {profile.name}):  {counted(rows, 'row')}")
+    lines.append(f"Rows to send to production:  {count:,} of {len(batch.valid):,} "
+                 f"(of {batch.name})")
+    return Confirmation("Send the batch to production?", "\n".join(lines),
+                        f"Send {counted(count, 'row')} to production")
+
+
 def _live(profile: Profile, what: str) -> str:
     return f"Profile {profile.name!r} is marked PRODUCTION: {what} to a customer's live system."
 

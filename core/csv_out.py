@@ -57,17 +57,27 @@ class ResultsWriter:
     Rows come in file order (a run sends them in order); each one added writes the invalid
     rows before it and then itself; ``close`` writes the rows the run never reached. The
     text is the same as ``batch_results_csv`` makes (UTF-8 BOM, CRLF); ``out`` is opened
-    with ``newline=""``.
+    with ``newline=""``. A file with a profile column has a ``profile`` column here too;
+    its customers run side by side, so rows are written as they finish (the row number
+    says where each was) and ``close`` writes the others in file order.
     """
 
     def __init__(self, batch: BatchFile, out: TextIO) -> None:
         self._rows = iter(batch.rows)
         self._out = out
         self._writer = csv.writer(out, lineterminator="\r\n")
+        self._by_profile = batch.by_profile
+        self._written: set[int] = set()  # by_profile: the row numbers written so far
         out.write("\ufeff")
-        self._writer.writerow(RESULT_COLUMNS)
+        self._writer.writerow((RESULT_COLUMNS[0], "profile", *RESULT_COLUMNS[1:])
+                              if self._by_profile else RESULT_COLUMNS)
 
     def add(self, result: RowResult) -> None:
+        if self._by_profile:
+            self._finished(result.row, result)
+            self._written.add(result.row.row)
+            self._out.flush()
+            return
         for row in self._rows:
             if row.row == result.row.row:
                 data = result.as_dict()
@@ -79,12 +89,19 @@ class ResultsWriter:
 
     def close(self) -> None:
         for row in self._rows:
-            self._line(row, _unsent(row))
+            if row.row not in self._written:
+                self._line(row, _unsent(row))
         self._out.flush()
 
+    def _finished(self, row: BatchRow, result: RowResult) -> None:
+        data = result.as_dict()
+        self._line(row, (data["kind"], data["code"], data["summary"], data["http_status"],
+                         data["attempts"]))
+
     def _line(self, row: BatchRow, cells: tuple[object, ...]) -> None:
+        where = (row.row, row.profile) if self._by_profile else (row.row,)
         self._writer.writerow([_cell(value) for value in
-                               (row.row, row.message_id, row.status, row.description, *cells)])
+                               (*where, row.message_id, row.status, row.description, *cells)])
 
 
 def _unsent(row: BatchRow) -> tuple[object, ...]:

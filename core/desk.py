@@ -14,6 +14,7 @@ on first use, inside those threads, so the window opens without waiting for them
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from core.batch import BatchRun
     from core.batch_file import BatchFile
     from core.cancelling import CancelToken
+    from core.customer_runs import CustomersRun
     from core.exchange import Exchange, Outcome, OutgoingRequest, StatusUpdate
     from core.history import Attempt, History, HistoryEntry
     from core.secrets import Secrets
@@ -95,6 +97,7 @@ class Desk:
         self.connections = Connections()
         self._history: History | None = None
         self._body_cap: int | None = None  # None: core.history.BODY_CAP
+        self._remembering = threading.Lock()  # one profiles.json write of learnt options
         self._who = who
         self._team: TeamLink | None = None
 
@@ -152,9 +155,16 @@ class Desk:
         from core.secrets import SecretStoreError
         from core.sending import preview, secret_keys
         from core.systems import get_system
+        from core.systems.base import asks_first
         from core.transport import Connection
 
-        notes = list(get_system(profile.system).warnings(profile))
+        system = get_system(profile.system)
+        notes = list(system.warnings(profile))
+        asker = asks_first(system)
+        if asker is not None and asker.question(profile) is not None:
+            notes.append("Before its first call StatusDesk asks the server which service "
+                         "version it serves; the request may then go to that version's "
+                         "address instead of the one shown.")
         try:
             secrets = self.secrets.read_all(profile.name, secret_keys(profile))
         except SecretStoreError as exc:
@@ -166,9 +176,11 @@ class Desk:
             return Preview(preview(profile, update, secrets, connection), tuple(notes))
 
     def send(self, profile: Profile, update: StatusUpdate,
-             cancel: CancelToken | None = None) -> CallResult:
+             cancel: CancelToken | None = None,
+             going_out: Callable[[OutgoingRequest], None] | None = None) -> CallResult:
         """Set the message's status in the customer's system (input checked first: a bad
-        one raises InvalidInput and nothing is recorded)."""
+        one raises InvalidInput and nothing is recorded). ``going_out`` is given the
+        request (masked, as on the wire) as it leaves, before the answer comes."""
         from core.sending import send_status
         from core.systems import get_system
 
@@ -177,7 +189,8 @@ class Desk:
         update = system.as_sent(update, profile)  # the history keeps what went out
         return self._call(profile, "SetDeliveryStatus", update, cancel, lambda conn, begin:
                           send_status(profile, update, self.secrets, conn,
-                                      before_sending=begin))
+                                      before_sending=begin, going_out=going_out,
+                                      learned=self.remember))
 
     def read_back(self, profile: Profile, messaging_ids: list[int],
                   cancel: CancelToken | None = None) -> CallResult:
@@ -186,7 +199,7 @@ class Desk:
 
         return self._call(profile, "GetDeliveryStatus", None, cancel, lambda conn, begin:
                           read_delivery_status(profile, self.secrets, messaging_ids, conn,
-                                               before_sending=begin))
+                                               before_sending=begin, learned=self.remember))
 
     def test(self, profile: Profile, cancel: CancelToken | None = None) -> CallResult:
         """A harmless call that proves address and credentials, and what it listed."""
@@ -196,7 +209,7 @@ class Desk:
 
         def run(conn: Connection, begin: Callable[[], None]) -> Exchange:
             exchange, found = check_connection(profile, self.secrets, conn,
-                                               before_sending=begin)
+                                               before_sending=begin, learned=self.remember)
             listed.append(found)
             return exchange
 
@@ -210,7 +223,8 @@ class Desk:
 
         return self._call(profile, "sign-in", None, cancel, lambda conn, begin:
                           sign_in(profile, self.secrets, conn, code=code,
-                                  redirect_uri=redirect_uri, before_sending=begin))
+                                  redirect_uri=redirect_uri, before_sending=begin,
+                                  learned=self.remember))
 
     def batch(self, profile: Profile, batch: BatchFile, *, rate: float | None = None,
               burst: int | None = None) -> BatchRun:
@@ -220,6 +234,36 @@ class Desk:
         self.team.mark_rows()  # its rows wait for the team history, or not
         return BatchRun(self.with_proxy_password(profile), self.secrets, batch, self.history,
                         rate=rate, burst=burst)
+
+    def check_by_profile(self, batch: BatchFile) -> BatchFile:
+        """A file with a profile column checked row by row for the profile each names (a
+        name no profile has is that row's problem). Raises ProfileError when the profiles
+        cannot be read."""
+        from core.batch_file import check_rows_by_profile
+
+        profiles = {profile.name: profile for profile in self.profiles.load()}
+        return check_rows_by_profile(batch, profiles.get)
+
+    def customers_batch(self, batch: BatchFile, *, rate: float | None = None,
+                        burst: int | None = None,
+                        pace: Callable[[Profile], tuple[float | None, int | None]] | None = None,
+                        ) -> CustomersRun:
+        """A run of a checked file with a profile column: each profile named by a row
+        that can be sent gets its share, side by side (core.customer_runs). ``pace``: a
+        profile's own rate and burst (else ``rate`` and ``burst``, else its system's)."""
+        from core.batch import BatchRun
+        from core.batch_file import for_profile
+        from core.customer_runs import CustomersRun
+
+        self.team.mark_rows()  # its rows wait for the team history, or not
+
+        runs = []
+        for name in dict.fromkeys(row.profile for row in batch.valid):
+            profile = self.with_proxy_password(self.profiles.get(name))
+            own_rate, own_burst = pace(profile) if pace is not None else (rate, burst)
+            runs.append(BatchRun(profile, self.secrets, for_profile(batch, name),
+                                 self.history, rate=own_rate, burst=own_burst))
+        return CustomersRun(batch, runs)
 
     def with_proxy_password(self, profile: Profile) -> Profile:
         """The profile with its proxy password from the keyring, for the call at hand (it
@@ -291,6 +335,26 @@ class Desk:
         connection.close()  # the same one, unless the profile changed meanwhile
 
     # -- profiles ---------------------------------------------------------------------------
+
+    def remember(self, learnt: Profile) -> None:
+        """Keep in profiles.json what a server taught a profile (SuperOffice's Services
+        version): the options no setting declares, and only while the saved profile still
+        points at the same system and address (an edit in progress is not saved)."""
+        from core.profiles import ProfileError
+        from core.systems import get_system
+
+        declared = {o.key for o in get_system(learnt.system).options}
+        with self._remembering:
+            try:
+                saved = self.profiles.get(learnt.name)
+            except ProfileError:
+                return  # not saved yet (a test of a new profile), or removed meanwhile
+            if (saved.system, saved.base_url) != (learnt.system, learnt.base_url):
+                return
+            options = {k: v for k, v in saved.options.items() if k in declared}
+            options |= {k: v for k, v in learnt.options.items() if k not in declared}
+            if options != saved.options:
+                self.profiles.add(saved.with_changes(options=options), replace_existing=True)
 
     def save_profile(self, profile: Profile, *, replacing: str | None = None) -> ProfileSaved:
         """Add a profile, or replace the one named ``replacing`` (it may be renamed).

@@ -158,20 +158,11 @@ def check_timeout(value: float) -> float:
 
 
 def ca_bundle_context(path: str) -> ssl.SSLContext:
-    """A TLS context trusting the CAs of this PEM file; ProfileError says why not."""
-    import ssl
+    """A TLS context trusting the OS store and the CAs of this PEM file; ProfileError says
+    why not (see core.tls)."""
+    from core.tls import trust_context
 
-    try:
-        return ssl.create_default_context(cafile=path)
-    except ssl.SSLError as exc:
-        raise ProfileError(
-            f"The CA bundle {path} holds no PEM certificate StatusDesk can read "
-            f"({exc.reason or exc}): give the customer's CA certificate as a PEM file "
-            "(text starting with -----BEGIN CERTIFICATE-----).") from None
-    except OSError as exc:
-        raise ProfileError(
-            f"The CA bundle {path} cannot be read ({exc.strerror or exc}): give the path "
-            "of a PEM file with the customer's CA certificate.") from None
+    return trust_context(path)
 
 
 def check_settings(profile: Profile) -> Profile:
@@ -304,6 +295,19 @@ class ProfileStore:
             raise ProfileError(f"A profile named {profile.name!r} exists already.")
         profiles = [p for p in profiles if p.name != profile.name] + [profile]
         self._write(profiles)
+
+    def add_all(self, new: list[Profile], *, replace_existing: bool = False) -> None:
+        """Add (or replace) several profiles with one atomic write: all of them or none."""
+        for profile in new:
+            check_settings(profile)
+        profiles = self.load()
+        names = {p.name for p in new}
+        clash = [p.name for p in profiles if p.name in names]
+        if clash and not replace_existing:
+            raise ProfileError(f"A profile named {', '.join(map(repr, clash))} exists already.")
+        kept = {p.name: p for p in profiles}
+        kept.update({p.name: p for p in new})  # a replaced profile keeps its place
+        self._write(list(kept.values()))
 
     def remove(self, name: str) -> Profile:
         profile = self.get(name)

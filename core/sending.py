@@ -32,6 +32,7 @@ from core.systems.base import (
     RenewalFailed,
     TargetSystem,
     UnusableSecret,
+    asks_first,
     browser_sign_in,
     status_reader,
 )
@@ -40,9 +41,19 @@ from core.visible import visible, visible_words
 
 # Called once, right before a call's first request leaves (the history writes its row then).
 BeforeSending = Callable[[], None]
+# Called with each request of the call's operation, masked and with the headers httpx adds,
+# as it leaves (again for the repeat after a renewal): a front end shows it before the answer.
+GoingOut = Callable[[OutgoingRequest], None]
+# Called with the profile as it is after the server taught it something to keep (the
+# SuperOffice Services version it serves): the desk saves it with the profile.
+Learned = Callable[[Profile], None]
 
 
 def _nothing() -> None:
+    return None
+
+
+def _keep_nothing(profile: Profile) -> None:
     return None
 
 
@@ -79,30 +90,40 @@ def send_status(
     connection: Connection | None = None,
     *,
     before_sending: BeforeSending = _nothing,
+    going_out: GoingOut | None = None,
+    learned: Learned = _keep_nothing,
 ) -> Exchange:
     system = get_system(profile.system)
     system.validate(update, profile)
     return _call(
         system, profile, store, connection, "SetDeliveryStatus", update, before_sending,
-        build=lambda secrets: system.build_request(update, profile, secrets),
-        read=lambda response: system.read_response(profile, response),
+        build=lambda known, secrets: system.build_request(update, known, secrets),
+        read=system.read_response, going_out=going_out, learned=learned,
     )
 
 
 def check_connection(
     profile: Profile, store: Secrets, connection: Connection | None = None,
-    *, before_sending: BeforeSending = _nothing,
+    *, before_sending: BeforeSending = _nothing, learned: Learned = _keep_nothing,
 ) -> tuple[Exchange, tuple[str, ...]]:
     """A harmless call (SuperOffice GetPlugins, Bitrix24 sender.list) and what it listed."""
     system = get_system(profile.system)
+    taught: list[Profile] = []
+
+    def keep(known: Profile) -> None:
+        taught.append(known)
+        learned(known)
+
     exchange = _call(
         system, profile, store, connection, "connection test", None, before_sending,
-        build=lambda secrets: system.connection_test_request(profile, secrets),
-        read=lambda response: system.read_connection_test(profile, response)[0],
+        build=system.connection_test_request,
+        read=lambda known, response: system.read_connection_test(known, response)[0],
+        learned=keep,
     )
     if not exchange.ok or exchange.response is None:
         return exchange, ()
-    return exchange, system.read_connection_test(profile, exchange.response)[1]
+    known = taught[-1] if taught else profile
+    return exchange, system.read_connection_test(known, exchange.response)[1]
 
 
 def read_delivery_status(
@@ -110,6 +131,7 @@ def read_delivery_status(
     connection: Connection | None = None,
     *,
     before_sending: BeforeSending = _nothing,
+    learned: Learned = _keep_nothing,
 ) -> Exchange:
     """SuperOffice GetDeliveryStatus: what SuperOffice holds for its own messaging ids."""
     system = get_system(profile.system)
@@ -119,8 +141,11 @@ def read_delivery_status(
                            "message's status back.")
     return _call(
         system, profile, store, connection, "GetDeliveryStatus", None, before_sending,
-        build=lambda secrets: reader.delivery_status_request(profile, secrets, messaging_ids),
-        read=lambda response: reader.read_delivery_status(profile, response, messaging_ids)[0],
+        build=lambda known, secrets: reader.delivery_status_request(known, secrets,
+                                                                    messaging_ids),
+        read=lambda known, response: reader.read_delivery_status(known, response,
+                                                                 messaging_ids)[0],
+        learned=learned,
     )
 
 
@@ -132,6 +157,7 @@ def sign_in(
     code: str = "",
     redirect_uri: str = "",
     before_sending: BeforeSending = _nothing,
+    learned: Learned = _keep_nothing,
 ) -> Exchange:
     """Run the profile's sign-in now and store what it gives; the outcome says who it is.
 
@@ -154,6 +180,14 @@ def sign_in(
     if request is None:
         raise _no_sign_in(system, profile)
     with _connection(profile, connection) as conn:
+        if not code:  # e.g. SoPrincipal's path follows the Services version the server has
+            profile, _, unanswered = _ask_first(system, profile, conn, before_sending, learned)
+            if unanswered is not None:
+                return _record(profile, "sign-in", None, unanswered,
+                               _outcome(unanswered, lambda _: Outcome(OutcomeKind.TRANSPORT,
+                                                                      "No answer.")),
+                               [], secrets)
+            request = system.renewal_request(profile, secrets) or request
         signed = _renew(system, profile, store, secrets, conn, before_sending,
                         request=request, adopt_newer=False)
     if signed.fresh and not signed.stored:  # signed in, but nothing kept: say so
@@ -213,12 +247,26 @@ def _call(
     update: StatusUpdate | None,
     before_sending: BeforeSending,
     *,
-    build: Callable[[dict[str, str]], OutgoingRequest],
-    read: Callable[[ReceivedResponse], Outcome],
+    build: Callable[[Profile, dict[str, str]], OutgoingRequest],
+    read: Callable[[Profile, ReceivedResponse], Outcome],
+    going_out: GoingOut | None = None,
+    learned: Learned = _keep_nothing,
 ) -> Exchange:
+    def leaving(request: OutgoingRequest, seen: Mapping[str, str]) -> None:
+        if going_out is not None:
+            going_out(redact_request(conn.prepare(request), seen))
+
     secrets = store.read_all(profile.name, secret_keys(profile))
     notes = list(system.warnings(profile))
     with _connection(profile, connection) as conn:
+        if asks_first(system) is not None:  # a missing credential raises before anything
+            _dry_run(system, profile, secrets, build)  # is sent, the question included
+        profile, note, unanswered = _ask_first(system, profile, conn, before_sending, learned)
+        notes += [note] if note else []
+        if unanswered is not None:  # the server could not be reached: nothing more is sent
+            return _record(profile, operation, update, unanswered,
+                           _outcome(unanswered, lambda response: read(profile, response)),
+                           notes, secrets)
         if system.must_sign_in(profile, secrets):
             signed_in = _renew(system, profile, store, secrets, conn, before_sending)
             if not signed_in.fresh:  # the failed sign-in is what the user needs to see
@@ -235,18 +283,22 @@ def _call(
             else:
                 notes.append(signed_in.note)
         # a missing or unusable credential raises here, before anything is sent
-        request = sendable(profile, build(secrets), secrets)
+        request = sendable(profile, build(profile, secrets), secrets)
         before_sending()
+        leaving(request, secrets)
         delivery = conn.perform(request)
-        outcome = _outcome(delivery, read)
+        outcome = _outcome(delivery, lambda response: read(profile, response))
+        outcome = _explained(system, profile, outcome, conn, learned)
         if system.needs_renewal(profile, outcome):
             renewed = _renew(system, profile, store, secrets, conn, before_sending)
             notes.append(renewed.note)
             if renewed.fresh:
                 secrets = {**secrets, **{f"{k}#renewed": v for k, v in renewed.fresh.items()}}
                 current = _current(secrets)
-                delivery = conn.perform(sendable(profile, build(current), current))
-                outcome = _outcome(delivery, read)
+                request = sendable(profile, build(profile, current), current)
+                leaving(request, secrets)
+                delivery = conn.perform(request)
+                outcome = _outcome(delivery, lambda response: read(profile, response))
     outcome = _unstored_optional(system, profile, secrets, outcome)
     return _record(profile, operation, update, delivery, outcome, notes, secrets)
 
@@ -265,6 +317,53 @@ def _unstored_optional(system: TargetSystem, profile: Profile, secrets: Mapping[
     about = f" ({spec.help[0].lower()}{spec.help[1:].rstrip('.')})" if spec.help else ""
     return replace(outcome, advice=f"No {spec.label} is stored for this profile{about}: "
                                    f"store it, then try again.", hint=hints.store(spec.key))
+
+
+def _dry_run(system: TargetSystem, profile: Profile, secrets: dict[str, str],
+             build: Callable[[Profile, dict[str, str]], OutgoingRequest]) -> None:
+    """Build what the call will send first, and send nothing: MissingSecret or
+    InvalidInput come out now."""
+    if system.must_sign_in(profile, secrets):
+        request = system.renewal_request(profile, secrets)
+        if request is not None:
+            sendable(profile, request, secrets)
+    else:
+        sendable(profile, build(profile, secrets), secrets)
+
+
+def _ask_first(system: TargetSystem, profile: Profile, conn: Connection,
+               before_sending: BeforeSending, learned: Learned
+               ) -> tuple[Profile, str, Delivery | None]:
+    """The profile after asking the server what it must know first (once), a note, and
+    the question's delivery when it failed below HTTP (then the call itself would too:
+    it is not made, and that failure is its outcome)."""
+    asker = asks_first(system)
+    question = asker.question(profile) if asker is not None else None
+    if asker is None or question is None:
+        return profile, "", None
+    before_sending()
+    answer = conn.perform(question)
+    if answer.failure is not None or answer.response is None:
+        return profile, asker.learn(profile, None)[1], answer
+    known, note = asker.learn(profile, answer.response)
+    if known != profile:
+        learned(known)
+    return known, note, None
+
+
+def _explained(system: TargetSystem, profile: Profile, outcome: Outcome, conn: Connection,
+               learned: Learned) -> Outcome:
+    """A failure the server can explain when asked (a Services version it lacks)."""
+    asker = asks_first(system)
+    question = asker.question_after(profile, outcome) if asker is not None else None
+    if asker is None or question is None:
+        return outcome
+    answer = conn.perform(question)
+    explained, keep = asker.explain(profile, outcome,
+                                    answer.response if answer.failure is None else None)
+    if keep is not None:
+        learned(keep)
+    return explained
 
 
 def sendable(profile: Profile, request: OutgoingRequest,

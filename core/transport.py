@@ -30,8 +30,9 @@ from core.cancelling import Call, CallsInFlight, cancelled
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, Timings
 from core.hints import RAISE_SIZE_LIMIT
 from core.html_page import html_title
-from core.profiles import BYTES_PER_MB, Profile, ca_bundle_context
+from core.profiles import BYTES_PER_MB, Profile
 from core.proxy import check_proxy, with_password
+from core.tls import trust_context
 
 USER_AGENT = f"StatusDesk/{__version__}"
 CONNECT_TIMEOUT_MAX = 15.0  # seconds: a connection that takes longer is not coming
@@ -235,10 +236,9 @@ def _target(url: str) -> str:
 
 
 def _tls_context(profile: Profile) -> ssl.SSLContext:
-    """The profile's CA bundle, or what httpx's verify=True would use."""
-    if profile.ca_bundle:  # checked when saved; it may have gone or changed since
-        return ca_bundle_context(profile.ca_bundle)
-    return httpx.create_ssl_context(trust_env=False)
+    """The OS certificate store, plus the profile's CA bundle when it has one (checked
+    when saved; it may have gone or changed since)."""
+    return trust_context(profile.ca_bundle)
 
 
 def too_large(limit: int) -> Outcome:

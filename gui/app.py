@@ -1,6 +1,7 @@
 """`statusdesk`: the window. `--smoke` opens it, lets it paint, exits 0. `--screenshot PATH`
 renders it with sandbox exchanges in the inspector (for the README), touching neither the
-user's profiles nor the keyring.
+user's profiles nor the keyring; `--size`, `--theme` and `--state` choose what it shows
+(gui.window_picture).
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-SCREENSHOT_SIZE = (1360, 860)
-SCREENSHOT_DESCRIPTION = "Delivered to handset"
 # With --smoke, when set: print the names of the loaded modules at the first paint and
 # when leaving ("modules at first paint: a b c"), so a test can see what start-up loads.
 SMOKE_MODULES_VARIABLE = "STATUSDESK_SMOKE_MODULES"
@@ -38,7 +37,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "resident memory (rss_kb=N) when leaving; for benchmarks")
     parser.add_argument("--screenshot", metavar="PATH", type=Path,
                         help="render the window with a sandbox exchange to a PNG file")
-    return parser.parse_args(argv)
+    parser.add_argument("--size", metavar="WxH", type=_size, default=None,
+                        help="with --screenshot: the window's size, e.g. 1024x700 "
+                             "(default 1360x860)")
+    parser.add_argument("--theme", choices=("light", "dark"), default="",
+                        help="with --screenshot: the theme (default: the system's)")
+    parser.add_argument("--state", default="exchange",
+                        choices=("first-start", "exchange", "error", "batch", "profiles"),
+                        help="with --screenshot: what to show (default: exchange)")
+    args = parser.parse_args(argv)
+    if args.screenshot is None and (args.size or args.theme or args.state != "exchange"):
+        parser.error("--size, --theme and --state go with --screenshot PATH")
+    return args
+
+
+def _size(text: str) -> tuple[int, int]:
+    from gui.window_picture import window_size
+
+    try:
+        return window_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def make_app(argv: list[str] | None = None, *, style: bool = True) -> QApplication:
@@ -136,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
 
     app = make_app(style=args.screenshot is not None)
     if args.screenshot is not None:
-        return screenshot(app, args.screenshot)
+        from gui.window_picture import SCREENSHOT_SIZE, screenshot
+
+        return screenshot(app, args.screenshot, args.size or SCREENSHOT_SIZE, args.theme,
+                          args.state)
 
     from gui.window.main_window import MainWindow
 
@@ -184,67 +206,6 @@ def _run(app: QApplication, window: MainWindow) -> int:
     code = app.exec()
     window.jobs.wait_idle(2.0)
     return code
-
-
-def screenshot(app: QApplication, path: Path) -> int:
-    """Send a Bitrix24 and then a SuperOffice status to the sandbox; save the window."""
-    import shutil
-    import tempfile
-
-    from PySide6.QtCore import Qt, QTimer
-
-    from core.desk import Desk, MemorySecrets
-    from gui.window.main_window import MainWindow
-    from sandbox.demo import DEMO_BITRIX24, DEMO_SUPEROFFICE, install_demo, start_sandbox
-
-    home = Path(tempfile.mkdtemp(prefix="statusdesk-screenshot-"))
-    desk = Desk(home, secrets=MemorySecrets())
-    setup = install_demo(desk, start_sandbox(0))
-    window = MainWindow(desk)
-    window.sandbox = setup.sandbox
-    window.sandbox_label.setText(f"Sandbox at {setup.address}")
-    window.resize(*SCREENSHOT_SIZE)
-    steps = [DEMO_BITRIX24, DEMO_SUPEROFFICE]
-    result = {"code": 1}
-
-    def send_next(_: object = None) -> None:
-        if not steps:
-            QTimer.singleShot(150, save)
-            return
-        name = steps.pop(0)
-        window.picker.select(name)
-        window.form.set_value("message_id", setup.message_ids[name])
-        if name == DEMO_SUPEROFFICE:
-            window.form.set_value("status", "2")
-            window.form.set_value("description", SCREENSHOT_DESCRIPTION)
-        else:
-            window.form.set_value("status", "delivered")
-        window.flow.send()
-
-    def save() -> None:
-        window.inspector.response.set_mode(1)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if window.grab().save(str(path), "PNG"):
-            result["code"] = 0
-            print(f"Saved {path}")
-        else:
-            print(f"Could not write {path}", file=sys.stderr)
-        window.close()
-        app.quit()
-
-    window.exchange_shown.connect(send_next)
-    window.profiles_loaded.connect(send_next, Qt.ConnectionType.SingleShotConnection)
-    QTimer.singleShot(30000, lambda: (print("Timed out waiting for the sandbox exchange",
-                                            file=sys.stderr), app.exit(1)))
-    window.show()
-    app.exec()
-    window.desk.connections.close_all()
-    setup.sandbox.stop()
-    # On Windows an open file cannot be deleted, and the history's connections on the
-    # worker threads stay open until those threads end: what is left waits in %TEMP%.
-    # (An error here was a traceback, which a windowed .exe shows in a dialog and waits.)
-    shutil.rmtree(home, ignore_errors=True)
-    return result["code"]
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""Settings: how long the history is kept, pruning it now, and how much of each body a
-history row keeps (a longer body keeps its first part, its size and SHA-256).
+"""Settings: the theme (system, light, dark; shown at once, kept on OK); how long the
+history is kept, pruning it now, and how much of each body a history row keeps (a longer
+body keeps its first part, its size and SHA-256).
 
 History is kept for ever unless the person chooses a number of days; then rows older than
 that are deleted when StatusDesk starts, or at once with "Prune now" (after a question).
@@ -12,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QGroupBox,
@@ -32,6 +35,7 @@ from gui.settings import (
     set_body_cap_kib,
     set_keep_days,
 )
+from gui.theme import THEMES, apply_theme, set_theme, theme
 from gui.widgets.question import ask
 
 if TYPE_CHECKING:
@@ -100,11 +104,29 @@ class SettingsDialog(QDialog):
         group_layout.addWidget(about)
         group_layout.addWidget(self.result_label)
         group_layout.addLayout(cap_row)
+        self.theme_before = theme(settings)
+        self.theme_box = QComboBox()
+        self.theme_box.setObjectName("theme")
+        for key, name in THEMES.items():
+            self.theme_box.addItem(name, key)
+        self.theme_box.setCurrentIndex(max(0, self.theme_box.findData(self.theme_before)))
+        self.theme_box.setToolTip("System follows your desktop; Light and Dark are the same "
+                                  "on every computer. Shown at once, kept when you press OK.")
+        self.theme_box.currentIndexChanged.connect(
+            lambda _: self._show_theme(self.chosen_theme()))
+        theme_label = QLabel("&Theme")
+        theme_label.setBuddy(self.theme_box)
+        looks = QGroupBox("Appearance")
+        looks_row = QHBoxLayout(looks)
+        looks_row.addWidget(theme_label)
+        looks_row.addWidget(self.theme_box)
+        looks_row.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(looks)
         layout.addWidget(group)
         self.team_box = None
         if team is not None:
@@ -114,7 +136,7 @@ class SettingsDialog(QDialog):
             layout.addWidget(self.team_box)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(560, 250 if team is None else 490)
+        self.resize(560, 310 if team is None else 550)
 
     def chosen_days(self) -> int:
         return self.days.value() if self.keep_box.isChecked() else 0
@@ -123,7 +145,17 @@ class SettingsDialog(QDialog):
         self.days.setEnabled(on)
         self.prune_button.setEnabled(on)
 
+    def chosen_theme(self) -> str:
+        return str(self.theme_box.currentData())
+
+    @staticmethod
+    def _show_theme(name: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, name)
+
     def accept(self) -> None:
+        set_theme(self.settings, self.chosen_theme())
         set_keep_days(self.settings, self.chosen_days())
         set_body_cap_kib(self.settings, self.body_cap.value())
         if self.team_box is not None and self.team_box.changed():
@@ -135,6 +167,10 @@ class SettingsDialog(QDialog):
     def _team_chosen(self, ok: bool) -> None:
         if ok:
             QDialog.accept(self)
+
+    def reject(self) -> None:
+        self._show_theme(self.theme_before)  # Cancel: the theme it had
+        super().reject()
 
     def ask_prune(self) -> None:
         days = self.chosen_days()

@@ -16,6 +16,7 @@ from sandbox.bitrix24 import ERRORS, known_error
 from sandbox.checks import check_count, check_every, check_rate, check_seconds
 from sandbox.faults import FAULT_KINDS
 from sandbox.superoffice import check_style
+from sandbox.superoffice_versions import check_served
 from sandbox.wire import Incoming, Reply
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ CONTROL_KEYS = {
     "delay": "seconds every following answer waits first; 0 turns it off",
     "advance_clock": "seconds to move the sandbox clock forward (token expiry, rate limit)",
     "superoffice_bad_ticket_style": '"succeeded_false" or "fault"',
+    "superoffice_services": '["86", "88"] (the default), ["88"] or ["86"]: the Services '
+                            "versions NetServer serves (and /api names)",
     "superoffice_inject_fault": 'true, a message, or {"message": ..., "style": ...}',
     "superoffice_revoke_tickets": "true: tickets from sign-ins are refused now (not the demo "
                                   "ticket)",
@@ -122,6 +125,9 @@ def _plan(sandbox: Sandbox, key: str, value: object) -> Callable[[], object]:
         return lambda: setattr(sandbox.superoffice, "bad_ticket_style", style)
     if key == "superoffice_inject_fault":
         return _plan_so_fault(sandbox, value)
+    if key == "superoffice_services":
+        served = check_served(value)
+        return lambda: setattr(sandbox.superoffice, "services", served)
     if key == "bitrix24_inject_error":
         if not isinstance(value, str) or value.upper() not in {c.upper() for c in ERRORS}:
             raise ValueError(f"bitrix24_inject_error takes one of: {', '.join(ERRORS)}")

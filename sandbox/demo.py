@@ -65,7 +65,10 @@ def demo_profiles(sandbox: Sandbox) -> list[tuple[Profile, dict[str, str]]]:
         name=DEMO_SUPEROFFICE,
         system="superoffice",
         base_url=sandbox.superoffice_url,
-        options={"plugin": creds.so_plugin, "transport": "soap"},
+        # Service version auto, already knowing what the sandbox serves (its /api says so)
+        options={"plugin": creds.so_plugin, "transport": "soap", "services": "auto",
+                 "services_found": max(sandbox.superoffice.services),
+                 "services_found_for": sandbox.superoffice_url},
         presets=dict(DEMO_PRESETS),
         timeout=10.0,
     )

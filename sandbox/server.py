@@ -89,6 +89,7 @@ class Sandbox:
             app_public_key=public_key(APP_PRIVATE_KEY_PEM),
             signing_key=private_key(SUPEROFFICE_PRIVATE_KEY_PEM),
             netserver_base=self.superoffice_url)
+        self.superoffice.netserver_base = self.superoffice_url
         self.bitrix24 = Bitrix24Sandbox(self.clock, B24_SETUP, origin=self.origin,
                                         portal_prefix=B24_PREFIX, oauth_prefix=B24_OAUTH_PREFIX,
                                         app_prefix=B24_APP_PREFIX)
@@ -206,6 +207,7 @@ class Sandbox:
         return {
             "delay": self.delay,
             "superoffice_bad_ticket_style": self.superoffice.bad_ticket_style,
+            "superoffice_services": list(self.superoffice.services),
             "superoffice_sign_ins": {kind: self.superoffice.sign_in_count(kind)
                                      for kind in SIGN_IN_KINDS},
             "bitrix24_injected_error": self.bitrix24.injected_error,

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from sandbox import soap
+from sandbox import superoffice_versions as versions
 from sandbox.checks import check_count
 from sandbox.faults import FaultControls
 from sandbox.soap import S86_NS, ExceptionInfo, SoapRejected, s86
@@ -102,6 +103,8 @@ class SuperOfficeSandbox(FaultControls[InjectedFault, InjectedFault]):
         self.password = password
         self.plugin = plugin
         self._seed_ids = external_ids
+        self.netserver_base = ""  # the address /api names (set by the Sandbox)
+        self.services: tuple[str, ...] = versions.SERVED  # Services versions served
         super().__init__()
         self.bad_ticket_style = "succeeded_false"
         self.reset()
@@ -130,6 +133,7 @@ class SuperOfficeSandbox(FaultControls[InjectedFault, InjectedFault]):
             self.sign_ins: list[SignIn] = []
             self._reset_faults()
             self._bad_ticket_style = "succeeded_false"
+            self.services = versions.SERVED
 
     def seed_messages(self, n: int, *, start: int = 1, plugin: str | None = None) -> list[str]:
         """Add messages ``start`` .. ``start + n - 1``; their external ids in order.
@@ -245,6 +249,23 @@ class SuperOfficeSandbox(FaultControls[InjectedFault, InjectedFault]):
     def handle(self, req: Incoming) -> Reply:
         """Route a request whose path is relative to the NetServer base."""
         path = req.path.lower().rstrip("/")
+        if path == "/api" and req.method == "GET":
+            return versions.api_answer(self.netserver_base, self.services)
+        versioned = versions.VERSIONED_PATH.match(path)
+        if versioned and versioned.group(1) in versions.KNOWN:
+            version, service = versioned.groups()
+            if version not in self.services:
+                return Reply.text(404, f"Services{version} is not served here (the sandbox "
+                                  f"serves {', '.join(f'Services{v}' for v in self.services)})")
+            if version != "86":
+                translated = versions.as_services86(req, version, service)
+                if isinstance(translated, Reply):
+                    return translated
+                return versions.in_version(self._route(translated, path.replace(
+                    f"services{version}", "services86")), version)
+        return self._route(req, path)
+
+    def _route(self, req: Incoming, path: str) -> Reply:
         if path == MESSAGING_PATH:
             if req.method == "GET" and req.query.lower() in ("wsdl", "singlewsdl"):
                 return self._wsdl()

@@ -259,6 +259,52 @@ class SignsInWithBrowser(Protocol):
         """Exchange an authorization code from the browser for tokens (read by read_renewal)."""
 
 
+FOCUS_LIMIT = 1_000_000  # bytes; a bigger answer is not read again to find its focus
+
+
+@runtime_checkable
+class PointsIntoAnswers(Protocol):
+    """Optional: names the part of an answer a person needs to see first."""
+
+    def answer_focus(self, operation: str, response: ReceivedResponse) -> str:
+        """The element (XML, its local name) or member (JSON) that says how the call
+        went: a fault, an error, the operation's result; "" when there is none."""
+
+
+def answer_focus(system: TargetSystem, operation: str, response: ReceivedResponse) -> str:
+    """What ``system`` names as the part of this answer that matters ("" if nothing)."""
+    if not isinstance(system, PointsIntoAnswers) or len(response.body) > FOCUS_LIMIT:
+        return ""
+    try:
+        return system.answer_focus(operation, response)
+    except Exception:  # noqa: BLE001 - an unreadable answer just has no such part
+        return ""
+
+
+@runtime_checkable
+class AsksServerFirst(Protocol):
+    """Optional: the profile learns from the server, once, what it serves (SuperOffice's
+    Services version, from ``GET {base}/api``), before its first call; the desk keeps what
+    it learnt with the profile."""
+
+    def question(self, profile: Profile) -> OutgoingRequest | None:
+        """The request to ask, or None when the profile knows already."""
+
+    def learn(self, profile: Profile, response: ReceivedResponse | None) -> tuple[Profile, str]:
+        """The profile with what the answer taught (None: no answer came), and a note."""
+
+    def question_after(self, profile: Profile, outcome: Outcome) -> OutgoingRequest | None:
+        """After a failed call: a request whose answer may explain it (or None)."""
+
+    def explain(self, profile: Profile, outcome: Outcome, response: ReceivedResponse | None
+                ) -> tuple[Outcome, Profile | None]:
+        """The failure explained by that answer, and the profile to keep (None: unchanged)."""
+
+
+def asks_first(system: TargetSystem) -> AsksServerFirst | None:
+    return system if isinstance(system, AsksServerFirst) else None
+
+
 def status_reader(system: TargetSystem) -> ReadsStatusBack | None:
     """The system's way to read a status back, or None when it has none."""
     return system if isinstance(system, ReadsStatusBack) else None

@@ -182,6 +182,13 @@ class Bitrix24:
         }
         return self._call(profile, secrets, METHOD, params)
 
+    def answer_focus(self, operation: str, response: ReceivedResponse) -> str:
+        """The "error" member of an answer that has one, else its "result"."""
+        data = safe_json.loads(response.body)
+        if not isinstance(data, dict):
+            return ""
+        return next((key for key in ("error", "result") if key in data), "")
+
     def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
         outcome, data = _read(response, profile.base_url)
         if outcome is not None:

@@ -18,6 +18,7 @@ from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedRespons
 from core.pacing import PacePlan
 from core.profiles import Profile
 from core.systems import superoffice_online as online
+from core.systems import superoffice_services as services
 from core.systems import superoffice_soap as soap
 from core.systems.base import (
     Choice,
@@ -137,6 +138,17 @@ class SuperOffice:
             advanced=True,
         ),
         OptionSpec(
+            services.OPTION,
+            "Service version",
+            "--services",
+            "auto = ask NetServer once (GET {base}/api) and use the newest of Services84-88 "
+            "it serves (Services86 when it does not say); or name one: 84, 85, 86, 87, 88.",
+            choices=(Choice(services.AUTO, "auto (ask the server once)"),
+                     *(Choice(v, f"Services{v}") for v in reversed(services.VERSIONS))),
+            default=services.AUTO,
+            advanced=True,
+        ),
+        OptionSpec(
             "auth",
             "Sign-in",
             "--auth",
@@ -223,6 +235,10 @@ class SuperOffice:
             raise InvalidInput(
                 "transport", f"transport: {transport!r} is not one of soap, soap12, rest."
             )
+        setting = services.chosen(profile)
+        if setting not in (services.AUTO, *services.VERSIONS):
+            raise InvalidInput(services.OPTION, f"services: {setting!r} is not one of auto, "
+                               f"{', '.join(services.VERSIONS)}.")
         auth = profile.option("auth", "ticket")
         if auth not in AUTH_MODES:
             raise InvalidInput("auth", f"auth: {auth!r} is not one of {', '.join(AUTH_MODES)}.")
@@ -314,8 +330,50 @@ class SuperOffice:
 
     def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
         if profile.option("transport") == "rest":
-            return _read_rest(response)
+            return _read_rest(response, OPERATION)
         return soap.read_soap_response(response, OPERATION)
+
+    def answer_focus(self, operation: str, response: ReceivedResponse) -> str:
+        """SOAP answers only: the REST transport's JSON says it in its first lines."""
+        if not response.body.lstrip().startswith(b"<"):
+            return ""
+        return soap.focus_element(response)
+
+    # -- the Services version: asked of the server once (core.systems.superoffice_services)
+
+    def _version(self, profile: Profile) -> str:
+        return services.version_of(profile, self.normalize_base_url(profile.base_url))
+
+    def _soap(self, profile: Profile) -> bool:
+        return profile.option("transport", "soap") != "rest" or profile.option(
+            "auth", "ticket") == "password"
+
+    def question(self, profile: Profile) -> OutgoingRequest | None:
+        base = self.normalize_base_url(profile.base_url)
+        if not self._soap(profile) or not services.must_ask(profile, base):
+            return None
+        return services.api_request(base)
+
+    def learn(self, profile: Profile, response: ReceivedResponse | None
+              ) -> tuple[Profile, str]:
+        return services.learn(profile, self.normalize_base_url(profile.base_url), response)
+
+    def question_after(self, profile: Profile, outcome: Outcome) -> OutgoingRequest | None:
+        if not self._soap(profile) or not (
+                outcome.code == "HTTP 404" or "actionnotsupported" in outcome.code.lower()):
+            return None
+        return services.api_request(self.normalize_base_url(profile.base_url))
+
+    def explain(self, profile: Profile, outcome: Outcome, response: ReceivedResponse | None
+                ) -> tuple[Outcome, Profile | None]:
+        version = self._version(profile)
+        explained = services.unserved(profile, version, outcome, response)
+        if explained is outcome or services.chosen(profile) != services.AUTO:
+            return explained, None
+        services.forget_seen()  # auto: what was remembered is out of date; ask again
+        options = {k: v for k, v in profile.options.items()
+                   if k not in (services.FOUND, services.FOUND_FOR)}
+        return explained, profile.with_changes(options=options)
 
     def connection_test_request(
         self, profile: Profile, secrets: dict[str, str]
@@ -327,11 +385,12 @@ class SuperOffice:
         self, profile: Profile, response: ReceivedResponse
     ) -> tuple[Outcome, tuple[str, ...]]:
         if profile.option("transport") == "rest":
-            outcome = _read_rest(response)
+            outcome = _read_rest(response, "GetPlugins")
             names = _rest_plugin_names(response) if outcome.ok else ()
         else:
             outcome = soap.read_soap_response(response, "GetPlugins")
-            names = soap.plugin_names(response) if outcome.ok else ()
+            names = soap.plugin_names(
+                response, services.namespace(self._version(profile))) if outcome.ok else ()
         if outcome.ok:
             listed = ", ".join(names) or "none"
             outcome = Outcome(OutcomeKind.DONE, f"Connected. Plugins on this tenant: {listed}.")
@@ -348,13 +407,16 @@ class SuperOffice:
             if not 0 < messaging_id <= INT32_MAX:
                 raise InvalidInput("messaging_id", f"Messaging id {messaging_id} is not a "
                                    "SuperOffice messaging id (a positive whole number).")
+        version = self._version(profile)
+        ns = services.namespace(version)
         body = soap.delivery_status_envelope(
             messaging_ids, require_secret(profile, secrets, TICKET),
-            secrets.get(APP_TOKEN.key) or None)
-        action = soap.soap_action("GetDeliveryStatus")
+            secrets.get(APP_TOKEN.key) or None, ns)
+        action = soap.soap_action("GetDeliveryStatus", ns)
         headers = (("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", f'"{action}"'))
         return OutgoingRequest(
-            "POST", self.normalize_base_url(profile.base_url) + soap.SERVICE_PATH, headers, body)
+            "POST", self.normalize_base_url(profile.base_url) + services.messaging_path(version),
+            headers, body)
 
     def read_delivery_status(
         self, profile: Profile, response: ReceivedResponse, messaging_ids: list[int]
@@ -362,7 +424,7 @@ class SuperOffice:
         outcome = soap.read_soap_response(response, "GetDeliveryStatus")
         if not outcome.ok:
             return outcome, ()
-        found = soap.delivery_statuses(response)
+        found = soap.delivery_statuses(response, services.namespace(self._version(profile)))
         missing = sorted(set(messaging_ids) - {item.messaging_id for item in found})
         names = {value: label for label, value in profile.presets.items()}
         lines = [f"message {item.messaging_id}: status {item.status}"
@@ -400,12 +462,14 @@ class SuperOffice:
         auth = profile.option("auth", "ticket")
         if auth == "password":
             password = require_secret(profile, secrets, PASSWORD)
+            version = self._version(profile)
+            ns = services.namespace(version)
             body = soap.sign_in_envelope(
-                profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None
-            )
+                profile.option("username").strip(), password, secrets.get(APP_TOKEN.key) or None,
+                ns)
             headers = (("Content-Type", "text/xml; charset=utf-8"),
-                       ("SOAPAction", f'"{soap.SIGN_IN_ACTION}"'))
-            url = self.normalize_base_url(profile.base_url) + soap.SIGN_IN_PATH
+                       ("SOAPAction", f'"{soap.sign_in_action(ns)}"'))
+            url = self.normalize_base_url(profile.base_url) + services.principal_path(version)
             return OutgoingRequest("POST", url, headers, body)
         if auth == "system-user":
             self._check_online(profile)
@@ -434,7 +498,7 @@ class SuperOffice:
             return SignIn({TICKET.key: ticket,
                            TICKET_EXPIRES.key: expires.isoformat(timespec="seconds")}, who)
         try:
-            ticket, who = soap.read_sign_in(response)
+            ticket, who = soap.read_sign_in(response, services.namespace(self._version(profile)))
         except soap.WrongPassword:
             raise RenewalFailed(
                 f"NetServer refused the sign-in: wrong username or password. Check the "
@@ -481,15 +545,17 @@ class SuperOffice:
         transport = profile.option("transport", "soap")
         if transport == "rest":
             return _rest_request(base, operation, values, ticket, app_token)
-        url = base + soap.SERVICE_PATH
-        action = soap.soap_action(operation)
+        version = self._version(profile)
+        ns = services.namespace(version)
+        url = base + services.messaging_path(version)
+        action = soap.soap_action(operation, ns)
         if transport == "soap12":
-            body = soap.envelope_12_as_documented(operation, values, ticket, app_token)
+            body = soap.envelope_12_as_documented(operation, values, ticket, app_token, ns)
             content_type = f'application/soap+xml; charset=utf-8; action="{action}"'
             headers: tuple[tuple[str, str], ...] = (("Content-Type", content_type),)
         else:
             params = [(name, value) for name, _type, value in values]
-            body = soap.envelope_11(operation, params, ticket, app_token)
+            body = soap.envelope_11(operation, params, ticket, app_token, ns)
             headers = (("Content-Type", "text/xml; charset=utf-8"), ("SOAPAction", f'"{action}"'))
         return OutgoingRequest("POST", url, headers, body)
 
@@ -523,17 +589,27 @@ def _rest_request(
     )
 
 
-def _read_rest(response: ReceivedResponse) -> Outcome:
-    if response.is_success:
-        return Outcome(OutcomeKind.DONE, "SuperOffice accepted the call (REST).")
+def _read_rest(response: ReceivedResponse, operation: str) -> Outcome:
+    """An HTTP error, or a 200 that says it failed: the agent API answers some failures
+    with HTTP 200 and an error object (``{"Error": ..., "ErrorType": ...}``), or ``null``
+    where GetPlugins' list should be. ``"Error": null`` beside a result is no error."""
     try:
-        data = safe_json.loads(response.body) if response.body else {}
+        data = safe_json.loads(response.body) if response.body.strip() else {}
     except ValueError:
         data = {}
-    if not isinstance(data, dict):
-        data = {}
-    message = str(data.get("Error") or data.get("Message") or data.get("error") or "")
-    error_type = str(data.get("ErrorType") or data.get("ExceptionType") or "")
+    if response.is_success:
+        if operation == "GetPlugins" and data is None:
+            return Outcome(
+                OutcomeKind.REFUSED,
+                "SuperOffice answered HTTP 200 with null instead of the list of plugins: the "
+                "call failed without saying why.", code="null answer",
+                advice="Check the ticket, the application token and that the Messaging agent "
+                "is open to this app; the NetServer log says more.")
+        message, error_type = _rest_error(data, failed=False)
+        if not message:
+            return Outcome(OutcomeKind.DONE, "SuperOffice accepted the call (REST).")
+        return _rest_refusal(response, data, message, error_type, in_a_200=True)
+    message, error_type = _rest_error(data, failed=True)
     if not message:
         return http_outcome(
             response,
@@ -542,14 +618,45 @@ def _read_rest(response: ReceivedResponse) -> Outcome:
             address_advice="This NetServer may not expose the REST agents: use transport "
             "'soap' (the WSDL way).",
         )
-    kind = OutcomeKind.CREDENTIALS if response.status_code in (401, 403) else OutcomeKind.REFUSED
+    return _rest_refusal(response, data, message, error_type, in_a_200=False)
+
+
+def _rest_error(data: object, *, failed: bool) -> tuple[str, str]:
+    """(message, error type) of an agent answer's error, ("", "") when it holds none.
+    ``failed``: the HTTP status already says so, so a bare ``Message`` is the reason too."""
+    if not isinstance(data, dict):
+        return "", ""
+    error = data.get("Error", data.get("error"))
+    error_type = str(data.get("ErrorType") or data.get("ExceptionType") or "")
+    if isinstance(error, dict):  # an error object: {"Message": ..., "ErrorType": ...}
+        message = str(error.get("Message") or error.get("Error") or error.get("FriendlyText")
+                      or "an error without a message")
+        return message, str(error.get("ErrorType") or error.get("ExceptionType") or error_type)
+    if error:
+        return str(error), error_type
+    if error_type or failed:  # an exception's shape: {"Message": ..., "ExceptionType": ...}
+        return str(data.get("Message") or error_type), error_type
+    if data.get("Succeeded") is False:
+        return str(data.get("Message") or "Succeeded=false"), error_type
+    return "", ""
+
+
+def _rest_refusal(response: ReceivedResponse, data: object, message: str, error_type: str,
+                  *, in_a_200: bool) -> Outcome:
+    credentials = response.status_code in (401, 403) or any(
+        word in f"{message} {error_type}".lower()
+        for word in ("ticket", "authenticat", "credential", "security", "unauthori"))
+    kind = OutcomeKind.CREDENTIALS if credentials else OutcomeKind.REFUSED
+    how = ("answered HTTP 200 but with an error, so it was not applied"
+           if in_a_200 else f"refused the call (HTTP {response.status_code})")
     return Outcome(
         kind,
-        f"SuperOffice refused the call (HTTP {response.status_code}): {message}",
+        f"SuperOffice {how}: {message}",
         code=error_type or f"HTTP {response.status_code}",
         advice="Store a fresh ticket and check the application token."
         if kind is OutcomeKind.CREDENTIALS
         else "Check the plugin name and the external message id.",
+        hint=hints.store("ticket") if kind is OutcomeKind.CREDENTIALS else None,
         detail=json.dumps(data, indent=2, ensure_ascii=False),
     )
 

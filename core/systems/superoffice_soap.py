@@ -28,6 +28,7 @@ ARRAYS = "http://schemas.microsoft.com/2003/10/Serialization/Arrays"
 SERVICE_PATH = "/Remote/Services86/Messaging.svc"
 SIGN_IN_PATH = "/Remote/Services86/SoPrincipal.svc"
 SIGN_IN_ACTION = f"{NS}/SoPrincipal/AuthenticateUsernamePassword"
+# Services84-88 differ in the namespace and path only (core.systems.superoffice_services)
 
 # The order of SetDeliveryStatus's children in the WSDL's xs:sequence.
 SET_DELIVERY_STATUS_FIELDS = ("Plugin", "ExternalMessageId", "Status", "StatusDescription")
@@ -46,45 +47,52 @@ class WrongPassword(ValueError):
     """NetServer answered AuthenticationSucceeded=false."""
 
 
-def soap_action(operation: str) -> str:
-    return f"{NS}/Messaging/{operation}"
+def soap_action(operation: str, ns: str = NS) -> str:
+    return f"{ns}/Messaging/{operation}"
 
 
-def _q(name: str) -> str:
-    return f"{{{NS}}}{name}"
+def sign_in_action(ns: str = NS) -> str:
+    return f"{ns}/SoPrincipal/AuthenticateUsernamePassword"
+
+
+def _q(name: str, ns: str = NS) -> str:
+    return f"{{{ns}}}{name}"
 
 
 def envelope_11(
-    operation: str, params: list[tuple[str, str]], ticket: str, app_token: str | None
+    operation: str, params: list[tuple[str, str]], ticket: str, app_token: str | None,
+    ns: str = NS,
 ) -> bytes:
-    """A SOAP 1.1 envelope as the WSDL's BasicHttpBinding expects it."""
+    """A SOAP 1.1 envelope as the WSDL's BasicHttpBinding expects it (``ns``: the
+    Services version's namespace)."""
     from lxml import etree
 
-    envelope, call = _envelope_11(operation, ticket, app_token)
+    envelope, call = _envelope_11(operation, ticket, app_token, ns)
     for name, value in params:
-        etree.SubElement(call, _q(name)).text = value
+        etree.SubElement(call, _q(name, ns)).text = value
     return xml.serialize(envelope)
 
 
-def delivery_status_envelope(messaging_ids: list[int], ticket: str, app_token: str | None) -> bytes:
+def delivery_status_envelope(messaging_ids: list[int], ticket: str, app_token: str | None,
+                             ns: str = NS) -> bytes:
     """GetDeliveryStatus: MessagingIds is a .NET ArrayOfint."""
     from lxml import etree
 
-    envelope, call = _envelope_11("GetDeliveryStatus", ticket, app_token)
-    ids = etree.SubElement(call, _q("MessagingIds"), nsmap={"a": ARRAYS})
+    envelope, call = _envelope_11("GetDeliveryStatus", ticket, app_token, ns)
+    ids = etree.SubElement(call, _q("MessagingIds", ns), nsmap={"a": ARRAYS})
     for messaging_id in messaging_ids:
         etree.SubElement(ids, f"{{{ARRAYS}}}int").text = str(messaging_id)
     return xml.serialize(envelope)
 
 
-def delivery_statuses(response: ReceivedResponse) -> tuple[DeliveryStatus, ...]:
+def delivery_statuses(response: ReceivedResponse, ns: str = NS) -> tuple[DeliveryStatus, ...]:
     """The MessageDeliveryStatus items of a GetDeliveryStatus answer (empty when unreadable)."""
     try:
         root = xml.parse(response.body)
     except xml.XMLError:
         return ()
     found = []
-    for item in root.iter(_q("MessageDeliveryStatus")):
+    for item in root.iter(_q("MessageDeliveryStatus", ns)):
         try:
             found.append(DeliveryStatus(int(xml.text_of(item, "MessagingId")),
                                         int(xml.text_of(item, "Status")),
@@ -95,41 +103,44 @@ def delivery_statuses(response: ReceivedResponse) -> tuple[DeliveryStatus, ...]:
 
 
 def _envelope_11(
-    operation: str, ticket: str, app_token: str | None
+    operation: str, ticket: str, app_token: str | None, ns: str = NS
 ) -> tuple[etree._Element, etree._Element]:
     from lxml import etree
 
-    envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
+    envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": ns})
     header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
     if app_token:
-        etree.SubElement(header, _q("ApplicationToken")).text = app_token
-    credentials = etree.SubElement(header, _q("Credentials"))
-    etree.SubElement(credentials, _q("Ticket")).text = ticket
+        etree.SubElement(header, _q("ApplicationToken", ns)).text = app_token
+    credentials = etree.SubElement(header, _q("Credentials", ns))
+    etree.SubElement(credentials, _q("Ticket", ns)).text = ticket
     body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
-    return envelope, etree.SubElement(body, _q(operation))
+    return envelope, etree.SubElement(body, _q(operation, ns))
 
 
-def sign_in_envelope(username: str, password: str, app_token: str | None) -> bytes:
+def sign_in_envelope(username: str, password: str, app_token: str | None,
+                     ns: str = NS) -> bytes:
     """SoPrincipal.AuthenticateUsernamePassword: only ApplicationToken in the header."""
     from lxml import etree
 
-    envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": NS})
+    envelope = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"s": SOAP11, "so": ns})
     header = etree.SubElement(envelope, f"{{{SOAP11}}}Header")
     if app_token:
-        etree.SubElement(header, _q("ApplicationToken")).text = app_token
+        etree.SubElement(header, _q("ApplicationToken", ns)).text = app_token
     body = etree.SubElement(envelope, f"{{{SOAP11}}}Body")
-    call = etree.SubElement(body, _q("AuthenticateUsernamePassword"))
-    etree.SubElement(call, _q("UserName")).text = username
-    etree.SubElement(call, _q("Password")).text = password
+    call = etree.SubElement(body, _q("AuthenticateUsernamePassword", ns))
+    etree.SubElement(call, _q("UserName", ns)).text = username
+    etree.SubElement(call, _q("Password", ns)).text = password
     return xml.serialize(envelope)
 
 
-def read_sign_in(response: ReceivedResponse) -> tuple[str, str]:
+def read_sign_in(response: ReceivedResponse, ns: str = NS) -> tuple[str, str]:
     """(ticket, who signed in) of a successful sign-in; raises ValueError saying why not."""
     outcome = read_soap_response(response, "Authenticate")
     if not outcome.ok:
         raise ValueError(outcome.summary)
-    answer = next(xml.parse(response.body).iter(_q("AuthenticateResponse")))
+    answer = next(xml.parse(response.body).iter(_q("AuthenticateResponse", ns)), None)
+    if answer is None:
+        raise ValueError(f"the answer has no AuthenticateResponse in the namespace {ns}")
     if xml.text_of(answer, "AuthenticationSucceeded").lower() != "true":
         raise WrongPassword("wrong username or password")
     ticket = xml.text_of(xml.child(answer, "Credentials"), "Ticket")
@@ -143,7 +154,8 @@ def read_sign_in(response: ReceivedResponse) -> tuple[str, str]:
 
 
 def envelope_12_as_documented(
-    operation: str, params: list[tuple[str, str, str]], ticket: str, app_token: str | None
+    operation: str, params: list[tuple[str, str, str]], ticket: str, app_token: str | None,
+    ns: str = NS,
 ) -> bytes:
     """The documentation page's example: SOAP 1.2, tokens directly under Envelope, xsi:type.
 
@@ -160,16 +172,16 @@ def envelope_12_as_documented(
             "xsd": XSD,
             "NetServerServices862": "http://schemas.microsoft.com/2003/10/Serialization/Arrays",
             "NetServerServices861": "http://schemas.microsoft.com/2003/10/Serialization/",
-            "Messaging": NS,
+            "Messaging": ns,
         },
     )
-    etree.SubElement(envelope, _q("ApplicationToken")).text = app_token or ""
-    credentials = etree.SubElement(envelope, _q("Credentials"))
-    etree.SubElement(credentials, _q("Ticket")).text = ticket
+    etree.SubElement(envelope, _q("ApplicationToken", ns)).text = app_token or ""
+    credentials = etree.SubElement(envelope, _q("Credentials", ns))
+    etree.SubElement(credentials, _q("Ticket", ns)).text = ticket
     body = etree.SubElement(envelope, f"{{{SOAP12}}}Body")
-    call = etree.SubElement(body, _q(operation))
+    call = etree.SubElement(body, _q(operation, ns))
     for name, xsd_type, value in params:
-        item = etree.SubElement(call, _q(name))
+        item = etree.SubElement(call, _q(name, ns))
         item.set(f"{{{XSI}}}type", f"xsd:{xsd_type}")
         item.text = value
     return xml.serialize(envelope)
@@ -223,14 +235,32 @@ def read_soap_response(response: ReceivedResponse, operation: str) -> Outcome:
     return Outcome(OutcomeKind.DONE, f"SuperOffice accepted the call ({operation}).")
 
 
-def plugin_names(response: ReceivedResponse) -> tuple[str, ...]:
+def focus_element(response: ReceivedResponse) -> str:
+    """The element of a SOAP answer that says how the call went: the Fault, an
+    ExceptionInfo with something in it, else the operation's answer in the Body ("" if
+    none)."""
+    root = xml.parse(response.body) if response.body.strip() else None
+    if root is None or xml.local(root.tag) != "Envelope":
+        return ""
+    body = xml.child(root, "Body")
+    if xml.child(body, "Fault") is not None:
+        return "Fault"
+    exception = xml.child(xml.child(root, "Header"), "ExceptionInfo")
+    if exception is not None and _exception_text(exception):
+        return "ExceptionInfo"
+    answer = next((element for element in (body if body is not None else ())
+                   if isinstance(element.tag, str)), None)
+    return "" if answer is None else xml.local(answer.tag)
+
+
+def plugin_names(response: ReceivedResponse, ns: str = NS) -> tuple[str, ...]:
     """The plugin names listed by a GetPlugins answer (empty when unreadable)."""
     try:
         root = xml.parse(response.body)
     except xml.XMLError:
         return ()
     names = []
-    for element in root.iter(_q("ProviderInfo")):
+    for element in root.iter(_q("ProviderInfo", ns)):
         name = xml.text_of(element, "Name")
         if name:
             names.append(name)

@@ -34,6 +34,11 @@ def summary_text(summary: BatchSummary, invalid: int) -> str:
         text += " Failures: " + ", ".join(f"{code} ×{n}" for code, n in summary.failures.items())
     if summary.verdict and not (summary.cancelled or summary.stopped):
         text += f"\n{summary.verdict}"
+    for name, part in summary.customers.items():
+        text += (f"\n{name}: {part.done:,} done, {part.failed:,} failed"
+                 + (f", {part.skipped:,} done in an earlier run" if part.skipped else "")
+                 + (f", {part.unsent:,} not sent" if part.unsent else "")
+                 + (f", {part.invalid:,} invalid" if part.invalid else "") + ".")
     if summary.resent_note:
         text += f"\n{summary.resent_note}"
     if summary.pace_note:

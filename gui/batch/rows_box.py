@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -15,12 +15,24 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.batch.table import WIDTHS, BatchTable
+from gui.batch.table import CHECK, DESCRIPTION, OUTCOME, PROFILE, WIDTHS, BatchTable
+
+
+class EndElided(QStyledItemDelegate):
+    """Sentences cut at their end ("Same message id as row 2: keep…"), not in the middle
+    as message ids are; the full text is the cell's tooltip."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,  # noqa: N802 (Qt's name)
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 def row_of(*items: QWidget | tuple[QWidget, int] | None) -> QHBoxLayout:
@@ -61,12 +73,16 @@ class BatchRowsBox(QWidget):
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # message ids
+        self.sentences = EndElided(self.table)
+        for column in (DESCRIPTION, CHECK, OUTCOME):
+            self.table.setItemDelegateForColumn(column, self.sentences)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate(WIDTHS):
             self.table.setColumnWidth(column, width)
+        self.table.setColumnHidden(PROFILE, True)  # shown for a file with a profile column
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row_of(self.open_button, (self.file_label, 1)))

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 if TYPE_CHECKING:
     from core.batch import BatchRun, BatchSummary, RowResult
     from core.batch_file import BatchRow
+    from core.customer_runs import CustomersRun
 
 TICK_MS = 100
 
@@ -38,7 +39,7 @@ class BatchRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._queue: collections.deque[RowResult] = collections.deque()
-        self._run: BatchRun | None = None
+        self._run: BatchRun | CustomersRun | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._cancelled = False
@@ -57,7 +58,7 @@ class BatchRunner(QObject):
     def paused(self) -> bool:
         return self._paused
 
-    def start(self, make_run: Callable[[], BatchRun], resume: bool) -> None:
+    def start(self, make_run: Callable[[], BatchRun | CustomersRun], resume: bool) -> None:
         """``make_run`` is called in the worker (it imports the network stack)."""
         if self._thread is not None:
             raise RuntimeError("A batch is already running.")

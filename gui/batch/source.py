@@ -2,7 +2,9 @@
 
 Keeps the file as read (``raw``) so that choosing another profile checks it again, and
 asks the history which rows a previous run already finished for this profile and file
-(``earlier``: what Resume skips).
+(``earlier``: what Resume skips). A file with a profile column is checked row by row for
+the profile each names, whatever profile is chosen; ``customers`` are then the profiles
+its rows go to, and ``earlier`` the rows each of them finished.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from core.desk import Desk
     from core.profiles import Profile
 
-Checked = tuple["BatchFile", "BatchFile", set[int], str]
+Checked = tuple["BatchFile", "BatchFile", set[int], str, list["Profile"]]
 
 
 class BatchSource(QObject):
@@ -35,6 +37,7 @@ class BatchSource(QObject):
         self.raw: BatchFile | None = None
         self.batch: BatchFile | None = None
         self.earlier: set[int] = set()
+        self.customers: list[Profile] = []  # a profile column: the profiles rows go to
         self.note = ""  # e.g. the history could not be asked about earlier runs
         self.job: Job | None = None
 
@@ -54,8 +57,10 @@ class BatchSource(QObject):
         if batch is None:
             return
 
+        customers = self.customers
+
         def work() -> tuple[set[int], str]:
-            return self._done_rows(batch, profile)
+            return self._done_rows(batch, [profile] if not batch.by_profile else customers)
 
         def found(result: tuple[set[int], str]) -> None:
             if self.batch is batch:
@@ -79,18 +84,27 @@ class BatchSource(QObject):
     def _check(self, raw: BatchFile, profile: Profile) -> Checked:
         from core.batch_file import check_rows
 
-        batch = check_rows(raw, profile)
-        earlier, note = self._done_rows(batch, profile)
-        return raw, batch, earlier, note
+        if raw.by_profile:
+            batch = self.desk.check_by_profile(raw)
+            names = dict.fromkeys(row.profile for row in batch.valid)
+            customers = [self.desk.profiles.get(name) for name in names]
+        else:
+            batch, customers = check_rows(raw, profile), []
+        earlier, note = self._done_rows(batch, customers or [profile])
+        return raw, batch, earlier, note, customers
 
-    def _done_rows(self, batch: BatchFile, profile: Profile) -> tuple[set[int], str]:
+    def _done_rows(self, batch: BatchFile, profiles: list[Profile]) -> tuple[set[int], str]:
         from core.history import HistoryError
 
+        done: set[int] = set()
         try:
-            done = self.desk.history.rows_done(profile.name, batch.batch_id)
+            for profile in profiles:
+                mine = {row.row for row in batch.valid
+                        if not batch.by_profile or row.profile == profile.name}
+                done |= self.desk.history.rows_done(profile.name, batch.batch_id) & mine
         except HistoryError as exc:
             return set(), f"Earlier runs of this file cannot be looked up: {exc}"
-        return done & {row.row for row in batch.valid}, ""
+        return done, ""
 
     # -- back on the UI thread ------------------------------------------------------------
 
@@ -101,14 +115,14 @@ class BatchSource(QObject):
 
     def _done(self, result: Checked) -> None:
         self.job = None
-        self.raw, self.batch, self.earlier, self.note = result
+        self.raw, self.batch, self.earlier, self.note, self.customers = result
         self.checked.emit()
 
     def _failed(self, exc: BaseException) -> None:
         from core.batch_file import BatchFileError
 
         self.job = None
-        self.raw, self.batch, self.earlier = None, None, set()
+        self.raw, self.batch, self.earlier, self.customers = None, None, set(), []
         if isinstance(exc, BatchFileError):
             self.problem.emit(f"{exc} Nothing was sent.")
         else:

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from core.batch import RowResult
     from core.batch_file import BatchFile, BatchRow
 
-COLUMNS = ("Row", "Message id", "Status", "Description", "Check", "Outcome")
-ROW, MESSAGE, STATUS, DESCRIPTION, CHECK, OUTCOME = range(len(COLUMNS))
-WIDTHS = (50, 260, 100, 160, 200, 320)
+COLUMNS = ("Row", "Profile", "Message id", "Status", "Description", "Check", "Outcome")
+ROW, PROFILE, MESSAGE, STATUS, DESCRIPTION, CHECK, OUTCOME = range(len(COLUMNS))
+WIDTHS = (50, 140, 260, 100, 160, 200, 320)  # Profile: shown for a profile column only
 INVALID_COLOUR = QColor("#d93025")
 
 
@@ -110,6 +110,8 @@ class BatchTable(RowsModel):
     def text(self, row: BatchRow, column: int) -> str:
         if column == ROW:
             return str(row.row)
+        if column == PROFILE:
+            return row.profile
         if column == CHECK:
             return row.problem or "OK"
         if column == OUTCOME:

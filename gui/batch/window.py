@@ -5,6 +5,8 @@ Steps: choose the profile; load a file or paste rows; every row is checked and s
 naming the tenant and the number of rows). The run goes on in a worker thread
 (gui.batch.runner) with live per-row outcomes, Pause/Continue and Cancel; every finished
 row is in the history at once. A file partly done before for this profile offers Resume.
+A file with a profile column sends each row to the profile it names, the customers side by
+side, each at its system's pace (core.customer_runs); the table shows each row's profile.
 Reading, checking and exporting are jobs; the window never waits on the disk or network.
 """
 
@@ -33,7 +35,7 @@ from gui.batch.results import ask_results_path, export_results, summary_text
 from gui.batch.rows_box import BatchRowsBox, row_of
 from gui.batch.runner import BatchRunner
 from gui.batch.source import BatchSource
-from gui.batch.table import BatchTable
+from gui.batch.table import PROFILE, BatchTable
 from gui.profiles.picker import ProfilePicker
 from gui.widgets.errors import explain
 from gui.widgets.question import ask
@@ -91,7 +93,7 @@ class BatchWindow(QDialog):
         self.table = self.rows_box.table
         self.pace = PaceBox()
         self.progress = QProgressBar()
-        self.progress.setFormat("%v of %m rows")
+        self._set_progress(0)  # no rows yet: no count (Qt's own would read "0 of 100")
         self.notice = QLabel("")
         self.notice.setObjectName("batchNotice")
         self.pace_note = QLabel("")
@@ -155,9 +157,29 @@ class BatchWindow(QDialog):
             return
         system = get_system(profile.system)
         self.pace.set_system(system.title, system.pace, system.plans)
-        live = "  <b style='color:#d93025'>● PRODUCTION</b>" if profile.production else ""
-        self.target.setText(f"{system.title} · {system.tenant(profile)}{live}")
+        self._show_target()
         self.source.recheck(profile)
+
+    def _by_profile(self) -> bool:
+        batch = self.source.batch
+        return batch is not None and batch.by_profile
+
+    def _show_target(self) -> None:
+        """Where the rows go: the chosen profile's system, or a file's customers."""
+        from core.systems import get_system
+
+        def live(production: bool) -> str:
+            return "  <b style='color:#d93025'>● PRODUCTION</b>" if production else ""
+
+        profile, customers = self.profile(), self.source.customers
+        if self._by_profile():
+            names = ", ".join(f"{p.name} ({get_system(p.system).title})" for p in customers)
+            self.target.setText(f"{counted(len(customers), 'customer')}: {names}"
+                                f"{live(any(p.production for p in customers))}")
+        elif profile is not None:
+            system = get_system(profile.system)
+            self.target.setText(f"{system.title} · {system.tenant(profile)}"
+                                f"{live(profile.production)}")
 
     def load_file(self, path: Path) -> None:
         profile = self.profile()
@@ -174,10 +196,12 @@ class BatchWindow(QDialog):
     def _checked(self) -> None:
         batch, earlier = self.source.batch, self.source.earlier
         self.model.set_batch(batch, earlier)
+        self.table.setColumnHidden(PROFILE, not self._by_profile())
+        self._show_target()
         self.finished_rows = []
         self.summary.setText("")
         self.notice.setText("")
-        self.progress.setValue(0)
+        self._set_progress(len(batch.valid) if batch is not None else 0)
         if batch is None:
             return
         self.file_label.setText(f"{batch.name} (batch {batch.batch_id})")
@@ -199,12 +223,21 @@ class BatchWindow(QDialog):
         elif earlier:
             lines.append(f"{len(earlier):,} of them were done before for this profile: Resume "
                          f"sends the {left:,} left; Send sends all {valid:,} again.")
+        if batch.by_profile:
+            from core.customer_runs import estimate
+
+            took = estimate(batch, self.source.customers)
+            lines.append(f"Each row goes to the profile it names: "
+                         f"{counted(len(self.source.customers), 'customer')} side by side, "
+                         f"each at its system's pace: Send takes {took}.")
         lines += [f"Note: {note}" for note in (*batch.notes, self.source.note) if note]
         self.counts.setText("\n".join(lines))
         self._set_running(self.runner.running)  # a run may have started meanwhile
 
     def _problem(self, text: str) -> None:
         self.model.set_batch(None)
+        self.table.setColumnHidden(PROFILE, True)
+        self._set_progress(0)
         self.file_label.setText("")
         self.counts.setText(text)
         self._set_running(self.runner.running)
@@ -215,11 +248,12 @@ class BatchWindow(QDialog):
         profile, batch = self.profile(), self.source.batch
         if profile is None or batch is None or self.runner.running or not batch.valid:
             return
-        from core.confirmation import production_batch
+        from core.confirmation import production_batch, production_customers
 
         earlier = self.source.earlier if resume else set()  # Resume skips them: not counted
-        question = production_batch(profile, replace(
-            batch, rows=tuple(row for row in batch.rows if row.row not in earlier)))
+        sent = replace(batch, rows=tuple(row for row in batch.rows if row.row not in earlier))
+        question = production_customers(self.source.customers, sent) if batch.by_profile \
+            else production_batch(profile, sent)
         if question is None:
             self.start(resume)
             return
@@ -236,16 +270,29 @@ class BatchWindow(QDialog):
         if not resume:
             self.model.set_earlier(set())
         self.finished_rows = []
-        self.progress.setRange(0, len(batch.valid))
-        self.progress.setFormat("%v of %m row" if len(batch.valid) == 1 else "%v of %m rows")
-        self.progress.setValue(0)
+        self._set_progress(len(batch.valid))
         self.summary.setText("")
         self.pace_note.hide()
         rows = len(batch.valid) - (len(self.source.earlier) if resume else 0)
+        if batch.by_profile:
+            customers = counted(len(self.source.customers), "customer")
+            self.notice.setText(f"Sending {rows:,} rows to {customers} side by side, each "
+                                "at its system's pace…")
+            self._set_running(True)
+            self.runner.start(lambda: desk.customers_batch(batch), resume)
+            return
         took = duration_words(pacing_seconds(rows, rate, burst))
         self.notice.setText(f"Sending {rows:,} rows at most {rate:g} calls/s: {took}…")
         self._set_running(True)
         self.runner.start(lambda: desk.batch(profile, batch, rate=rate, burst=burst), resume)
+
+    def _set_progress(self, rows: int) -> None:
+        """The bar before a run: "0 of N rows" for the rows of the file, nothing without."""
+        self.progress.setRange(0, max(rows, 1))
+        self.progress.setValue(0)
+        self.progress.setFormat(("%v of %m row" if rows == 1 else "%v of %m rows") if rows
+                                else "")
+        self.progress.setTextVisible(bool(rows))
 
     def pause_or_continue(self) -> None:
         if not self.runner.running:
@@ -319,6 +366,7 @@ class BatchWindow(QDialog):
         self.rows_box.set_sources_enabled(not running)
         self.picker.setEnabled(not running)
         self.pace.setEnabled(not running)
+        self.pace.setVisible(not self._by_profile())  # each customer at its system's pace
         self.send_button.setEnabled(not running and has_rows)
         self.send_button.setText(f"&Send {counted(count, 'row')}" if count else "&Send")
         self.resume_button.setVisible(bool(self.source.earlier) and left)

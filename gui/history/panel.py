@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.history.table import OUTCOME, HistoryTable, column_widths
+from gui.history.table import HistoryTable, column_widths, fit_widths, least_widths
+from gui.widgets.date_popup import calendar_in_window
 
 if TYPE_CHECKING:
     from datetime import date
@@ -98,7 +99,7 @@ class HistoryPanel(QWidget):
         today = QDate.currentDate()
         self.since_edit, self.until_edit = QDateEdit(today.addDays(-7)), QDateEdit(today)
         for edit, tip in ((self.since_edit, "First day"), (self.until_edit, "Last day")):
-            edit.setCalendarPopup(True)
+            calendar_in_window(edit)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setToolTip(tip)
             edit.setEnabled(False)
@@ -133,10 +134,10 @@ class HistoryPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        for column, width in enumerate(column_widths(self.table.fontMetrics())):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(OUTCOME, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        self._fitted_to = -1  # the width the columns were last fitted to
+        self.table.viewport().installEventFilter(self)  # refit as the table's width changes
+        self._fit_columns()
         self.table.setToolTip("")  # each row has its own: the outcome in full
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._open)
@@ -182,6 +183,24 @@ class HistoryPanel(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         self._update_actions()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        """Every column in view at 1024 px (Outcome, HTTP and Elapsed included) and the
+        room of a wide window shared out; a column dragged wider stays until the table's
+        width changes."""
+        room = self.table.viewport().width()
+        if room == self._fitted_to or room <= 0:
+            return
+        self._fitted_to = room
+        metrics, header = self.table.fontMetrics(), self.table.horizontalHeader()
+        widths = fit_widths(column_widths(metrics), least_widths(metrics), room)
+        for column, width in enumerate(widths):
+            header.resizeSection(column, width)
 
     def focus_filter(self) -> None:
         self.filter_field.setFocus(Qt.FocusReason.ShortcutFocusReason)

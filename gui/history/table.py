@@ -20,11 +20,16 @@ if TYPE_CHECKING:
 COLUMNS = ("When", "Who", "Profile", "Tenant", "Message id", "Status", "Outcome", "HTTP",
            "Elapsed")
 WHEN, WHO, PROFILE, TENANT, MESSAGE, STATUS, OUTCOME, HTTP, ELAPSED = range(len(COLUMNS))
-# Typical contents, to size each column by the font rather than by whatever rows came first.
+# Typical contents, to size each column by the font rather than by whatever rows came first;
+# and the least each column gives way to when the table is narrow (text is elided in the
+# middle, the tool tip has it whole). Time, HTTP and Elapsed never give way.
 _SAMPLES = ("2026-12-31 23:59:59", "support.user", "Sandbox SuperOffice",
             "online.superoffice.com/Cust12345",
-            "65575980fa531ac284c2ee68f81ebebd", "undelivered", "Refused: QUERY_LIMIT_EXCEEDED",
-            "HTTP", "99.9 s")
+            "65575980fa531ac284c2ee68f81ebebd", "3 (Delivered (demo plugin))",
+            "Refused: QUERY_LIMIT_EXCEEDED", "HTTP", "99.9 s")
+_LEAST = ("2026-12-31 23:59:59", "support", "Sandbox Su", "Cust12345", "65575…1ebebd",
+          "3 (Delivered)", "Refused: QUERY", "HTTP", "99.9 s")
+_GROWING = (PROFILE, TENANT, MESSAGE, STATUS, OUTCOME)  # they share a wide table's room
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -49,6 +54,31 @@ def outcome_text(entry: HistoryEntry) -> str:
 
 def column_widths(metrics: QFontMetrics) -> list[int]:
     return [metrics.horizontalAdvance(sample) + 24 for sample in _SAMPLES]
+
+
+def least_widths(metrics: QFontMetrics) -> list[int]:
+    return [metrics.horizontalAdvance(sample) + 24 for sample in _LEAST]
+
+
+def fit_widths(wanted: list[int], least: list[int], room: int) -> list[int]:
+    """Column widths filling ``room`` pixels: a narrow table takes from each column in
+    proportion to what it can spare (down to ``least``); a wide one shares the extra out
+    among Profile, Tenant, Message id, Status and Outcome by their size, so no column
+    takes half the table. Below the sum of ``least`` the table scrolls."""
+    if sum(least) >= room:
+        return list(least)
+    total = sum(wanted)
+    if total >= room:
+        spare = [w - m for w, m in zip(wanted, least, strict=True)]
+        part = (total - room) / sum(spare)
+        widths = [round(w - s * part) for w, s in zip(wanted, spare, strict=True)]
+    else:
+        share = sum(wanted[c] for c in _GROWING)
+        widths = list(wanted)
+        for column in _GROWING:
+            widths[column] += (room - total) * wanted[column] // share
+    widths[MESSAGE] += room - sum(widths)  # what rounding left over
+    return widths
 
 
 class HistoryTable(RowsModel):

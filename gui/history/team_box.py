@@ -43,7 +43,7 @@ class TeamHistoryBox(QGroupBox):
         self.password.setObjectName("teamHistoryPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("the database user's password")
-        self.test_button = QPushButton("&Test")
+        self.test_button = QPushButton("Te&st")
         self.test_button.setObjectName("teamHistoryTest")
         self.test_button.setToolTip("Connect with this address and password; nothing is "
                                     "changed")

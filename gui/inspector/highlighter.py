@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QColor, QFont, QPalette, QTextCharFormat, QTextLayout
 
 if TYPE_CHECKING:
-    from gui.inspector.message_pane import MessageText
+    from gui.inspector.message_text import MessageText
 
 _LIGHT = {
     "start": "#1f2328", "header": "#0b57d0", "tag": "#0b57d0", "attr": "#8e24aa",
@@ -83,9 +83,10 @@ class HttpHighlighter:
         self.editor.viewport().update()
 
     def set_body_kind(self, kind: str, head_lines: int = 1) -> None:
-        """kind is "xml", "json" or "text"; call when the editor's text is replaced."""
+        """kind is "xml", "json" or "text"; call when the editor's text is replaced.
+        ``head_lines``: the start line and headers on top (0: a body alone)."""
         self.body_kind = kind
-        self.head_lines = max(1, head_lines)
+        self.head_lines = max(0, head_lines)
         self._coloured.clear()
 
     def forget(self, block_number: int) -> None:
@@ -111,14 +112,14 @@ class HttpHighlighter:
                     dirty_to = block.position() + block.length()
             if editor.blockBoundingGeometry(block).translated(offset).top() > bottom:
                 break
-            block = block.next()
+            block = editor.next_shown(block)
         if dirty_from >= 0:
             editor.document().markContentsDirty(dirty_from, dirty_to - dirty_from)
 
     def ranges(self, number: int, text: str) -> list[QTextLayout.FormatRange]:
         """The coloured stretches of line ``number``, whose text is ``text``."""
         found: list[tuple[int, int, str]] = []
-        if number == 0:
+        if number == 0 and self.head_lines:
             found.append((0, len(text), "start"))
         elif number < self.head_lines:
             name, colon, _ = text.partition(":")

@@ -1,7 +1,12 @@
 """The traffic inspector: outcome on top, request and response below, find, copy, HAR.
 
-Shows one ExchangeView at a time (the last send, a preview, or a history entry). Request
-and response sit side by side or in tabs; each has Raw (byte-exact) and Pretty views.
+Shows one ExchangeView at a time (the last send, a preview, a request on its way, or a
+history entry). Request and response sit side by side or in tabs; each has a Pretty body
+(line numbers, folding), its Headers, and Raw (as on the wire) views; Wrap (a setting)
+wraps long lines or scrolls them sideways. When an answer comes, the part of it that says
+how the call went (the system names it: a SOAP Fault, ExceptionInfo, the operation's
+response; a Bitrix24 error) is scrolled to the top of the Pretty view, the caret on it
+and its line number marked.
 Everything it shows or copies is already masked by core.
 """
 
@@ -13,7 +18,6 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QMenu,
     QPlainTextEdit,
     QSplitter,
@@ -29,6 +33,7 @@ from gui.hints import with_step
 from gui.inspector.exchange_view import ExchangeView
 from gui.inspector.find_bar import FindBar
 from gui.inspector.message_pane import PRETTY, MessagePane
+from gui.inspector.one_line import OneLineLabel
 from gui.inspector.outcome_banner import OutcomeBanner
 from gui.jobs import Jobs
 from gui.settings import restore_bytes, restore_int
@@ -48,10 +53,8 @@ class TrafficInspector(QWidget):
         self.view: ExchangeView | None = None
         self.banner = OutcomeBanner()
         self.banner.action_chosen.connect(self._moved)
-        self.meta = QLabel("")
+        self.meta = OneLineLabel()  # one line whatever its length: nothing below moves
         self.meta.setObjectName("exchangeMeta")
-        self.meta.setWordWrap(True)
-        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.request = MessagePane("Request", "Preview (Ctrl+P) shows the request here.")
         self.response = MessagePane("Response", "The answer appears here after Send.")
         self._active = self.response
@@ -67,6 +70,12 @@ class TrafficInspector(QWidget):
         self.layout_button.setToolTip("Show request and response in tabs instead of side by side")
         self.layout_button.toggled.connect(
             lambda on: self.set_arrangement(TABBED if on else SIDE_BY_SIDE))
+        self.wrap_button = QToolButton()
+        self.wrap_button.setText("Wrap")
+        self.wrap_button.setCheckable(True)
+        self.wrap_button.setChecked(True)
+        self.wrap_button.setToolTip("Wrap long lines at the edge (off: they scroll sideways)")
+        self.wrap_button.toggled.connect(self.set_wrap)
         self.curl_button = QToolButton()
         self.curl_button.setText("Copy as curl")
         self.curl_button.setToolTip("A curl command for this request; secrets stay placeholders")
@@ -88,7 +97,8 @@ class TrafficInspector(QWidget):
         self.toolbar = QToolBar()
         self.toolbar.setObjectName("inspectorTools")
         self.toolbar.setStyleSheet("QToolBar { border: none; }")
-        for button in (self.layout_button, self.curl_button, self.body_button, self.har_button):
+        for button in (self.layout_button, self.wrap_button, self.curl_button, self.body_button,
+                       self.har_button):
             self.toolbar.addWidget(button)
         tools = QHBoxLayout()
         tools.setSpacing(4)
@@ -119,6 +129,13 @@ class TrafficInspector(QWidget):
 
     def show_view(self, view: ExchangeView) -> None:
         self.view = view
+        if view.waiting:  # the banner says it is sending; the answer has not come yet
+            self.meta.setText(f"{view.title}:  {view.meta}")
+            self.request.show_pane(view.request_text)
+            self.response.show_pane(None, "Waiting for the answer…")
+            self.find_bar.refresh()
+            self._update_actions()
+            return
         outcome = view.outcome
         details = "\n".join(
             [*(f"Note: {n}" for n in view.notes),
@@ -144,6 +161,8 @@ class TrafficInspector(QWidget):
         self.response.show_pane(view.response_text, empty)
         if view.response_text is not None and not view.is_preview:
             self._set_active(self.response)
+            if view.response_text.focus_line >= 0:
+                self.response.bring_into_view(view.response_text.focus_line)
         self.find_bar.refresh()
         self._update_actions()
 
@@ -198,7 +217,15 @@ class TrafficInspector(QWidget):
         self.layout_button.setChecked(arrangement == TABBED)
         self.layout_button.blockSignals(False)
 
+    def set_wrap(self, wrap: bool) -> None:
+        for pane in (self.request, self.response):
+            pane.set_wrap(wrap)
+        self.wrap_button.blockSignals(True)
+        self.wrap_button.setChecked(wrap)
+        self.wrap_button.blockSignals(False)
+
     def save_state(self, settings: QSettings) -> None:
+        settings.setValue("inspector/wrap", self.wrap_button.isChecked())
         settings.setValue("inspector/arrangement", self.arrangement)
         settings.setValue("inspector/splitter", self.splitter.saveState())
         settings.setValue("inspector/mode", self.response.mode())
@@ -209,6 +236,8 @@ class TrafficInspector(QWidget):
             self.splitter.restoreState(state)
         self.set_arrangement(str(settings.value("inspector/arrangement", SIDE_BY_SIDE)))
         self._sync_mode(restore_int(settings, "inspector/mode", PRETTY))
+        wrap = settings.value("inspector/wrap", True)
+        self.set_wrap(str(wrap).lower() not in ("false", "0"))
 
     # -- find ---------------------------------------------------------------------------
 

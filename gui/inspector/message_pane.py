@@ -1,147 +1,28 @@
-"""One side of the traffic: the request or the response, as Raw and as Pretty text.
+"""One side of the traffic: the request or the response, in three views.
 
-Big messages go into their editor piece by piece, each piece one short step of the event
-loop, so the window keeps painting and reacting while a 10 MB answer comes in; the first
-screenful shows at once. An editor that is hidden (the other tab) takes its text when it
-is first shown. See gui.inspector.long_text for how the text is cut.
+Pretty: the body alone, indented, with line numbers; XML elements and JSON objects fold
+(gui.inspector.numbered_text). Headers: the start line and the headers. Raw: all of it
+exactly as on the wire, with line numbers. The title line says how big it is, and when
+masking secrets changed the body's size, both sizes (as shown, and on the wire).
 """
 
 from __future__ import annotations
 
-import time
-
-from PySide6.QtCore import QEvent, QMimeData, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QFontDatabase, QPaintEvent, QShowEvent, QTextOption
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QPlainTextEdit,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from gui.inspector.exchange_view import PaneText, human_size
-from gui.inspector.highlighter import HttpHighlighter
-from gui.inspector.long_text import DisplayLines, head_lines, join_display_lines
+from gui.inspector.message_text import MessageText
+from gui.inspector.numbered_text import FOLD_HELP, NumberedText
+from gui.inspector.one_line import OneLineLabel
 
-RAW, PRETTY = 0, 1
-AT_ONCE = 200_000  # characters; a text up to this size goes in in one step
-FIRST_STEP = 64_000  # characters in the first step of a bigger text; later ones adapt
-STEP_MS = 12.0  # what one step may take; between steps the window repaints and reacts
-MAX_STEP = 4_000_000
+__all__ = ["HEADERS", "PRETTY", "RAW", "MessagePane", "MessageText"]
 
-
-class MessageText(QPlainTextEdit):
-    """Read-only monospaced text that tells its pane when it gets focus."""
-
-    focused = Signal()
-    progress = Signal(int)  # percent of a big text shown so far; 100 when it is all in
-
-    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setReadOnly(True)
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setPlaceholderText(placeholder)
-        self.setUndoRedoEnabled(False)
-        # The viewport's first viewport() of a process makes PySide try every QWidget class
-        # for the wrapper of an object it has not seen (~9 ms, 2 MB: all those classes get
-        # built); found by its Qt name it is wrapped as the plain QWidget it is, and
-        # viewport() gives that wrapper from then on.
-        self.findChild(QWidget, "qt_scrollarea_viewport")
-        self.highlighter = HttpHighlighter(self, self.palette())
-        self._feed: DisplayLines | None = None  # the text still going in, piece by piece
-        self._joins: list[int] = []  # display lines that continue the one before
-        self._step_size = FIRST_STEP
-        self._next_step = QTimer(self)
-        self._next_step.setSingleShot(True)
-        self._next_step.setInterval(0)
-        self._next_step.timeout.connect(self._take_step)
-
-    @property
-    def loading(self) -> bool:
-        """True while a big text is going in (a hidden editor waits until it is shown)."""
-        return self._feed is not None and self.isVisible()
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt's name)
-        super().focusInEvent(event)
-        self.focused.emit()
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self.highlighter.set_palette(self.palette())
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        self.highlighter.colour_visible()
-        super().paintEvent(event)
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._feed is not None:
-            self._next_step.start()
-
-    def show_text(self, text: str, kind: str) -> None:
-        """Replace the text: at once when small, else piece by piece (see the module)."""
-        self._next_step.stop()
-        self._feed = None
-        self.clear()
-        self.highlighter.set_body_kind(kind, head_lines(text))
-        feed = DisplayLines(text)
-        self._joins = feed.joins
-        if len(text) <= AT_ONCE:
-            self._append(feed.take(len(text) + 1), first=True)
-            return
-        self._feed, self._step_size = feed, FIRST_STEP
-        if self.isVisible():
-            self._take_step()  # the first screenful now
-
-    def _take_step(self) -> None:
-        feed = self._feed
-        if feed is None or not self.isVisible():
-            return  # replaced, or hidden meanwhile: showEvent carries on
-        started = time.perf_counter()
-        first = feed.lines == 0
-        self._append(feed.take(self._step_size), first=first)
-        took = (time.perf_counter() - started) * 1000
-        if took < STEP_MS / 2:
-            self._step_size = min(MAX_STEP, self._step_size * 2)
-        elif took > STEP_MS:
-            self._step_size = max(4_000, int(self._step_size * STEP_MS / took))
-        if feed.done:
-            self._feed = None
-            self.progress.emit(100)
-        else:
-            self.progress.emit(min(99, feed.pos * 100 // max(1, len(feed.text))))
-            self._next_step.start()
-
-    def _append(self, piece: str, *, first: bool) -> None:
-        from PySide6.QtGui import QTextCursor  # not needed before the first text
-
-        cursor = QTextCursor(self.document())
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        if first:
-            cursor.insertText(piece)
-        else:
-            self.highlighter.forget(self.document().blockCount() - 1)
-            cursor.insertText("\n" + piece)
-
-    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt's name)
-        """Copying a selection gives the text as it was, without the display cuts."""
-        if not self._joins:
-            return super().createMimeDataFromSelection()
-        cursor = self.textCursor()
-        first = self.document().findBlock(cursor.selectionStart()).blockNumber()
-        parts = cursor.selectedText().split("\u2029")  # Qt's paragraph separator
-        data = QMimeData()
-        data.setText(join_display_lines(parts, first, set(self._joins)))
-        return data
+RAW, PRETTY, HEADERS = 0, 1, 2
 
 
 class MessagePane(QWidget):
-    """Title line (what and how big) over Raw / Pretty tabs."""
+    """Title line (what and how big) over Pretty / Headers / Raw tabs."""
 
     focused = Signal()
     mode_changed = Signal(int)
@@ -151,30 +32,34 @@ class MessagePane(QWidget):
         super().__init__(parent)
         self.title = title
         self.heading = QLabel(f"<b>{title}</b>")
-        self.size_label = QLabel("")
+        self.size_label = OneLineLabel(right=True)  # a narrow pane cuts it, never widens
         self.size_label.setObjectName("paneSize")
-        self.raw = MessageText(placeholder)
+        self.raw = NumberedText(placeholder)
         self.raw.setObjectName(f"{title.lower()}Raw")
-        self.pretty = MessageText(placeholder)
+        self.pretty = NumberedText(placeholder, folding=True)
         self.pretty.setObjectName(f"{title.lower()}Pretty")
+        self.headers = MessageText(placeholder)
+        self.headers.setObjectName(f"{title.lower()}Headers")
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.pretty, "Pretty")
+        self.tabs.addTab(self.headers, "Headers")
         self.tabs.addTab(self.raw, "Raw")
-        self.tabs.setTabToolTip(0, "Indented XML or JSON, coloured")
-        self.tabs.setTabToolTip(1, "Status line, headers and body exactly as on the wire")
+        self.tabs.setTabToolTip(0, f"The body, indented and coloured. {FOLD_HELP}")
+        self.tabs.setTabToolTip(1, "The start line and the headers")
+        self.tabs.setTabToolTip(2, "Start line, headers and body exactly as on the wire")
         self.tabs.currentChanged.connect(lambda _: self.mode_changed.emit(self.mode()))
         self.body = b""
         self._sizes = ""
-        for editor in (self.raw, self.pretty):
+        for editor in self.editors():
             editor.focused.connect(self.focused)
             editor.progress.connect(self._progress)
 
         top = QHBoxLayout()
         top.setContentsMargins(2, 0, 2, 0)
         top.addWidget(self.heading)
-        top.addStretch(1)
-        top.addWidget(self.size_label)
+        top.addSpacing(8)
+        top.addWidget(self.size_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -182,31 +67,46 @@ class MessagePane(QWidget):
         layout.addWidget(self.tabs, 1)
 
     def mode(self) -> int:
-        return RAW if self.tabs.currentWidget() is self.raw else PRETTY
+        current = self.tabs.currentWidget()
+        return RAW if current is self.raw else HEADERS if current is self.headers else PRETTY
 
     def set_mode(self, mode: int) -> None:
-        self.tabs.setCurrentWidget(self.raw if mode == RAW else self.pretty)
+        self.tabs.setCurrentWidget(
+            self.raw if mode == RAW else self.headers if mode == HEADERS else self.pretty)
 
     def editors(self) -> list[MessageText]:
-        return [self.pretty, self.raw]
+        return [self.pretty, self.headers, self.raw]
 
     def current_editor(self) -> MessageText:
         widget = self.tabs.currentWidget()
         return widget if isinstance(widget, MessageText) else self.pretty
 
+    def set_wrap(self, wrap: bool) -> None:
+        for editor in self.editors():
+            editor.set_wrap(wrap)
+
     def show_pane(self, pane: PaneText | None, empty_note: str = "") -> None:
         if pane is None:
             self.body = b""
             self.size_label.setText("")
-            for editor in (self.raw, self.pretty):
+            self.tabs.setTabText(1, "Headers")
+            for editor in self.editors():
                 editor.setPlaceholderText(empty_note)
                 editor.show_text("", "text")
             return
         self.body = pane.body
-        self._sizes = f"{human_size(pane.size)}  ·  body {human_size(len(pane.body))}"
+        # the body first: a narrow pane cuts the end of the line
+        self._sizes = f"{pane.body_size_text()}  ·  {human_size(pane.size)} in all"
         self.size_label.setText(self._sizes)
+        self.size_label.setToolTip(f"{self._sizes}\n{pane.body_size_tip()}")
+        self.tabs.setTabText(1, f"Headers ({pane.header_count})")
         self.raw.show_text(pane.raw, pane.body_kind)
-        self.pretty.show_text(pane.pretty, pane.body_kind)
+        self.pretty.show_text(pane.pretty, pane.body_kind, head=0)
+        self.headers.show_text(pane.head, "text", head=pane.head.count("\n") + 1)
+
+    def bring_into_view(self, line: int) -> None:
+        """The pretty body's line ``line`` selected at the top (the part that matters)."""
+        self.pretty.bring_into_view(line)
 
     def _progress(self, percent: int) -> None:
         self.size_label.setText(self._sizes if percent >= 100 else
@@ -216,4 +116,4 @@ class MessagePane(QWidget):
 
     @property
     def loading(self) -> bool:
-        return self.raw.loading or self.pretty.loading
+        return any(editor.loading for editor in self.editors())

@@ -10,7 +10,16 @@ server's words are never read as HTML) with control characters shown as visible 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import (
+    QColor,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QResizeEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,6 +42,8 @@ LEVEL_COLOURS = {
     "busy": "#2f80ed",
 }
 LEVEL_MARKS = {"ok": "✔", "error": "✖", "warning": "⚠", "info": "ℹ", "busy": "⋯"}
+TEXT_LINES = 3  # lines of headline and advice the banner always has room for
+DETAILS_LINES = 12  # the details box grows with its text up to this, then scrolls
 KIND_TITLES = {
     "done": "Done",
     "refused": "Refused",
@@ -84,22 +95,45 @@ class OutcomeBanner(QFrame):
         self.action.clicked.connect(self.action_chosen)
         self.action.hide()
         self.details = QPlainTextEdit()
+        self.details.setObjectName("outcomeDetails")
         self.details.setReadOnly(True)
-        self.details.setMaximumHeight(140)
+        self.details.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.details.hide()
+        for widget in (self.code, self.advice, self.action, self.toggle):  # hidden, they keep
+            policy = widget.sizePolicy()  # their room: the banner keeps its height
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
 
-        text = QVBoxLayout()
+        # Headline and advice share room for TEXT_LINES lines; the code and the buttons sit
+        # beside them, so the banner is as tall for "Done" as for a refusal with advice.
+        words = QWidget()
+        text = QVBoxLayout(words)
+        text.setContentsMargins(0, 0, 0, 0)
         text.setSpacing(3)
         text.addWidget(self.headline)
-        text.addWidget(self.code)
         text.addWidget(self.advice)
-        text.addWidget(self.action, 0, Qt.AlignmentFlag.AlignLeft)
-        text.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
-        text.addWidget(self.details)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(10, 8, 10, 8)
+        text.addStretch(1)
+        words.setMinimumHeight(TEXT_LINES * self.fontMetrics().lineSpacing() + 3)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        buttons.addStretch(1)
+        buttons.addWidget(self.action)
+        buttons.addWidget(self.toggle)
+        side = QVBoxLayout()
+        side.setSpacing(3)
+        side.addWidget(self.code, 0, Qt.AlignmentFlag.AlignRight)
+        side.addStretch(1)
+        side.addLayout(buttons)
+        row = QHBoxLayout()
+        row.setSpacing(8)
         row.addWidget(self.mark)
-        row.addLayout(text, 1)
+        row.addWidget(words, 1)
+        row.addLayout(side)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setSpacing(6)
+        outer.addLayout(row)
+        outer.addWidget(self.details)
         self.show_message("info", "Nothing sent yet.",
                           "Preview (Ctrl+P) shows the request; Send (Ctrl+Enter) puts it on "
                           "the wire. Both appear below, secrets masked.")
@@ -150,6 +184,36 @@ class OutcomeBanner(QFrame):
     def _show_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        if shown:
+            self._fit_details()
+
+    def _fit_details(self) -> None:
+        """As tall as its text, wrapped as the box wraps it, up to DETAILS_LINES lines."""
+        box = self.details
+        margin = box.document().documentMargin()
+        width = max(40.0, box.contentsRect().width() - 2 * margin)
+        option = box.document().defaultTextOption()
+        lines = 0
+        for text in (box.toPlainText() or " ").split("\n"):
+            layout = QTextLayout(text, box.font())
+            layout.setTextOption(option)
+            layout.beginLayout()
+            while lines <= DETAILS_LINES:
+                line = layout.createLine()
+                if not line.isValid():
+                    break
+                line.setLineWidth(width)
+                lines += 1
+            layout.endLayout()
+        lines = max(1, min(DETAILS_LINES, lines))
+        frame = box.height() - box.contentsRect().height()
+        box.setFixedHeight(lines * box.fontMetrics().lineSpacing() + round(2 * margin) + frame
+                           + 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.details.isVisible():
+            self._fit_details()
 
     def _paint_level(self) -> None:
         palette = self.mark.palette()

@@ -20,12 +20,15 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from gui.profiles.editor import flush_left
 from gui.profiles.key_file import KEY_FILES
 from gui.sign_in.runner import BROWSER, sign_in_kind
 from gui.widgets.errors import explain
@@ -59,16 +62,22 @@ class CredentialsBox(QGroupBox):
     def __init__(self, desk: Desk, jobs: Jobs, parent: QWidget | None = None) -> None:
         super().__init__("Credentials (kept in the system keyring)", parent)
         self.setObjectName("credentialsBox")
+        self.setFlat(True)  # its fields in line with the profile's (gui.profiles.editor)
         self.desk = desk
         self.jobs = jobs
         self.profile: Profile | None = None
         self.rows: dict[str, CredentialRow] = {}
         self.managed: tuple[SecretSpec, ...] = ()
-        self.grid = QGridLayout(self)
+        layout = QVBoxLayout(self)
+        flush_left(layout)
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setColumnStretch(2, 1)
+        layout.addLayout(self.grid)
         self.note = QLabel("", self)
         self.note.setWordWrap(True)
         # Parented from the start: a parentless widget shown would be a window of its own.
+        self.sign_in_label = QLabel("Sign-in", self)
         self.sign_in_state = QLabel("", self)
         self.sign_in_state.setObjectName("signInState")
         self.sign_in_state.setWordWrap(True)
@@ -80,7 +89,15 @@ class CredentialsBox(QGroupBox):
         self.forget_sign_in.setObjectName("forgetSignIn")
         self.forget_sign_in.clicked.connect(self.forget_kept)
         self.file_dialog: QFileDialog | None = None
-        self._keep = (self.note, self.sign_in_state, self.sign_in_button, self.forget_sign_in)
+        # The sign-in line and the note are below the grid, not in it: a label of two
+        # lines spanning grid columns got the height of one (its first line was cut).
+        sign_in_line = QHBoxLayout()
+        sign_in_line.addWidget(self.sign_in_label)
+        sign_in_line.addWidget(self.sign_in_state, 1)
+        sign_in_line.addWidget(self.sign_in_button)
+        sign_in_line.addWidget(self.forget_sign_in)
+        layout.addLayout(sign_in_line)
+        layout.addWidget(self.note)
 
     def set_profile(self, profile: Profile | None, saved: bool) -> None:
         """Rows for the profile's secret fields; only a saved profile can store any."""
@@ -90,7 +107,7 @@ class CredentialsBox(QGroupBox):
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
-            if widget is not None and widget not in self._keep:
+            if widget is not None:
                 widget.hide()  # at once; deleteLater waits for the event loop
                 widget.deleteLater()
         self.rows = {}
@@ -102,12 +119,12 @@ class CredentialsBox(QGroupBox):
             if not spec.managed:
                 self._add_row(spec, line, saved)
                 line += 1
-        self._add_sign_in_line(profile, line, saved)
+        self._add_sign_in_line(profile, saved)
         self.note.setStyleSheet("")
         self.note.setText("" if saved or profile is None else
                           "Store… and Sign in save the profile first: credentials are kept "
                           "under its name.")
-        self.grid.addWidget(self.note, line + 1, 0, 1, 6)
+        self.note.setVisible(bool(self.note.text()))
         if saved:
             self.refresh()
 
@@ -154,16 +171,25 @@ class CredentialsBox(QGroupBox):
         self.grid.addWidget(replace, line, 3)
         self.grid.addWidget(forget, line, 4)
 
-    def _add_sign_in_line(self, profile: Profile | None, line: int, saved: bool) -> None:
+    def labels(self) -> list[QWidget]:
+        """The labels of the credentials and of the sign-in line (lined up by the dialog)."""
+        found: list[QWidget] = [self.sign_in_label]
+        for row in range(self.grid.rowCount()):
+            item = self.grid.itemAtPosition(row, 0)
+            label = item.widget() if item is not None else None
+            if label is not None:
+                found.append(label)
+        return found
+
+    def _add_sign_in_line(self, profile: Profile | None, saved: bool) -> None:
         kind = sign_in_kind(profile)
+        line = (self.sign_in_label, self.sign_in_state, self.sign_in_button,
+                self.forget_sign_in)
         if not kind:
-            for widget in (self.sign_in_state, self.sign_in_button, self.forget_sign_in):
+            for widget in line:
                 widget.hide()
             return
-        self.grid.addWidget(QLabel("Sign-in"), line, 0)
-        self.grid.addWidget(self.sign_in_state, line, 1, 1, 2)
-        self.grid.addWidget(self.sign_in_button, line, 3)
-        self.grid.addWidget(self.forget_sign_in, line, 4)
+        self.sign_in_label.show()
         self.sign_in_state.show()
         self.sign_in_button.show()
         self.forget_sign_in.setVisible(bool(self.managed))

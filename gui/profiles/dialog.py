@@ -30,6 +30,7 @@ from gui.jobs import Job
 from gui.profiles.call_result import CallResult
 from gui.profiles.credentials_box import CredentialsBox
 from gui.profiles.editor import ProfileEditor
+from gui.profiles.packs import PackActions, PickFile, ask_for_file
 from gui.profiles.picker import PRODUCTION_COLOUR, TEST_COLOUR
 from gui.sign_in.runner import OpenUrl, SignInRunner, open_in_browser
 from gui.widgets.dot import dot_icon
@@ -67,7 +68,8 @@ class ProfilesDialog(QDialog):
     profiles_changed = Signal()
 
     def __init__(self, desk: Desk, jobs: Jobs, titles: dict[str, str],
-                 parent: QWidget | None = None, open_url: OpenUrl = open_in_browser) -> None:
+                 parent: QWidget | None = None, open_url: OpenUrl = open_in_browser,
+                 pick_file: PickFile = ask_for_file) -> None:
         super().__init__(parent)
         from core.systems import SYSTEMS
 
@@ -77,6 +79,7 @@ class ProfilesDialog(QDialog):
         self.profiles: dict[str, Profile] = {}
         self.chosen: str | None = None
         self._pending_select: str | None = None
+        self._note_after_load = ""
         self._test_job: Job | None = None
         self._test_exchange: Exchange | None = None
         self.dirty = False
@@ -91,11 +94,26 @@ class ProfilesDialog(QDialog):
         list_buttons = QHBoxLayout()
         list_buttons.addWidget(new_button)
         list_buttons.addWidget(self.remove_button)
+        self.packs = PackActions(desk, jobs, self, titles, pick_file)
+        self.export_button = QPushButton("&Export…")
+        self.export_button.setObjectName("exportProfiles")
+        self.export_button.setToolTip("Write every profile to a pack file to share with the "
+                                      "team (credentials are never in it)")
+        self.export_button.clicked.connect(self.packs.export)
+        self.import_button = QPushButton("Im&port…")
+        self.import_button.setObjectName("importProfiles")
+        self.import_button.setToolTip("Add the profiles of a pack file; shows first what it "
+                                      "adds and replaces")
+        self.import_button.clicked.connect(self.packs.import_)
+        pack_buttons = QHBoxLayout()
+        pack_buttons.addWidget(self.export_button)
+        pack_buttons.addWidget(self.import_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.list, 1)
         left_layout.addLayout(list_buttons)
+        left_layout.addLayout(pack_buttons)
 
         self.editor = ProfileEditor(SYSTEMS)
         self.editor.edited.connect(self._edited)
@@ -104,6 +122,9 @@ class ProfilesDialog(QDialog):
             lambda: self._rebuild_credentials(self.editor.existing))
         self.call_result = CallResult()  # how the last test, sign-in or save went
         self.call_result.new_address.connect(self._use_new_address)
+        self.packs.said.connect(self.call_result.say)
+        self.packs.problem.connect(self.call_result.show_problem)
+        self.packs.imported.connect(self._imported)
         self.credentials = CredentialsBox(desk, jobs)
         self.credentials.sign_in_requested.connect(self.sign_in)
         self.credentials.save_first.connect(self._save_then)
@@ -131,21 +152,27 @@ class ProfilesDialog(QDialog):
         actions.addStretch(1)
         actions.addWidget(self.test_button)
         actions.addWidget(self.traffic_button)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.addWidget(self.editor)
-        right_layout.addWidget(self.credentials)
-        right_layout.addWidget(self.editor.advanced)
-        right_layout.addLayout(actions)
-        right_layout.addWidget(self.call_result)
-        right_layout.addStretch(1)
+        form = QWidget()
+        form_layout = QVBoxLayout(form)
+        form_layout.addWidget(self.editor)
+        form_layout.addWidget(self.credentials)
+        form_layout.addWidget(self.editor.advanced)
+        form_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(right)
+        scroll.setWidget(form)
+        # Save, Test and what they said stay in view below the form, whatever its length
+        # (in Online mode Save was below the fold).
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(scroll, 1)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.call_result)
 
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(scroll)
+        splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 560])
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -184,6 +211,11 @@ class ProfilesDialog(QDialog):
         if self._pending_select:
             self.select(self._pending_select)
 
+    def _imported(self, names: list[str], next_steps: str) -> None:
+        self.profiles_changed.emit()
+        self._note_after_load = next_steps  # said once the first imported one is shown
+        self.reload(select=names[0])
+
     def select(self, name: str) -> None:
         self._pending_select = name
         for row in range(self.list.count()):
@@ -201,6 +233,9 @@ class ProfilesDialog(QDialog):
         self._rebuild_credentials(True)
         self.remove_button.setEnabled(True)
         self._set_dirty(False)
+        note, self._note_after_load = self._note_after_load, ""
+        if note:
+            self.call_result.say(note)
         step, self._after_save = self._after_save, None
         if step is not None:  # a new profile saved for its first credential: go on with it
             step()
@@ -225,6 +260,22 @@ class ProfilesDialog(QDialog):
         except Exception:  # noqa: BLE001 - a half-typed profile has no credentials yet
             draft = None
         self.credentials.set_profile(draft, saved and self.editor.existing)
+        self._line_up()
+
+    def _inset(self, label: QWidget) -> int:
+        """How far a section (a group box) moves its contents right: a few pixels."""
+        for box in (self.credentials, self.editor.advanced):
+            if box.isAncestorOf(label):
+                box.ensurePolished()
+                return box.contentsMargins().left()
+        return 0
+
+    def _line_up(self) -> None:
+        """One width for every label, so that every field starts at the same x."""
+        labels = [*self.editor.labels(), *self.credentials.labels()]
+        width = max(label.sizeHint().width() + self._inset(label) for label in labels)
+        for label in labels:
+            label.setMinimumWidth(width - self._inset(label))
 
     def _draft(self) -> Profile:
         """The profile as typed, without validation (for the credential rows)."""

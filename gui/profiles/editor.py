@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -38,6 +39,19 @@ from gui.widgets.wheel import wheel_only_when_focused
 
 if TYPE_CHECKING:
     from core.systems.base import OptionSpec, TargetSystem
+
+
+def section(title: str) -> QGroupBox:
+    """A titled part of the form without a frame of its own: its fields stay in line with
+    the fields above it (a framed box moved them right by its margin)."""
+    box = QGroupBox(title)
+    box.setFlat(True)
+    return box
+
+
+def flush_left(layout: QLayout) -> None:
+    margins = layout.contentsMargins()
+    layout.setContentsMargins(0, margins.top(), 0, margins.bottom())
 
 
 class ProfileEditor(QWidget):
@@ -101,7 +115,7 @@ class ProfileEditor(QWidget):
         self.main_form.addRow("S&ystem", self.system)
         self.main_form.addRow("&Address", self.base_url)
         self.option_form = QFormLayout()
-        self.advanced = QGroupBox("Advanced")
+        self.advanced = section("Advanced")
         self.advanced_form = QFormLayout()
         fixed_form = QFormLayout()
         fixed_form.addRow("Time&out", self.timeout)
@@ -109,6 +123,7 @@ class ProfileEditor(QWidget):
         fixed_form.addRow("CA bundle", ca_row)
         fixed_form.addRow("Pro&xy", self.proxy)
         advanced_layout = QVBoxLayout(self.advanced)
+        flush_left(advanced_layout)
         advanced_layout.addLayout(self.advanced_form)
         advanced_layout.addLayout(fixed_form)
         self.option_widgets: dict[str, QWidget] = {}
@@ -120,6 +135,8 @@ class ProfileEditor(QWidget):
         presets_form = QFormLayout()
         presets_form.addRow(self.presets_label, self.presets)
         layout.addLayout(presets_form)
+        self._forms = (self.main_form, self.option_form, presets_form, self.advanced_form,
+                       fixed_form)
         layout.addWidget(self.production)
         layout.addWidget(self.problem)
         # self.advanced (transport, timeout, CA bundle, proxy) is placed by the dialog,
@@ -129,6 +146,17 @@ class ProfileEditor(QWidget):
         self.presets.textChanged.connect(self.edited)
         self.production.toggled.connect(self.edited)
         self._build_options()
+
+    def labels(self) -> list[QWidget]:
+        """The labels of every field, to give them one width (the dialog lines them up)."""
+        found: list[QWidget] = []
+        for form in self._forms:
+            for row in range(form.rowCount()):
+                item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                label = item.widget() if item is not None else None
+                if label is not None:
+                    found.append(label)
+        return found
 
     # -- options of the chosen system ---------------------------------------------------
 

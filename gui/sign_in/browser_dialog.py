@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 WAIT_SECONDS = 600.0
 POLL_SECONDS = 0.2  # how soon a cancelled wait notices, so its thread ends quickly
 OK_COLOUR, ERROR_COLOUR = "#1e9e50", "#d93025"
+NOTE_LINES = 3  # the longest note at the dialog's width ("No browser could be opened…")
 
 
 class BrowserSignInDialog(QDialog):
@@ -65,6 +66,11 @@ class BrowserSignInDialog(QDialog):
         self.status.setObjectName("signInStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Room for three lines from the start: a note that grew from one line to two
+        # moved every control below it while the person was about to click one.
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setMinimumHeight(NOTE_LINES * self.status.fontMetrics().lineSpacing()
+                                     + 2 * self.status.margin())
         self.open_again = QPushButton("&Open the page again")
         self.open_again.clicked.connect(self._open_page)
         self.copy_address = QPushButton("&Copy the page's address")
@@ -113,7 +119,7 @@ class BrowserSignInDialog(QDialog):
             button.setAutoDefault(False)
         self.use_button.setDefault(True)
         self._set_waiting(False)
-        self.resize(560, 240)
+        self.resize(560, 280)
         self._prepare()
 
     # -- steps ------------------------------------------------------------------------

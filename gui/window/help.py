@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 IN_PLACE = (
     ("Enter / Shift+Enter", "Next / previous match, in Find"),
     ("Esc", "Clear Find (when nothing is running)"),
+    ("Alt+Left / Alt+Right", "Fold / unfold the element at the caret, in a Pretty view"),
+    ("Alt+Shift+Left / Alt+Shift+Right", "Fold all / unfold all, in a Pretty view"),
     ("Enter", "Preview, in the message id or status field"),
     ("Tab / Shift+Tab", "Move between fields"),
 )

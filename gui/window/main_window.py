@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -43,6 +44,7 @@ from gui.notices import Message, Notices
 from gui.profiles.actions import ProfileActions
 from gui.profiles.picker import PRODUCTION_COLOUR, ProfilePicker
 from gui.settings import body_cap_kib, restore_bytes, window_settings
+from gui.theme import apply_theme, theme
 from gui.widgets.errors import explain
 from gui.window.menus import build_menus
 from gui.window.send_flow import SendFlow
@@ -59,6 +61,9 @@ if TYPE_CHECKING:
     from sandbox.server import Sandbox
 
 
+HISTORY_SHARE = (58, 42)  # of the height: traffic and form above, history below
+
+
 class Page(IntEnum):
     """The pages left of the inspector: welcome (no profile yet) or the status form."""
 
@@ -71,6 +76,11 @@ def system_titles() -> dict[str, str]:
     from core.systems import SYSTEMS
 
     return {key: system.title for key, system in SYSTEMS.items()}
+
+
+def left_column_width(column: QWidget) -> int:
+    """Room for a 32-character message id in the form, with the field's frame."""
+    return column.fontMetrics().horizontalAdvance("65575980fa531ac284c2ee68f81ebebd") + 44
 
 
 def open_in_browser(url: str) -> bool:
@@ -89,6 +99,9 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.settings: QSettings = window_settings(desk.folder)
         desk.set_history_body_cap(body_cap_kib(self.settings) * 1024)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme(self.settings))  # the one chosen in Settings
         self.jobs = Jobs(self)
         self.notices = Notices(self)
         self.sandbox: Sandbox | None = None  # once started from here
@@ -156,8 +169,7 @@ class MainWindow(QMainWindow):
         self.sign_in_button.setToolTip("Sign in for this profile now and keep what it gives "
                                        "in the keyring (Ctrl+I)")
         self.sign_in_button.hide()
-        picker_row = QHBoxLayout()
-        picker_row.addWidget(picker_label)
+        picker_row = QHBoxLayout()  # its label above it, as the form's labels are
         picker_row.addWidget(self.picker, 1)
         picker_row.addWidget(self.sign_in_button)
         picker_row.addWidget(self.profiles_button)
@@ -191,6 +203,7 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(picker_label)
         left_layout.addLayout(picker_row)
         left_layout.addWidget(self.summary)
         left_layout.addWidget(self.pages, 1)
@@ -201,15 +214,20 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(left)
         self.main_splitter.addWidget(self.inspector)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([380, 900])
+        # The form's column is as wide as a Bitrix24 message id needs, at every size:
+        # the traffic panes take the rest (at 1024 px, ~360 px each).
+        self.main_splitter.setSizes([left_column_width(left), 900])
         # The history spans the window's width: nine columns need it.
         self.history = HistoryPanel()
         self.history_splitter = QSplitter(Qt.Orientation.Vertical)
         self.history_splitter.setObjectName("historySplitter")
         self.history_splitter.addWidget(self.main_splitter)
         self.history_splitter.addWidget(self.history)
-        self.history_splitter.setStretchFactor(0, 1)
-        self.history_splitter.setSizes([560, 220])
+        # The history keeps its share of the height as the window grows or shrinks: about
+        # six rows at 700 px, fourteen at 1080 (the form's column is not left empty).
+        self.history_splitter.setStretchFactor(0, HISTORY_SHARE[0])
+        self.history_splitter.setStretchFactor(1, HISTORY_SHARE[1])
+        self.history_splitter.setSizes([10 * share for share in HISTORY_SHARE])
         self.history_splitter.setContentsMargins(8, 6, 8, 0)
         self.setCentralWidget(self.history_splitter)
 
@@ -252,6 +270,7 @@ class MainWindow(QMainWindow):
         self.preview_button.clicked.connect(flow.preview)
         self.send_button.clicked.connect(flow.send)
         flow.shown.connect(self.show_exchange)
+        flow.request_shown.connect(self.inspector.show_view)
         flow.recorded.connect(self.history.add_entry)
         flow.sending.connect(lambda sending: self.send_button.setEnabled(not sending))
 
@@ -322,17 +341,13 @@ class MainWindow(QMainWindow):
             state = restore_bytes(self.settings, key)
             if state is not None:
                 splitter.restoreState(state)
-        columns = restore_bytes(self.settings, "window/history_columns")
-        if columns is not None:
-            self.history.table.horizontalHeader().restoreState(columns)
+        # The history's columns fit its width by themselves (gui.history.table.fit_widths).
         self.inspector.restore_state(self.settings)
 
     def save_state(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/main_splitter", self.main_splitter.saveState())
         self.settings.setValue("window/history_splitter", self.history_splitter.saveState())
-        self.settings.setValue("window/history_columns",
-                               self.history.table.horizontalHeader().saveState())
         profile = self.picker.current_profile()
         if profile is not None:
             self.settings.setValue("last_profile", profile.name)

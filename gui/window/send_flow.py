@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gui.inspector.exchange_view import ExchangeView, view_of_exchange, view_of_preview
+from gui.inspector.exchange_view import (
+    ExchangeView,
+    view_of_exchange,
+    view_of_preview,
+    view_of_request_going_out,
+)
 from gui.jobs import Job
 from gui.widgets.errors import explain
 
@@ -22,7 +27,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from core.desk import CallResult, Desk
-    from core.exchange import StatusUpdate
+    from core.exchange import OutgoingRequest, StatusUpdate
     from core.history import HistoryEntry
     from core.profiles import Profile
     from core.team_link import EarlierCorrections
@@ -37,10 +42,16 @@ class SendFlow(QObject):
 
     ``shown(ExchangeView)``: a preview or a send to draw. ``recorded(HistoryEntry)``: a
     send kept in the history (a cancelled one too, once it ends). ``sending(bool)``: a
-    send is in flight (Send waits meanwhile). Lines and messages go to ``notices``.
+    send is in flight (Send waits meanwhile). ``request_shown(ExchangeView)``: the request
+    of the send in flight, as it left, while its answer is awaited. Lines and messages go
+    to ``notices``.
     """
 
     shown = Signal(object)
+    request_shown = Signal(object)
+    # The request of a send has left (emitted from the job's thread, so queued): its token
+    # and its view.
+    went_out = Signal(object, object)
     recorded = Signal(object)
     sending = Signal(bool)
     delivery = Signal(object)  # a send's core.team_link.Delivery (None: local history)
@@ -56,7 +67,9 @@ class SendFlow(QObject):
         self.desk, self.jobs, self.form, self.notices = desk, jobs, form, notices
         self.ask, self.has_profile = ask, has_profile
         self.ended_after_cancel.connect(self._cancelled_call_ended)
+        self.went_out.connect(self._request_went_out)
         self._cancelled: object = None  # the token of the cancelled send still on screen
+        self._in_flight: object = None  # the token of the send whose answer is awaited
         self.send_job: Job | None = None
         self.preview_job: Job | None = None
         self.check_job: Job | None = None
@@ -73,6 +86,12 @@ class SendFlow(QObject):
             self.shown.emit(view)
         if entry is not None:
             self.recorded.emit(entry)
+
+    @Slot(object, object)
+    def _request_went_out(self, token: object, view: ExchangeView) -> None:
+        """Shown while the send waits for its answer (not once it ended or was cancelled)."""
+        if token is self._in_flight and self.jobs.is_running(self.send_job):
+            self.request_shown.emit(view)
 
     # -- inputs ---------------------------------------------------------------------
 
@@ -190,14 +209,21 @@ class SendFlow(QObject):
         desk, token = self.desk, CancelToken()
         tenant = get_system(profile.system).tenant(profile)
 
+        def going_out(request: OutgoingRequest) -> None:
+            try:
+                self.went_out.emit(token, view_of_request_going_out(request))
+            except RuntimeError:  # the window is gone
+                pass
+
         def work() -> tuple[ExchangeView, CallResult]:
-            result = desk.send(profile, update, token)
+            result = desk.send(profile, update, token, going_out)
             view = view_of_exchange(result.exchange)
             if token.cancelled:  # done() will not be called
                 self.ended_after_cancel.emit(token, view, result.entry)
             return view, result
 
         def done(finished: tuple[ExchangeView, CallResult]) -> None:
+            self._in_flight = None
             view, result = finished
             self.shown.emit(view)
             if result.entry is not None:
@@ -207,6 +233,7 @@ class SendFlow(QObject):
                 self.notices.say(f"Not kept in the history: {result.history_problem}", 0)
 
         def on_cancel() -> None:
+            self._in_flight = None
             self._cancelled = token
             token.cancel()  # cuts the call; core records it as cancelled
             told = cancelled(tenant, sent=True)  # the window stops waiting: say the worst
@@ -218,6 +245,7 @@ class SendFlow(QObject):
             "busy", f"Sending to {tenant}…",
             "The window stays usable; Esc or Cancel stops waiting.", clear=True,
             empty_note="Waiting for the answer…")
+        self._in_flight = token
         self.send_job = self.jobs.start(
             f"Sending to {tenant}", work, done,
             lambda exc: self._refuse(exc, "Sending", waiting=True),

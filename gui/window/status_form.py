@@ -52,7 +52,9 @@ class StatusForm(QWidget):
         self._kinds: dict[str, str] = {}
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        # Labels above their fields: the column stays narrow and the traffic panes get
+        # the room; "Status description (optional)" beside a field took half the column.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.error = QLabel("")
         self.error.setObjectName("formError")
         self.error.setWordWrap(True)

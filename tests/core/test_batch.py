@@ -189,7 +189,7 @@ def test_a_busy_page_instead_of_soap_is_tried_again(history):
 
     with LoopbackServer(handle) as server:
         profile = Profile("so", "superoffice", server.url, timeout=5.0,
-                          options={"plugin": "sms"})
+                          options={"plugin": "sms", "services": "86"})  # no GET /api
         store = DictSecrets({"ticket": "7T:x", "app-token": "app"})
         summary = BatchRun(profile, store, batch_of(profile, ["m-1"], status="2"), history,
                            rate=100, backoff=QUICK).run()

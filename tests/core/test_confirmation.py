@@ -34,3 +34,18 @@ def test_a_batch_of_one_row_says_row() -> None:
     batch = check_rows(read_batch("message_id,status\nm1,sent\n", "one.csv"), PORTAL)
     asked = production_batch(PORTAL, batch)
     assert asked is not None and asked.go == "Send 1 row to production"
+
+
+def test_a_file_for_several_customers_names_each_production_one_and_its_rows() -> None:
+    from core.batch_file import read_batch
+    from core.confirmation import production_customers
+
+    test = Profile("Test portal", "bitrix24", "https://test.bitrix24.com",
+                   options={"code": "sms"})
+    batch = read_batch(f"profile,message_id,status\n{PORTAL.name},m-1,delivered\n"
+                       f"{PORTAL.name},m-2,delivered\nTest portal,m-3,delivered\n", "two.csv")
+    assert production_customers([test], batch) is None
+    asked = production_customers([PORTAL, test], batch)
+    assert asked is not None and asked.go == "Send 2 rows to production"
+    assert f"(profile {PORTAL.name}):  2 rows" in asked.text
+    assert "Test portal" not in asked.text and "2 of 3" in asked.text

@@ -29,7 +29,8 @@ def spec_schema():
 @pytest.fixture
 def profile(sandbox) -> Profile:
     return Profile("so-sandbox", "superoffice", sandbox.superoffice_url,
-                   {"plugin": sandbox.credentials.so_plugin}, {"Delivered": 3})
+                   {"plugin": sandbox.credentials.so_plugin, "services": "86"},  # the spec's
+                   {"Delivered": 3})  # (auto: tests/core/test_superoffice_services.py)
 
 
 @pytest.fixture

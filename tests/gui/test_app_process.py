@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QImage
 
-from gui.app import SCREENSHOT_SIZE
+from gui.window_picture import SCREENSHOT_SIZE
 
 
 def run_app(args: list[str], env: dict[str, str],
@@ -77,6 +77,47 @@ def test_screenshot_under_xvfb(xvfb_display, statusdesk_home, tmp_path):
     assert shot.returncode == 0 and shot.stderr == "", shot.stderr
     image = QImage(str(sharp))
     assert (image.width(), image.height()) == (SCREENSHOT_SIZE[0] * 2, SCREENSHOT_SIZE[1] * 2)
+
+
+@pytest.mark.xvfb
+def test_screenshot_size_theme_and_state(xvfb_display, statusdesk_home, tmp_path):
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
+    target = tmp_path / "batch-dark.png"
+    shot = run_app(["--screenshot", str(target), "--size", "1024x700", "--theme", "dark",
+                    "--state", "batch"], env)
+    assert shot.returncode == 0 and shot.stderr == "", shot.stderr
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == (1024, 700)  # the batch window, at that size
+    assert _mean_lightness(image) < 90  # dark
+
+    target = tmp_path / "first-light.png"
+    shot = run_app(["--screenshot", str(target), "--size", "900x640", "--theme", "light",
+                    "--state", "first-start"], env)
+    assert shot.returncode == 0 and shot.stderr == "", shot.stderr
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == (900, 640)
+    assert _mean_lightness(image) > 180  # light
+    assert not list(Path(statusdesk_home).iterdir())  # the user's folder was not touched
+
+
+def test_screenshot_options_are_checked(statusdesk_home, tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for args, words in ((["--size", "1024"], "not WIDTHxHEIGHT"),
+                        (["--state", "nowhere"], "invalid choice"),
+                        (["--theme", "pink"], "invalid choice")):
+        done = run_app(["--screenshot", str(tmp_path / "x.png"), *args], env)
+        assert done.returncode == 2 and words in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    done = run_app(["--smoke", "--size", "1024x700"], env)
+    assert done.returncode == 2 and "go with --screenshot" in done.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def _mean_lightness(image: QImage) -> float:
+    step = 7
+    values = [image.pixelColor(x, y).lightness() for x in range(0, image.width(), step)
+              for y in range(0, image.height(), step)]
+    return sum(values) / len(values)
 
 
 def _greenish(name: str) -> bool:

@@ -40,8 +40,8 @@ class Paints(QObject):
 
 
 def slow_profile(desk: Desk, url: str) -> Profile:
-    profile = Profile("Slow customer", "superoffice", url, options={"plugin": "sms"},
-                      timeout=30.0)
+    profile = Profile("Slow customer", "superoffice", url,  # a version: no GET /api first
+                      options={"plugin": "sms", "services": "86"}, timeout=30.0)
     desk.profiles.add(profile)
     desk.secrets.set(profile.name, "ticket", "7T:test-ticket")
     desk.secrets.set(profile.name, "app-token", "test-app-token")

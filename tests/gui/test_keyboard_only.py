@@ -85,6 +85,7 @@ def test_a_batch_with_the_keyboard_alone(qtbot, demo_window, sandbox):
         alt(qtbot, Qt.Key.Key_S)  # &Send 3 rows
     summary = finished.args[0]
     assert summary.done == 3, summary
-    assert [sandbox.bitrix24.status_of(sandbox.credentials.b24_code, m) for m in ids] == ["delivered"] * 3
+    code = sandbox.credentials.b24_code
+    assert [sandbox.bitrix24.status_of(code, m) for m in ids] == ["delivered"] * 3
     key(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not batch.isVisible())

@@ -32,7 +32,7 @@ def test_preview_shows_the_masked_request_and_sends_nothing(qtbot, demo_window, 
     view = preview_and_wait(qtbot, demo_window)
 
     shown = demo_window.inspector.request.raw.toPlainText()
-    assert shown.startswith("POST /superoffice/Cust12345/Remote/Services86/Messaging.svc")
+    assert shown.startswith("POST /superoffice/Cust12345/Remote/Services88/Messaging.svc")
     assert "<so:Status>2</so:Status>" in shown
     assert "***ticket***" in shown and sandbox.credentials.so_ticket not in shown
     assert "Preview" in demo_window.inspector.banner.text()

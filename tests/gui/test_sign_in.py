@@ -145,7 +145,8 @@ def test_password_sign_in_from_the_profiles_dialog(qtbot, keyring_desk, sandbox,
         qtbot.waitUntil(lambda: dialog.list.count() == 1 and not dialog.dirty)
         saved = keyring_desk.profiles.get(name)
         assert saved.options == {"plugin": creds.so_plugin, "transport": "soap",
-                                 "auth": "password", "username": creds.so_username}
+                                 "services": "auto", "auth": "password",
+                                 "username": creds.so_username}
 
         # The ticket is StatusDesk's to keep: a status line, no entry field.
         box = dialog.credentials
