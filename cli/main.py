@@ -28,6 +28,7 @@ from cli.history import show_history
 from cli.login import login_from_terminal
 from cli.packs import add_commands as add_pack_commands
 from cli.packs import export_pack, import_pack
+from cli.team import earlier_question, say_waiting, use_history
 from core import rendering
 from core.batch import BatchRun
 from core.batch_file import BatchFileError
@@ -53,6 +54,7 @@ from core.sending import secret_keys
 from core.systems import SYSTEMS, get_system
 from core.systems.base import InvalidInput, MissingSecret, OptionSpec, browser_sign_in
 from core.systems.bitrix24 import STATUSES as BITRIX24_STATUSES
+from core.team_config import TeamSettingError
 from core.visible import json_text, visible
 
 EXIT_USAGE = OutcomeKind.BAD_INPUT.exit_code
@@ -157,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--description", default="",
                       help="SuperOffice: free text stored with the status (Bitrix24 has none)")
     send.add_argument("--dry-run", action="store_true", help="print the request, send nothing")
-    send.add_argument("--yes", action="store_true", help="no confirmation for production")
+    send.add_argument("--yes", action="store_true",
+                      help="no confirmation (production, or a status a teammate set already)")
     send.add_argument("--json", action="store_true")
 
     test = commands.add_parser("test", help="harmless call that checks address and credentials")
@@ -187,10 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--failed", action="store_true", help="only calls that did not succeed")
     history.add_argument("--search", default="", metavar="TEXT",
                          help="text in message id, status, description or outcome")
+    history.add_argument("--who", default="", metavar="NAME",
+                         help="only this person's calls (their user name)")
     history.add_argument("--limit", type=int, default=50, metavar="N")
     formats = history.add_mutually_exclusive_group()
     formats.add_argument("--json", action="store_true")
     formats.add_argument("--csv", action="store_true")
+    history_actions = history.add_subparsers(dest="history_action", parser_class=_Parser)
+    use = history_actions.add_parser(
+        "use", help="the team's history on PostgreSQL, or this machine's (local)",
+        description="Keep the history in the team's PostgreSQL database (every desk's "
+        "calls, with who and from which machine), or on this machine again (local). The "
+        "password is read from standard input (a hidden prompt on a terminal) and kept in "
+        "the keyring; an address that carries one is refused.",
+        epilog="example: statusdesk-cli history use postgresql://alice@db.example:5432/"
+        "statusdesk  (add ?sslmode=require to insist on TLS)")
+    use.add_argument("address", help="postgresql://USER@HOST:PORT/DB, or local")
 
     batch = commands.add_parser("batch", help="send the rows of a CSV file (message_id,status,"
                                 "description); '-' reads standard input; without NAME, "
@@ -390,6 +405,8 @@ def _main(args_list: list[str]) -> int:
         return _fail(str(exc), EXIT_CREDENTIALS, wants_json, OutcomeKind.CREDENTIALS)
     except HistoryError as exc:
         return _fail(str(exc), EXIT_STORAGE, wants_json, OutcomeKind.TRANSPORT)
+    except TeamSettingError as exc:
+        return _fail(str(exc), EXIT_USAGE, wants_json, OutcomeKind.BAD_INPUT)
     except EOFError:  # Ctrl+D (Ctrl+Z on Windows) where an answer was asked for
         return _fail("No answer came (the input ended): nothing was done.", EXIT_USAGE,
                      wants_json, OutcomeKind.BAD_INPUT)
@@ -411,6 +428,7 @@ def _report(result: CallResult, as_json: bool, extra: dict[str, object] | None =
     if result.history_problem:
         print(f"Warning: not kept in the history: {visible(result.history_problem)}",
               file=sys.stderr)
+    say_waiting(result.team)
     _print_exchange(result.exchange, as_json, extra=extra)
     return result.outcome.kind.exit_code
 
@@ -430,12 +448,15 @@ def _command(args: argparse.Namespace, desk: Desk) -> int:
     if args.command == "status":
         return _report(desk.read_back(store.get(args.name), args.messaging_id), args.json)
     if args.command == "history":
+        if args.history_action == "use":
+            return use_history(desk, args.address,
+                               lambda: _read_secret("the database password", sys.stdin))
         if args.limit < 1:
             raise CliError("--limit must be 1 or more.")
         try:
-            return show_history(profile=args.profile, since=args.since, failed=args.failed,
-                                limit=args.limit, as_json=args.json, as_csv=args.csv,
-                                text=args.search)
+            return show_history(desk, profile=args.profile, since=args.since,
+                                failed=args.failed, limit=args.limit, as_json=args.json,
+                                as_csv=args.csv, text=args.search, who=args.who)
         except ValueError as exc:
             raise CliError(str(exc)) from None
     if args.command == "batch":
@@ -632,10 +653,26 @@ def _send(args: argparse.Namespace, desk: Desk, profile: Profile) -> int:
     for warning in (*system.warnings(profile), system.status_warning(update, profile)):
         if warning:
             print(f"Warning: {visible(warning)}", file=sys.stderr)
+    earlier = earlier_question(desk, profile, update.message_id)
+    if earlier and not args.yes:
+        _confirm_again(earlier)
     question = production_send(profile, update)
     if question is not None and not args.yes:
         _confirm(question)
     return _report(desk.send(profile, update), args.json)
+
+
+def _confirm_again(earlier: str) -> None:
+    """A teammate (or you) set this message's status in the last 24 hours: ask."""
+    if not sys.stdin.isatty():
+        raise CliError(f"{earlier}\nNot sent: add --yes to send it again without a "
+                       "terminal to confirm on.")
+    try:
+        answer = input(f"{visible(earlier)}\nSend it again? [y/N] ").strip().lower()
+    except EOFError:
+        raise CliError("Not sent (no answer: the input ended).") from None
+    if answer not in ("y", "yes"):
+        raise CliError("Not sent.")
 
 
 def _batch(args: argparse.Namespace, desk: Desk) -> int:
@@ -652,6 +689,8 @@ def _batch(args: argparse.Namespace, desk: Desk) -> int:
             raise CliError(str(exc)) from None
         except HistoryError as exc:
             raise CliError(f"The batch stopped: {exc}", code=3) from None
+        finally:
+            say_waiting(desk.team.deliver(patient=True))  # its rows, to the team history
     profile = desk.profiles.get(args.name)
     try:
         rate, burst = plan_pace(profile, args.plan, args.rate, args.burst)
@@ -669,6 +708,7 @@ def _batch(args: argparse.Namespace, desk: Desk) -> int:
                              run=run, out=sys.stdout, err=sys.stderr)  # as guarded now
         finally:
             run.lock.release()
+            say_waiting(desk.team.deliver(patient=True))  # its rows, to the team history
     except (BatchFileError, BatchStopped) as exc:
         raise CliError(str(exc)) from None
     except HistoryError as exc:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from core.exchange import Exchange, Outcome, OutgoingRequest, StatusUpdate
     from core.history import Attempt, History, HistoryEntry
     from core.secrets import Secrets
+    from core.team_link import Delivery, EarlierCorrections, TeamLink
     from core.transport import Connection
 
 __all__ = ["CallResult", "Desk", "MemorySecrets", "Preview", "ProfileSaved", "ProfileRemoved",
@@ -46,6 +47,7 @@ class CallResult:
     entry: HistoryEntry | None = None  # None: the history could not be written
     history_problem: str = ""  # why not, in words (sending works without a history)
     listed: tuple[str, ...] = ()
+    team: Delivery | None = None  # the rows for the team history after this call
 
     @property
     def outcome(self) -> Outcome:
@@ -84,7 +86,10 @@ class Desk:
         self,
         folder: Path | None = None,
         secrets: Secrets | None = None,
+        *,
+        who: str | None = None,
     ) -> None:
+        """``who``: the person's name in the history (the OS user unless given)."""
         self.folder = folder or config_dir()
         self.history_folder = folder or history_dir()
         self.profiles = ProfileStore(self.folder)
@@ -93,6 +98,8 @@ class Desk:
         self._history: History | None = None
         self._body_cap: int | None = None  # None: core.history.BODY_CAP
         self._remembering = threading.Lock()  # one profiles.json write of learnt options
+        self._who = who
+        self._team: TeamLink | None = None
 
     @property
     def history(self) -> History:
@@ -101,8 +108,24 @@ class Desk:
             from core.history import BODY_CAP, History
 
             self._history = History(self.history_path,
-                                    self._body_cap or BODY_CAP)
+                                    self._body_cap or BODY_CAP, who=self._who)
         return self._history
+
+    @property
+    def team(self) -> TeamLink:
+        """Which history this desk uses (the team's or this machine's), delivering rows
+        to the team history, and the check for a second correction. Imported on first use:
+        the window's first paint does not wait for it (nor for json, datetime, psycopg)."""
+        if self._team is None:
+            from core.team_link import TeamLink
+
+            self._team = TeamLink(self.folder, self.secrets, lambda: self.history)
+        return self._team
+
+    def team_in_use(self) -> bool:
+        """Whether the team history was chosen when last looked (no file read here: the
+        window asks on its UI thread)."""
+        return self._team is not None and self._team.in_use
 
     def set_history_body_cap(self, size: int) -> None:
         """How many bytes of each body the history keeps from now on (a setting)."""
@@ -208,6 +231,7 @@ class Desk:
         """A run of a checked batch file; ``run()`` it off the UI thread."""
         from core.batch import BatchRun
 
+        self.team.mark_rows()  # its rows wait for the team history, or not
         return BatchRun(self.with_proxy_password(profile), self.secrets, batch, self.history,
                         rate=rate, burst=burst)
 
@@ -230,6 +254,8 @@ class Desk:
         from core.batch import BatchRun
         from core.batch_file import for_profile
         from core.customer_runs import CustomersRun
+
+        self.team.mark_rows()  # its rows wait for the team history, or not
 
         runs = []
         for name in dict.fromkeys(row.profile for row in batch.valid):
@@ -266,6 +292,7 @@ class Desk:
         from core.systems import get_system
 
         profile = self.with_proxy_password(profile)
+        self.team.mark_rows()  # its row waits for the team history, or not
         attempt = Attempt(profile.name, profile.system,
                           get_system(profile.system).tenant(profile), operation, update)
         record = CallRecord(self.history, attempt)
@@ -285,11 +312,22 @@ class Desk:
         if cancel is not None and cancel.cancelled:
             exchange = as_cancelled(exchange, attempt)
         if problems:
-            return CallResult(exchange, None, problems[0])
+            return CallResult(exchange, None, problems[0], team=self.team.deliver())
         try:
-            return CallResult(exchange, record.finish(exchange))
+            entry = record.finish(exchange)
         except HistoryError as exc:
-            return CallResult(exchange, None, str(exc))
+            return CallResult(exchange, None, str(exc), team=self.team.deliver())
+        return CallResult(exchange, entry, team=self.team.deliver())
+
+    def earlier_corrections(self, profile: Profile, message_ids: list[str]
+                            ) -> EarlierCorrections:
+        """Who set these messages' status on the profile's tenant in the last 24 hours, by
+        the team history (empty when the history is this machine's). A front end asks
+        before sending again; a batch can check all its rows in one call."""
+        from core.systems import get_system
+
+        return self.team.earlier_corrections(get_system(profile.system).tenant(profile),
+                                             message_ids)
 
     def _cut(self, profile: Profile, connection: Connection) -> None:
         """Cancel: cut the call in flight; nothing more goes out on that connection."""

@@ -20,6 +20,12 @@ last outcome, and that row then says "outcome unknown" (Resume sends it again, a
 so). One disk flush per row instead of two.
 Only ``prune`` (rows older than an age the user chose) ever deletes anything.
 Each thread has its own connection, so threads never share one.
+
+Every row has a UUID made here and says from which machine it came. While the history is
+the team's (core.team_history), each row is also written "for the team": this file is
+then its outbox until the team's server has it (``waiting``, ``outbox``, ``delivered``); a
+row is delivered again after a crash at the wrong moment, and the UUID makes the server
+keep it once.
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ import getpass
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,7 +50,7 @@ from pathlib import Path
 from core.exchange import Exchange, OutcomeKind, StatusUpdate
 from core.profiles import HISTORY_FILE, history_dir, private_folder
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS exchanges (
@@ -70,12 +78,19 @@ _ADDED = (
     ("batch_id", "TEXT NOT NULL DEFAULT ''"),
     ("batch_row", "INTEGER"),
     ("batch_final", "INTEGER NOT NULL DEFAULT 0"),
+    # version 3: the team history. A row's own id (the team's server keeps it once), the
+    # machine it was made on, whether it was made for the team, and whether it still waits
+    # to be delivered there (the outbox).
+    ("uuid", "TEXT NOT NULL DEFAULT ''"),
+    ("machine", "TEXT NOT NULL DEFAULT ''"),
+    ("for_team", "INTEGER NOT NULL DEFAULT 0"),
+    ("outbox", "INTEGER NOT NULL DEFAULT 0"),
 )
 _COLUMNS = ("id, time, who, profile, system, tenant, operation, message_id, status, "
             "description, http_status, elapsed_ms, outcome_kind, outcome_code, "
-            "outcome_summary, batch_id, batch_row")
+            "outcome_summary, batch_id, batch_row, machine, uuid")
 _SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_code",
-             "profile", "tenant", "who")
+             "profile", "tenant", "who", "machine")
 
 
 MOST_ROWS = 2**63 - 1  # SQLite's largest LIMIT: a larger one (--limit 1e20) means "all"
@@ -110,6 +125,8 @@ class HistoryEntry:
     outcome_summary: str
     batch_id: str = ""
     batch_row: int | None = None
+    machine: str = ""  # the computer's name (hostname)
+    uuid: str = ""  # the row's own id, the same in this file and in the team history
 
     @property
     def ok(self) -> bool:
@@ -126,6 +143,7 @@ class HistoryFilter:
     since: str = ""
     until: str = ""
     batch_id: str = ""
+    who: str = ""  # one person's rows (their user name)
     limit: int = 500
 
 
@@ -171,9 +189,13 @@ class CallRecord:
 
 
 class History:
-    def __init__(self, path: Path | None = None, body_cap: int = BODY_CAP) -> None:
+    def __init__(self, path: Path | None = None, body_cap: int = BODY_CAP, *,
+                 who: str | None = None, machine: str | None = None) -> None:
         self.path = path or history_dir() / HISTORY_FILE
         self.body_cap = body_cap  # bytes kept of each body (the rest: size and SHA-256)
+        self.who = who or _who()  # the OS user, unless a test names another person
+        self.machine = machine or _machine()
+        self.for_team = False  # rows written now wait for the team history too (the desk)
         self._ready = False  # schema checked by this instance
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -222,7 +244,7 @@ class History:
     def begin(self, attempt: Attempt, batch: BatchMark | None = None) -> int:
         """Write the row of a call before its request leaves, committed before this returns;
         it says "outcome unknown" until ``finish``. Returns the row's id."""
-        values = _call_values(attempt, attempt.update, batch) | {
+        values = self._own(_call_values(attempt, attempt.update, batch)) | {
             "time": attempt.started_at or _now(),
             "outcome_kind": OutcomeKind.TRANSPORT.value,
             "outcome_code": OUTCOME_UNKNOWN,
@@ -240,14 +262,14 @@ class History:
         values = _row_values(exchange, batch, self.body_cap)
         values.pop("who")
         sets = ", ".join(f"{name} = ?" for name in values)
-        with self._db(durable) as db:
-            found = db.execute(f"UPDATE exchanges SET {sets} WHERE id = ?",
+        with self._db(durable) as db:  # a row made for the team waits for it again
+            found = db.execute(f"UPDATE exchanges SET {sets}, outbox = for_team WHERE id = ?",
                                (*values.values(), entry_id)).rowcount
-            who = db.execute("SELECT who FROM exchanges WHERE id = ?",
+            own = db.execute("SELECT who, machine, uuid FROM exchanges WHERE id = ?",
                              (entry_id,)).fetchone() if found else None
-        if who is None:
+        if own is None:
             return self.record(exchange, batch)
-        return _entry(entry_id, {**values, "who": who[0]})
+        return _entry(entry_id, {**values, "who": own[0], "machine": own[1], "uuid": own[2]})
 
     def sync(self) -> None:
         """Put every row written so far on disk (after ``finish(durable=False)``)."""
@@ -258,7 +280,13 @@ class History:
 
     def record(self, exchange: Exchange, batch: BatchMark | None = None) -> HistoryEntry:
         """Store one finished (masked) exchange in one step, committed before this returns."""
-        return self._insert(_row_values(exchange, batch, self.body_cap))
+        return self._insert(self._own(_row_values(exchange, batch, self.body_cap)))
+
+    def _own(self, values: dict[str, object]) -> dict[str, object]:
+        """A new row's person, machine, UUID, and whether the team history waits for it."""
+        team = int(self.for_team)
+        return values | {"who": self.who, "machine": self.machine,
+                         "uuid": str(uuid.uuid4()), "for_team": team, "outbox": team}
 
     def _insert(self, values: Mapping[str, object]) -> HistoryEntry:
         names = ", ".join(values)
@@ -292,6 +320,40 @@ class History:
         with self._db() as db:
             return [row[0] for row in db.execute(
                 "SELECT DISTINCT profile FROM exchanges ORDER BY profile")]
+
+    def people(self) -> list[str]:
+        """Everyone whose calls the history holds (their user names)."""
+        if not self.path.exists():
+            return []
+        with self._db() as db:
+            return [row[0] for row in db.execute(
+                "SELECT DISTINCT who FROM exchanges WHERE who != '' ORDER BY who")]
+
+    # -- the outbox of the team history ----------------------------------------------------
+
+    def waiting(self) -> int:
+        """How many rows made for the team history have not reached it yet."""
+        if not self.path.exists():
+            return 0
+        with self._db() as db:
+            return int(db.execute("SELECT COUNT(*) FROM exchanges WHERE outbox = 1")
+                       .fetchone()[0])
+
+    def outbox(self, limit: int = 200) -> list[tuple[HistoryEntry, str]]:
+        """The oldest rows waiting for the team history, each with its exchange's JSON."""
+        if not self.path.exists():
+            return []
+        with self._db() as db:
+            rows = db.execute(f"SELECT {_COLUMNS}, exchange_json FROM exchanges "
+                              "WHERE outbox = 1 ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [(HistoryEntry(*row[:-1]), row[-1]) for row in rows]
+
+    def delivered(self, rows: list[tuple[int, str]]) -> None:
+        """The team history has these rows (id here, outcome code as sent): they wait no
+        more, unless the row changed meanwhile (its outcome came after an "unknown")."""
+        with self._db() as db:
+            db.executemany("UPDATE exchanges SET outbox = 0 WHERE id = ? AND "
+                           "outcome_code = ?", rows)
 
     def exchange(self, entry_id: int) -> Exchange:
         with self._db() as db:
@@ -363,6 +425,8 @@ def _prepare(db: sqlite3.Connection) -> None:
             db.execute("CREATE INDEX IF NOT EXISTS exchanges_time ON exchanges (time)")
             db.execute("CREATE INDEX IF NOT EXISTS exchanges_batch "
                        "ON exchanges (profile, batch_id, batch_row)")
+            db.execute("CREATE INDEX IF NOT EXISTS exchanges_outbox ON exchanges (outbox) "
+                       "WHERE outbox = 1")
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
@@ -433,6 +497,9 @@ def _where(which: HistoryFilter) -> tuple[str, list[object]]:
     if which.batch_id:
         clauses.append("batch_id = ?")
         args.append(which.batch_id)
+    if which.who:
+        clauses.append("who = ?")
+        args.append(which.who)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -509,12 +576,22 @@ def _size_words(size: int) -> str:
 
 
 def _entry(entry_id: int, values: Mapping[str, object]) -> HistoryEntry:
-    shown = {k: v for k, v in values.items() if k not in ("batch_final", "exchange_json")}
+    shown = {k: v for k, v in values.items()
+             if k not in ("batch_final", "exchange_json", "for_team", "outbox")}
     return HistoryEntry(id=entry_id, **shown)  # type: ignore[arg-type]
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@functools.cache
+def _machine() -> str:
+    """This computer's name, as the network knows it."""
+    try:
+        return socket.gethostname() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 @functools.cache

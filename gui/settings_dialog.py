@@ -9,6 +9,8 @@ Pruning is the only way anything in the history is ever deleted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +38,9 @@ from gui.settings import (
 from gui.theme import THEMES, apply_theme, set_theme, theme
 from gui.widgets.question import ask
 
+if TYPE_CHECKING:
+    from gui.history.team import TeamHistoryLink
+
 SUGGESTED_DAYS = 365
 
 
@@ -45,7 +50,9 @@ class SettingsDialog(QDialog):
 
     prune_wanted = Signal(int)
 
-    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings, parent: QWidget | None = None,
+                 team: TeamHistoryLink | None = None) -> None:
+        """``team``: the window's link to the team history (its box is shown then)."""
         super().__init__(parent)
         self.settings = settings
         self.question: QMessageBox | None = None
@@ -121,9 +128,15 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(looks)
         layout.addWidget(group)
+        self.team_box = None
+        if team is not None:
+            from gui.history.team_box import TeamHistoryBox
+
+            self.team_box = TeamHistoryBox(team)
+            layout.addWidget(self.team_box)
         layout.addStretch(1)
         layout.addWidget(buttons)
-        self.resize(520, 310)
+        self.resize(560, 310 if team is None else 550)
 
     def chosen_days(self) -> int:
         return self.days.value() if self.keep_box.isChecked() else 0
@@ -145,7 +158,15 @@ class SettingsDialog(QDialog):
         set_theme(self.settings, self.chosen_theme())
         set_keep_days(self.settings, self.chosen_days())
         set_body_cap_kib(self.settings, self.body_cap.value())
+        if self.team_box is not None and self.team_box.changed():
+            # Closes once the team history is chosen; stays open, saying why, if not.
+            self.team_box.apply(self._team_chosen)
+            return
         super().accept()
+
+    def _team_chosen(self, ok: bool) -> None:
+        if ok:
+            QDialog.accept(self)
 
     def reject(self) -> None:
         self._show_theme(self.theme_before)  # Cancel: the theme it had

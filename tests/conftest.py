@@ -139,3 +139,37 @@ def cli(statusdesk_home, secret_profile):
     for line in run("profile", "list", "--json").stdout.splitlines()[:1]:
         for profile in json.loads(line):
             run("profile", "remove", profile["name"])
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[object]:
+    """One real PostgreSQL server for the session (tests.helpers.postgres), on 127.0.0.1
+    with password authentication and TLS offered; skipped where PostgreSQL is missing."""
+    import tempfile
+
+    from tests.helpers.postgres import PostgresServer, pg_bin
+
+    programs = pg_bin()
+    if programs is None:
+        pytest.skip("PostgreSQL is not installed: run scripts/install-system-deps --test")
+    folder = Path(tempfile.mkdtemp(prefix="statusdesk-pg."))  # not below root's 0700 tmp
+    server = PostgresServer(folder, programs)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        try:
+            server.stop()
+        except Exception:  # noqa: BLE001 - stopped by the test already, or never started
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def team_database(postgres_server) -> tuple[str, str]:
+    """A database of this test's own on the session's server: (its URL, the password)."""
+    name = f"team_{uuid.uuid4().hex[:10]}"
+    password = f"secret-{uuid.uuid4().hex}"
+    postgres_server.new_database(name, f"{name}_user", password)
+    return postgres_server.url(f"{name}_user", name), password

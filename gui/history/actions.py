@@ -20,7 +20,11 @@ from gui.widgets.errors import explain
 
 if TYPE_CHECKING:
     from core.desk import Desk
-    from core.history import HistoryEntry, HistoryFilter
+    from core.history import History, HistoryEntry, HistoryFilter
+    from core.team_history import TeamHistory
+
+    # A search's answer: where the rows came from, its profiles and people, rows, a note.
+    Found = tuple[History | TeamHistory, list[str], list[str], list[HistoryEntry], str]
     from gui.history.panel import HistoryPanel
     from gui.jobs import Jobs
     from gui.notices import Notices
@@ -51,6 +55,8 @@ class HistoryActions(QObject):
         self.panel, self.picker, self.form = panel, picker, form
         self.search_job: Job | None = None
         self.open_job: Job | None = None
+        # The history the shown rows came from (their ids are its own).
+        self._listed: History | TeamHistory | None = None
         self._started = False
         self._soon = QTimer(self, singleShot=True, interval=REFRESH_PAUSE_MS)
         self._soon.timeout.connect(self.panel.search)
@@ -91,18 +97,39 @@ class HistoryActions(QObject):
         if not self._soon.isActive():
             self._soon.start()
 
+    def team_chosen(self, where: str) -> None:
+        """The history became the team's (or this machine's again): list that one."""
+        self.panel.show_team(where)
+        self._started = True
+        self.panel.search()
+
     def search(self, which: HistoryFilter) -> None:
         if self.search_job is not None:
             self.jobs.cancel(self.search_job)
-        history = self.desk.history
+        desk = self.desk
         known = {profile.name for profile in self.picker.profiles()}
 
-        def work() -> tuple[list[str], list[HistoryEntry]]:
-            return history.profiles(), history.search(which)
+        def work() -> Found:
+            from core.team_history import TeamHistoryError
 
-        def found(result: tuple[list[str], list[HistoryEntry]]) -> None:
+            note = ""
+            history: History | TeamHistory = desk.history
+            try:
+                if desk.team_in_use():
+                    history = desk.team.shown()
+                rows = history.search(which)
+            except TeamHistoryError as exc:  # the server is away: this machine's rows
+                history, note = desk.history, f"{exc} Showing this machine's rows."
+                rows = history.search(which)
+            return history, history.profiles(), history.people(), rows, note
+
+        def found(result: Found) -> None:
             self.search_job = None
-            self.panel.show_results(result[0], known, result[1])
+            self._listed, profiles, people, entries, note = result
+            self.panel.set_people(people)
+            self.panel.show_results(profiles, known, entries)
+            if note:
+                self._say(note, 10000)
 
         def failed(exc: BaseException) -> None:
             self.search_job = None
@@ -118,7 +145,7 @@ class HistoryActions(QObject):
     def open_entry(self, entry_id: int) -> None:
         if self.open_job is not None:
             self.jobs.cancel(self.open_job)
-        history, notices = self.desk.history, self.notices
+        history, notices = self._listed or self.desk.history, self.notices
 
         def failed(exc: BaseException) -> None:
             told = explain(exc, "Opening the history entry")
@@ -179,12 +206,13 @@ class HistoryActions(QObject):
         """Write every row ``which`` selects (not only those shown) as a CSV file."""
         from dataclasses import replace
 
-        history = self.desk.history
+        desk = self.desk
         which = replace(which, limit=EVERY_ROW)
 
         def work() -> int:
             from core.csv_out import history_csv
 
+            history = desk.team.shown() if desk.team_in_use() else desk.history
             entries = history.search(which)
             path.write_text(history_csv(entries), encoding="utf-8", newline="")
             return len(entries)

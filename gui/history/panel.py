@@ -69,6 +69,7 @@ class HistoryPanel(QWidget):
         self.model = HistoryTable(self)
         self._added: list[HistoryEntry] = []  # recorded while a search was under way
         self._quiet = False  # selection changes made by code open nothing
+        self.team = ""  # the team history's server when the rows are the team's
         self._typing = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._typing.timeout.connect(self.search)
         self._build()
@@ -84,6 +85,10 @@ class HistoryPanel(QWidget):
         self.profile_box.setObjectName("historyProfile")
         self.profile_box.setToolTip("Only this profile's rows (profiles since removed too)")
         self.profile_box.addItem("All profiles", "")
+        self.who_box = QComboBox()
+        self.who_box.setObjectName("historyWho")
+        self.who_box.setToolTip("Only this person's calls")
+        self.who_box.addItem("Everyone", "")
         self.outcome_box = QComboBox()
         self.outcome_box.setObjectName("historyOutcome")
         for label, value in OUTCOMES:
@@ -100,12 +105,13 @@ class HistoryPanel(QWidget):
             edit.setEnabled(False)
             edit.dateChanged.connect(lambda _: self.search())
         self.dates_box.toggled.connect(self._dates_toggled)
-        for box in (self.profile_box, self.outcome_box):
+        for box in (self.profile_box, self.who_box, self.outcome_box):
             box.currentIndexChanged.connect(lambda _: self.search())
         filters = QHBoxLayout()
         filters.setSpacing(6)
         filters.addWidget(self.filter_field, 3)
         filters.addWidget(self.profile_box, 1)
+        filters.addWidget(self.who_box, 1)
         filters.addWidget(self.outcome_box, 1)
         filters.addWidget(self.dates_box)
         filters.addWidget(self.since_edit)
@@ -157,10 +163,16 @@ class HistoryPanel(QWidget):
         self.export_button.clicked.connect(self.export_action.trigger)
         self.count = QLabel("")
         self.count.setObjectName("historyCount")
-        title = QLabel("<b>History</b>")
+        self.title = QLabel("<b>History</b>")
+        self.title.setObjectName("historyTitle")
+        self.waiting = QLabel("")
+        self.waiting.setObjectName("historyWaiting")
+        self.waiting.setStyleSheet("color: #b36b00")
+        self.waiting.hide()
         top = QHBoxLayout()
-        top.addWidget(title)
+        top.addWidget(self.title)
         top.addWidget(self.count, 1)
+        top.addWidget(self.waiting)
         top.addWidget(self.send_again_button)
         top.addWidget(self.export_button)
 
@@ -196,7 +208,7 @@ class HistoryPanel(QWidget):
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.send_again_button, self.export_button, self.filter_field,
-                self.profile_box, self.outcome_box, self.dates_box, self.since_edit,
+                self.profile_box, self.who_box, self.outcome_box, self.dates_box, self.since_edit,
                 self.until_edit, self.table]
 
     # -- the filter -----------------------------------------------------------------------
@@ -213,12 +225,13 @@ class HistoryPanel(QWidget):
             since, until = utc_start_of(first), utc_start_of(last + timedelta(days=1))
         return HistoryFilter(text=self.filter_field.text().strip(),
                              profile=str(self.profile_box.currentData() or ""),
+                             who=str(self.who_box.currentData() or ""),
                              outcome=str(self.outcome_box.currentData() or ""),
                              since=since, until=until, limit=limit)
 
     def is_filtered(self) -> bool:
         which = self.filter()
-        return bool(which.text or which.profile or which.outcome or which.since)
+        return bool(which.text or which.profile or which.who or which.outcome or which.since)
 
     def search(self) -> None:
         self._typing.stop()
@@ -255,12 +268,40 @@ class HistoryPanel(QWidget):
                            "every match)" if more else f"{count:,} row{'s' if count != 1 else ''}")
         self._update_actions()
 
+    def show_team(self, where: str) -> None:
+        """The rows are the team's (at ``where``), or this machine's ("")."""
+        self.team = where
+        self.title.setText("<b>Team history</b>" if where else "<b>History</b>")
+        self.title.setToolTip(f"Every desk's calls, from {where}" if where else
+                              "The calls made on this machine")
+
+    def show_waiting(self, words: str) -> None:
+        """How many rows wait for the team history ("" : none)."""
+        count = words.split(" ", 1)[0] if words else ""
+        self.waiting.setText(f"⚠ {count} waiting for the team history" if words else "")
+        self.waiting.setToolTip(words)
+        self.waiting.setVisible(bool(words))
+
+    def set_people(self, people: list[str]) -> None:
+        box, chosen = self.who_box, str(self.who_box.currentData() or "")
+        wanted = sorted(set(people) | ({chosen} if chosen else set()), key=str.lower)
+        if [box.itemData(i) for i in range(1, box.count())] == wanted:
+            return
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("Everyone", "")
+        for name in wanted:
+            box.addItem(name, name)
+        box.setCurrentIndex(max(0, box.findData(chosen)))
+        box.blockSignals(False)
+
     def add_entry(self, entry: HistoryEntry) -> None:
         """A new exchange on top, chosen (the inspector shows it already).
 
-        With a filter set, the search runs again instead: it knows whether the row belongs.
+        With a filter set, or the team's rows shown (theirs have the server's ids), the
+        search runs again instead: it knows whether the row belongs.
         """
-        if self.is_filtered():
+        if self.is_filtered() or self.team:
             self.search()
             return
         self._added.append(entry)

@@ -145,7 +145,8 @@ class HistoryTable(RowsModel):
     @staticmethod
     def _tip(entry: HistoryEntry) -> str:
         lines = [f"{outcome_text(entry)}: {entry.outcome_summary}",
-                 f"{local_time(entry.time)} local ({entry.time} UTC), by {entry.who}",
+                 f"{local_time(entry.time)} local ({entry.time} UTC), by {entry.who}"
+                 + (f" on {entry.machine}" if entry.machine else ""),
                  f"{entry.profile} · {entry.system} · {entry.tenant}"]
         if entry.message_id:
             lines.append(f"Message {entry.message_id} → {entry.status}")

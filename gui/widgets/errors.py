@@ -44,6 +44,12 @@ def explain(exc: BaseException, doing: str = "Sending", *,
         return Explained("The keyring refused the operation.", str(exc), level="error")
     if isinstance(exc, ProfileError | HistoryError):
         return Explained(str(exc), level="error")
+    from core.team_config import TeamSettingError
+    from core.team_history import TeamHistoryError
+
+    if isinstance(exc, TeamHistoryError | TeamSettingError):
+        return Explained(str(exc), "Settings, Team history: check the address and password, "
+                         "or choose this machine's history.", level="warning")
     if isinstance(exc, OSError):
         return Explained(f"{doing} failed: {exc.strerror or exc}.",
                          "Check the file or folder named here and try again.", level="error")

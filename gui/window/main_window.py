@@ -36,6 +36,7 @@ from core.desk import Desk
 from core.profiles import Profile
 from gui.history.actions import HistoryActions
 from gui.history.panel import HistoryPanel
+from gui.history.team import TeamHistoryLink
 from gui.inspector.exchange_view import ExchangeView, view_of_exchange
 from gui.inspector.inspector import TrafficInspector
 from gui.jobs import Jobs
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
             self.picker.profiles, lambda url: self.open_url(url), self)
         self.history_actions = HistoryActions(self.desk, self.jobs, self.history, self.picker,
                                               self.form, self.notices, self.settings, self)
+        self.team = TeamHistoryLink(self.desk, self.jobs, self)
         self.window_actions = build_menus(self, self.history.send_again_action,
                                    self.history.export_action)
         self._connect_signals()
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
         if not self._loading_started:
             self._loading_started = True
             self.reload_profiles(select=self._last_profile)
+            self.team.start()
             for callback in self._after_paint:
                 callback()
             self._after_paint.clear()
@@ -282,6 +285,10 @@ class MainWindow(QMainWindow):
 
         history.shown.connect(self.show_exchange)
         history.pruned.connect(self._pruned)
+        flow.delivery.connect(self.team.show)
+        self.team.waiting_changed.connect(self.history.show_waiting)
+        self.team.chosen.connect(history.team_chosen)
+        self.team.delivered.connect(history.refresh_soon)
 
         inspector, a = self.inspector, self.window_actions
         for act, slot in ((a.preview, flow.preview), (a.send, flow.send),
@@ -503,6 +510,7 @@ class MainWindow(QMainWindow):
         if self.batch_window is None:
             self.batch_window = BatchWindow(self.desk, self.jobs, self.notices, self)
             self.batch_window.rows_recorded.connect(self.history_actions.refresh_soon)
+            self.batch_window.rows_recorded.connect(self.team.deliver_soon)
         self.batch_window.open_for(self.picker.profiles(), self.system_titles,
                                    self.picker.current_profile())
 
@@ -511,7 +519,7 @@ class MainWindow(QMainWindow):
 
         if self.settings_dialog is not None:
             self.settings_dialog.deleteLater()
-        self.settings_dialog = SettingsDialog(self.settings, self)
+        self.settings_dialog = SettingsDialog(self.settings, self, team=self.team)
         self.settings_dialog.prune_wanted.connect(self.history_actions.prune)
         self.settings_dialog.accepted.connect(
             lambda: self.desk.set_history_body_cap(body_cap_kib(self.settings) * 1024))

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from core.exchange import OutgoingRequest, StatusUpdate
     from core.history import HistoryEntry
     from core.profiles import Profile
+    from core.team_link import EarlierCorrections
     from gui.jobs import Jobs
     from gui.notices import Notices
     from gui.widgets.question import Ask
@@ -53,6 +54,7 @@ class SendFlow(QObject):
     went_out = Signal(object, object)
     recorded = Signal(object)
     sending = Signal(bool)
+    delivery = Signal(object)  # a send's core.team_link.Delivery (None: local history)
     # A cancelled send that ended after the window stopped waiting (emitted from the job's
     # thread, so queued): its token, its view (the request that went out, core's
     # "cancelled" outcome) and its history row, if one was kept.
@@ -70,6 +72,7 @@ class SendFlow(QObject):
         self._in_flight: object = None  # the token of the send whose answer is awaited
         self.send_job: Job | None = None
         self.preview_job: Job | None = None
+        self.check_job: Job | None = None
         self.confirmation: QMessageBox | None = None  # the open production question
         jobs.busy_changed.connect(self._busy_changed)
 
@@ -151,7 +154,6 @@ class SendFlow(QObject):
         if inputs is None:
             return
         profile, update = inputs
-        from core.confirmation import before_send
         from core.systems import get_system
 
         try:  # before the question: a production send is asked about only when it can go
@@ -159,6 +161,38 @@ class SendFlow(QObject):
         except Exception as exc:  # noqa: BLE001 - InvalidInput, or anything else: explained
             self._refuse(exc, "Sending")
             return
+        if self.desk.team_in_use():  # did a teammate set it already? (asks the server)
+            self._check_earlier(profile, update)
+        else:
+            self._ask_production(profile, update)
+
+    def _check_earlier(self, profile: Profile, update: StatusUpdate) -> None:
+        """Before a send: anyone who set this message's status on this tenant in the last
+        24 hours is named, and the person is asked."""
+        desk = self.desk
+
+        def checked(earlier: EarlierCorrections) -> None:
+            if earlier.problem:
+                self.notices.say(earlier.problem, 10000)
+            words = earlier.question(update.message_id)
+            if not words:
+                self._ask_production(profile, update)
+                return
+            self.confirmation = self.ask(
+                "Set this status again?", f"{words}\n\nSend it again?", "Send again",
+                lambda: self._ask_production(profile, update))
+
+        self.check_job = self.jobs.start(
+            "Checking the team history",
+            lambda: desk.earlier_corrections(profile, [update.message_id]), checked,
+            lambda exc: self._refuse(exc, "Checking the team history"))
+
+    def _ask_production(self, profile: Profile, update: StatusUpdate) -> None:
+        """The question core asks before this send (production, a status no preset names),
+        if any, then the send."""
+        from core.confirmation import before_send
+
+        self.confirmation = None
         question = before_send(profile, update, self.form.display_value("status"))
         if question is None:
             self._start_send(profile, update)
@@ -194,6 +228,7 @@ class SendFlow(QObject):
             self.shown.emit(view)
             if result.entry is not None:
                 self.recorded.emit(result.entry)
+            self.delivery.emit(result.team)
             if result.history_problem:
                 self.notices.say(f"Not kept in the history: {result.history_problem}", 0)
 

@@ -21,10 +21,11 @@ from tests.gui.conftest import close_window, open_window
 # Not needed to open the window: each is imported by what uses it (a call, a profile,
 # the keyring check that follows the first paint, the history file).
 KEYRING = ("keyring", "secretstorage", "jeepney", "cryptography")
-HEAVY = ("lxml", "httpx", *KEYRING, "sqlite3")
+HEAVY = ("lxml", "httpx", *KEYRING, "sqlite3", "psycopg")
 # Nor these, before the first paint (core.systems and core.history import the above).
 NOT_BEFORE_FIRST_PAINT = (*HEAVY, "core.systems", "core.history", "core.transport",
-                          "core.secrets", "json", "datetime", "gui.sign_in.runner", "sandbox.demo")
+                          "core.secrets", "core.team_link", "core.team_history", "json",
+                          "datetime", "gui.sign_in.runner", "sandbox.demo")
 # With no profile and no history, not even once loading is over.
 NOT_WHEN_IDLE = (*HEAVY, "core.systems", "core.history", "core.transport", "core.secrets")
 
