@@ -102,6 +102,13 @@ def run_batch(desk: Desk, profile: Profile | None, batch: BatchFile, *, rate: fl
     for row in batch.invalid:
         print(f"Row {row.row} not sent ({visible(row.message_id) or 'no message id'}): "
               f"{visible(row.problem)}", file=err)
+    for row in batch.set_already:
+        print(f"Row {row.row} skipped ({visible(row.message_id)}): "
+              f"{visible(row.set_already)}", file=err)
+    if batch.set_already and not (batch.valid or batch.invalid):
+        print(f"Nothing to send: a teammate set every row of {batch.name} to its status "
+              "already (--resend sends them again).", file=err)
+        return 0
     if not batch.valid:
         raise BatchStopped(f"{batch.name}: no row can be sent.")
     if run is None:
@@ -224,7 +231,8 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
             err: TextIO) -> None:
     data = {"batch_id": batch.batch_id, "rows": summary.rows, "done": summary.done,
             "failed": summary.failed, "skipped": summary.skipped, "unsent": summary.unsent,
-            "invalid": len(batch.invalid), "retries": summary.retries,
+            "invalid": len(batch.invalid), "set_already": len(batch.set_already),
+            "retries": summary.retries,
             "cancelled": summary.cancelled, "stopped": summary.stopped,
             "failures": summary.failures, "possibly_applied": summary.possibly_applied,
             "exit_code": _exit_code(summary), "verdict": summary.verdict,
@@ -241,6 +249,10 @@ def _report(summary: BatchSummary, batch: BatchFile, as_json: bool, out: TextIO,
         text += " Failures: " + ", ".join(f"{visible(c)} ×{n}"
                                           for c, n in summary.failures.items())
     print(text, file=out)
+    if batch.set_already:
+        print(f"{counted(len(batch.set_already), 'row')} skipped: a teammate had set "
+              f"{'it' if len(batch.set_already) == 1 else 'them'} to that status already "
+              "(--resend sends them again).", file=out)
     for name, part in summary.customers.items():
         print(f"  {visible(name)}: {part.done} done, {part.failed} failed, {part.skipped} done "
               f"earlier, {part.unsent} not sent, {part.invalid} invalid"

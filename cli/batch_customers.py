@@ -31,7 +31,7 @@ def customers_batch(args: argparse.Namespace, desk: Desk,
                            "its rows to (statusdesk-cli batch NAME FILE), or add a column "
                            "profile that names one for each row.")
 
-    batch = desk.check_by_profile(batch)
+    batch = desk.check_with_team(desk.check_by_profile(batch), resend=args.resend)
     if args.results:
         check_results(args.results, args.file)
     profiles = [desk.profiles.get(name) for name in dict.fromkeys(r.profile for r in batch.valid)]

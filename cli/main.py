@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--plan", metavar="NAME",
                        help="the portal's documented limit as rate and burst: Bitrix24 "
                             "standard (2/s, 50) or enterprise (5/s, 250)")
+    batch.add_argument("--resend", action="store_true",
+                       help="with a team history: send also the rows a teammate set to the "
+                            "same status in the last 24 hours (skipped otherwise)")
     batch.add_argument("--resume", action="store_true",
                        help="skip rows of this file already done for this profile")
     batch.add_argument("--results", metavar="OUT.csv", help="write each row's outcome as CSV")
@@ -694,7 +697,8 @@ def _batch(args: argparse.Namespace, desk: Desk) -> int:
     profile = desk.profiles.get(args.name)
     try:
         rate, burst = plan_pace(profile, args.plan, args.rate, args.burst)
-        batch = load_batch(args.file, profile, sys.stdin)
+        batch = desk.check_with_team(load_batch(args.file, profile, sys.stdin), profile,
+                                     resend=args.resend)
         if args.results:
             check_results(args.results, args.file)
         run = desk.batch(profile, batch, rate=rate, burst=burst)

@@ -47,6 +47,9 @@ class BatchRow:
     description: str = ""
     problem: str = ""  # why this row will not be sent; empty when it is fine
     profile: str = ""  # the profile it goes to, in a file with a profile column
+    # A teammate set this message to this status already (the team history): who and when.
+    # The row is skipped, not sent, and is no error (core.batch_team).
+    set_already: str = ""
 
     @property
     def update(self) -> StatusUpdate:
@@ -68,7 +71,12 @@ class BatchFile:
 
     @property
     def valid(self) -> tuple[BatchRow, ...]:
-        return tuple(row for row in self.rows if not row.problem)
+        """The rows to send: neither invalid nor set already by a teammate."""
+        return tuple(row for row in self.rows if not (row.problem or row.set_already))
+
+    @property
+    def set_already(self) -> tuple[BatchRow, ...]:
+        return tuple(row for row in self.rows if row.set_already and not row.problem)
 
     @property
     def invalid(self) -> tuple[BatchRow, ...]:

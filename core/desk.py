@@ -244,6 +244,20 @@ class Desk:
         profiles = {profile.name: profile for profile in self.profiles.load()}
         return check_rows_by_profile(batch, profiles.get)
 
+    def check_with_team(self, batch: BatchFile, profile: Profile | None = None, *,
+                        resend: bool = False) -> BatchFile:
+        """A checked batch against the team history (core.batch_team): rows a teammate set
+        to the same status in the last 24 hours are skipped unless ``resend``. ``profile``:
+        the one all rows go to; None for a file with a profile column. Unchanged while the
+        history is this machine's."""
+        from core.batch_team import teammates_first
+
+        if self.team.database() is None:
+            return batch
+        return teammates_first(batch, (lambda _row: profile) if profile is not None else
+                               (lambda row: self.profiles.get(row.profile)),
+                               self.earlier_corrections, resend=resend)
+
     def customers_batch(self, batch: BatchFile, *, rate: float | None = None,
                         burst: int | None = None,
                         pace: Callable[[Profile], tuple[float | None, int | None]] | None = None,

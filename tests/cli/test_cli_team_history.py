@@ -143,3 +143,32 @@ def test_a_wrong_password_changes_nothing(tmp_path, team_database):
     assert wrong.returncode == 4, wrong.stderr
     assert "refused user" in wrong.stderr and "Nothing was changed" in wrong.stderr
     assert not (person.home / "team-history.json").exists()
+
+
+def test_a_batch_skips_what_a_teammate_set_already_unless_resend(team, sandbox, tmp_path):
+    """Issue 17: the batch's check lists the rows a teammate set in the last 24 hours;
+    those set to the same status are skipped (exit 0, nothing sent for them), one set to
+    another status is sent and says so; --resend sends them all."""
+    (alice, bob), _url, _password = team
+    same, other, new = sandbox.superoffice_messages[2:5]
+    assert _send(alice, same).returncode == 0  # both to 2
+    assert _send(alice, other).returncode == 0
+    rows = tmp_path / "outage.csv"
+    rows.write_text(f"message_id,status\n{same},2\n{other},3\n{new},2\n", encoding="utf-8")
+    before = len(sandbox.received)
+
+    ran = bob("batch", bob.profile, str(rows), "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert f"Row 2 skipped ({same}): alice" in ran.stderr
+    assert "Skipped: it has this status already." in ran.stderr
+    assert "Row 3: alice" in ran.stderr and "This row sets it to '3'." in ran.stderr
+    summary = json.loads(ran.stdout.splitlines()[-1])["summary"]
+    assert (summary["done"], summary["set_already"], summary["exit_code"]) == (2, 1, 0)
+    sent = [request.body for request in sandbox.received[before:]]
+    assert not any(same.encode() in body for body in sent)
+    assert sandbox.superoffice.status_of(sandbox.credentials.so_plugin, other)[0] == 3
+
+    again = bob("batch", bob.profile, str(rows), "--resend")
+    assert again.returncode == 0, again.stderr
+    assert "It is sent again, as asked." in again.stderr and "skipped (" not in again.stderr
+    assert "3 done" in again.stdout
