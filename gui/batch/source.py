@@ -90,6 +90,8 @@ class BatchSource(QObject):
             customers = [self.desk.profiles.get(name) for name in names]
         else:
             batch, customers = check_rows(raw, profile), []
+        # Rows a teammate set to the same status already are skipped (the team history).
+        batch = self.desk.check_with_team(batch, None if raw.by_profile else profile)
         earlier, note = self._done_rows(batch, customers or [profile])
         return raw, batch, earlier, note, customers
 

@@ -113,7 +113,7 @@ class BatchTable(RowsModel):
         if column == PROFILE:
             return row.profile
         if column == CHECK:
-            return row.problem or "OK"
+            return row.problem or row.set_already or "OK"
         if column == OUTCOME:
             return self.outcome(row)
         return (row.message_id, row.status, row.description)[column - MESSAGE]
@@ -121,6 +121,8 @@ class BatchTable(RowsModel):
     def outcome(self, row: BatchRow) -> str:
         if row.problem:
             return "Not sent (invalid)"
+        if row.set_already:
+            return "Skipped (a teammate set it)"
         result = self.results.get(row.row)
         if result is not None:
             return result_text(result)

@@ -214,9 +214,11 @@ class BatchWindow(QDialog):
         self.model.set_earlier(earlier)
         valid, left = len(batch.valid), len(batch.valid) - len(earlier)
         self.pace.set_rows(valid)  # the estimate is for Send's rows
+        skipped = len(batch.set_already)
         lines = [f"{counted(len(batch.rows), 'row')}: {valid:,} to send, "
-                 f"{len(batch.invalid):,} invalid "
-                 "(marked, never sent)."]
+                 f"{len(batch.invalid):,} invalid (marked, never sent)"
+                 + (f", {skipped:,} set to that status by a teammate already (skipped)"
+                    if skipped else "") + "."]
         if earlier and left == 0:
             lines.append(f"All {valid:,} were done before for this profile; Send would send "
                          "them all again.")

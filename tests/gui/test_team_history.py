@@ -122,3 +122,32 @@ def test_rows_wait_while_the_server_is_away_and_go_when_it_is_back(
     window.team.deliver()  # what the minute's timer does
     qtbot.waitUntil(lambda: not window.history.waiting.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: [e.who for e in window.history.model.entries] == ["alice"])
+
+
+def test_the_batch_window_skips_what_a_teammate_set_already(
+        qtbot, window, team_database, tmp_path, secret_store, sandbox):
+    """Issue 17: the batch's check lists a row a teammate set to the same status in the
+    last 24 hours; it is skipped (never sent), the others go."""
+    from gui.batch.table import CHECK, OUTCOME
+    from tests.gui.test_batch_window import batch_window, load, run
+
+    url, password = team_database
+    _choose_team(qtbot, window, url, password)
+    first, second = sandbox.superoffice_messages[1:3]
+    bob = Desk(tmp_path / "bob", secret_store, who="bob")
+    bob.team.use(url, password)
+    assert bob.send(demo_profiles(sandbox)[0][0], StatusUpdate(first, "2")).ok
+    rows = tmp_path / "outage.csv"
+    rows.write_text(f"message_id,status\n{first},2\n{second},2\n", encoding="utf-8")
+
+    dialog = batch_window(qtbot, window, DEMO_SUPEROFFICE)
+    load(qtbot, dialog, rows)
+    check = dialog.model.index(0, CHECK).data()  # row 2's
+    assert check.startswith("bob on ") and check.endswith("it has this status already.")
+    assert dialog.model.index(0, OUTCOME).data() == "Skipped (a teammate set it)"
+    assert "1 to send" in dialog.counts.text() and "by a teammate already" in \
+        dialog.counts.text()
+    received = len(sandbox.received)
+    summary = run(qtbot, dialog, dialog.send_button)
+    assert summary.done == 1
+    assert [first.encode() in r.body for r in sandbox.received[received:]] == [False]
