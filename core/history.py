@@ -41,7 +41,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -89,8 +89,8 @@ _ADDED = (
 _COLUMNS = ("id, time, who, profile, system, tenant, operation, message_id, status, "
             "description, http_status, elapsed_ms, outcome_kind, outcome_code, "
             "outcome_summary, batch_id, batch_row, machine, uuid")
-_SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_code",
-             "profile", "tenant", "who", "machine")
+SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_code",
+            "profile", "tenant", "who", "machine")  # what a history filter's text looks in
 
 
 MOST_ROWS = 2**63 - 1  # SQLite's largest LIMIT: a larger one (--limit 1e20) means "all"
@@ -305,7 +305,7 @@ class History:
         """The rows ``which`` selects, newest first."""
         if not self.path.exists():
             return []  # nothing recorded yet: looking does not create the file
-        where, args = _where(which)
+        where, args = filter_sql(which)
         with self._db() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS} FROM exchanges {where} ORDER BY id DESC LIMIT ?",
@@ -470,36 +470,35 @@ def _switch_to_wal(db: sqlite3.Connection, patience: float = 10.0) -> None:
             time.sleep(0.02)
 
 
-def _where(which: HistoryFilter) -> tuple[str, list[object]]:
+def filter_sql(which: HistoryFilter, mark: str = "?", like: str = "LIKE ? ESCAPE '\\'",
+               when: Callable[[str], object] = str) -> tuple[str, list[object]]:
+    """The WHERE clause of a history filter and its values, for this file (SQLite, the
+    defaults) and the team's server (core.team_history: ``mark`` "%s", ``like`` "ILIKE %s",
+    ``when`` making its times datetimes). ``like`` is written with "?" for the value."""
     clauses: list[str] = []
     args: list[object] = []
     if which.text.strip():
         pattern = "%" + which.text.strip().replace("\\", "\\\\").replace("%", "\\%") \
             .replace("_", "\\_") + "%"
-        clauses.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _SEARCHED) + ")")
-        args += [pattern] * len(_SEARCHED)
-    if which.profile:
-        clauses.append("profile = ?")
-        args.append(which.profile)
+        match = like.replace("?", mark)
+        clauses.append("(" + " OR ".join(f"{c} {match}" for c in SEARCHED) + ")")
+        args += [pattern] * len(SEARCHED)
+    for value, column in ((which.profile, "profile"), (which.batch_id, "batch_id"),
+                          (which.who, "who")):
+        if value:
+            clauses.append(f"{column} = {mark}")
+            args.append(value)
     if which.outcome == "ok":
         clauses.append("outcome_kind = 'done'")
     elif which.outcome == "failed":
-        clauses.append("outcome_kind != 'done'")
+        clauses.append("outcome_kind <> 'done'")
     elif which.outcome:
-        clauses.append("outcome_kind = ?")
+        clauses.append(f"outcome_kind = {mark}")
         args.append(which.outcome)
-    if which.since:
-        clauses.append("time >= ?")
-        args.append(which.since)
-    if which.until:
-        clauses.append("time < ?")
-        args.append(which.until)
-    if which.batch_id:
-        clauses.append("batch_id = ?")
-        args.append(which.batch_id)
-    if which.who:
-        clauses.append("who = ?")
-        args.append(which.who)
+    for value, clause in ((which.since, "time >= "), (which.until, "time < ")):
+        if value:
+            clauses.append(clause + mark)
+            args.append(when(value))
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 

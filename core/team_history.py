@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from core.history import OUTCOME_UNKNOWN, History, HistoryEntry, HistoryFilter
+from core.history import OUTCOME_UNKNOWN, History, HistoryEntry, HistoryFilter, filter_sql
 
 if TYPE_CHECKING:
     import psycopg
@@ -67,8 +67,6 @@ _FIELDS = ("time", "who", "profile", "system", "tenant", "operation", "message_i
            "outcome_code", "outcome_summary", "batch_id", "batch_row", "machine", "uuid")
 _SELECT = "seq, " + ", ".join(f"{name}::text" if name == "uuid" else name
                               for name in _FIELDS)
-_SEARCHED = ("message_id", "status", "description", "outcome_summary", "outcome_code",
-             "profile", "tenant", "who", "machine")
 _CHANGED = [name for name in _FIELDS if name != "uuid"] + ["exchange_json"]
 _INSERT = (
     f"INSERT INTO statusdesk_history ({', '.join(_FIELDS)}, exchange_json) "
@@ -165,7 +163,7 @@ class TeamHistory:
                 return sent
 
     def search(self, which: HistoryFilter) -> list[HistoryEntry]:
-        where, args = _where(which)
+        where, args = filter_sql(which, "%s", "ILIKE ?", datetime.fromisoformat)
         with self._db() as db:
             rows = db.execute(f"SELECT {_SELECT} FROM statusdesk_history {where} "
                               "ORDER BY time DESC, seq DESC LIMIT %s",
@@ -246,35 +244,6 @@ def _entry(row: tuple[Any, ...]) -> HistoryEntry:
     values = dict(zip(_FIELDS, row[1:], strict=True))
     values["time"] = values["time"].astimezone(UTC).isoformat(timespec="milliseconds")
     return HistoryEntry(id=int(row[0]), **values)
-
-
-def _where(which: HistoryFilter) -> tuple[str, list[object]]:
-    clauses: list[str] = []
-    args: list[object] = []
-    if which.text.strip():
-        pattern = "%" + which.text.strip().replace("\\", "\\\\").replace("%", "\\%") \
-            .replace("_", "\\_") + "%"
-        clauses.append("(" + " OR ".join(f"{c} ILIKE %s" for c in _SEARCHED) + ")")
-        args += [pattern] * len(_SEARCHED)
-    for value, clause in ((which.profile, "profile = %s"), (which.batch_id, "batch_id = %s"),
-                          (which.who, "who = %s")):
-        if value:
-            clauses.append(clause)
-            args.append(value)
-    if which.outcome == "ok":
-        clauses.append("outcome_kind = 'done'")
-    elif which.outcome == "failed":
-        clauses.append("outcome_kind <> 'done'")
-    elif which.outcome:
-        clauses.append("outcome_kind = %s")
-        args.append(which.outcome)
-    if which.since:
-        clauses.append("time >= %s")
-        args.append(datetime.fromisoformat(which.since))
-    if which.until:
-        clauses.append("time < %s")
-        args.append(datetime.fromisoformat(which.until))
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
 def _explained(exc: Exception, database: TeamDatabase) -> TeamHistoryError:

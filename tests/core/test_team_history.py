@@ -241,3 +241,26 @@ def test_rows_of_a_history_from_before_the_team_stay_local(tmp_path, secret_stor
     (old,) = desk.history.search(HistoryFilter())
     assert old.profile == "A" and old.uuid == ""
     assert desk.team.shown().search(HistoryFilter()) == []
+
+
+def test_a_filter_finds_the_same_rows_in_the_team_history_as_in_the_file(
+        two_desks, customer, sandbox):
+    """One WHERE clause for both engines (core.history.filter_sql): text with LIKE's own
+    characters, outcome, dates and profile pick the same rows on PostgreSQL as in SQLite."""
+    alice, _bob = two_desks
+    first, second = sandbox.superoffice_messages[3:5]
+    assert alice.send(customer, StatusUpdate(first, "2", "50%_off")).ok
+    assert not alice.send(customer, StatusUpdate("no-such-message", "2", "50x off")).ok
+    assert alice.send(customer, StatusUpdate(second, "3")).ok
+    today = alice.history.recent()[0].time[:10]
+    filters = [HistoryFilter(text="50%_"), HistoryFilter(text="50%"),
+               HistoryFilter(outcome="failed"), HistoryFilter(outcome="ok", since=today),
+               HistoryFilter(profile=customer.name, until=today),
+               HistoryFilter(text="so-100", outcome="done")]
+    team = alice.team.shown()
+    for which in filters:
+        local = [(r.message_id, r.outcome_kind) for r in alice.history.search(which)]
+        shared = [(r.message_id, r.outcome_kind) for r in team.search(which)]
+        assert shared == local, which
+    assert [r.message_id for r in team.search(filters[0])] == [first]  # % and _ as typed
+    assert len(team.search(HistoryFilter(text="50"))) == 2
