@@ -7,17 +7,17 @@ Three transports, chosen per profile: "soap" (SOAP 1.1 as the WSDL says; the def
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from core import hints, safe_json
+from core import hints
 from core.exchange import Outcome, OutcomeKind, OutgoingRequest, ReceivedResponse, StatusUpdate
 from core.pacing import PacePlan
 from core.profiles import Profile
 from core.systems import superoffice_online as online
+from core.systems import superoffice_rest as rest
 from core.systems import superoffice_services as services
 from core.systems import superoffice_soap as soap
 from core.systems.base import (
@@ -30,15 +30,12 @@ from core.systems.base import (
     SignIn,
     check_plain_text,
     host_of,
-    http_outcome,
     require_http_url,
     require_secret,
     require_text,
 )
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-REST_PATH = "/api/v1/Agents/Messaging/SetDeliveryStatus"
-REST_PLUGINS_PATH = "/api/v1/Agents/Messaging/GetPlugins"
 OPERATION = "SetDeliveryStatus"
 
 TICKET = SecretSpec(
@@ -330,7 +327,7 @@ class SuperOffice:
 
     def read_response(self, profile: Profile, response: ReceivedResponse) -> Outcome:
         if profile.option("transport") == "rest":
-            return _read_rest(response, OPERATION)
+            return rest.read_answer(response, OPERATION)
         return soap.read_soap_response(response, OPERATION)
 
     def answer_focus(self, operation: str, response: ReceivedResponse) -> str:
@@ -385,8 +382,8 @@ class SuperOffice:
         self, profile: Profile, response: ReceivedResponse
     ) -> tuple[Outcome, tuple[str, ...]]:
         if profile.option("transport") == "rest":
-            outcome = _read_rest(response, "GetPlugins")
-            names = _rest_plugin_names(response) if outcome.ok else ()
+            outcome = rest.read_answer(response, "GetPlugins")
+            names = rest.plugin_names(response) if outcome.ok else ()
         else:
             outcome = soap.read_soap_response(response, "GetPlugins")
             names = soap.plugin_names(
@@ -544,7 +541,7 @@ class SuperOffice:
         app_token = secrets.get(APP_TOKEN.key) or None
         transport = profile.option("transport", "soap")
         if transport == "rest":
-            return _rest_request(base, operation, values, ticket, app_token)
+            return rest.request(base, operation, values, ticket, app_token)
         version = self._version(profile)
         ns = services.namespace(version)
         url = base + services.messaging_path(version)
@@ -566,107 +563,3 @@ def _parse_time(text: str) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _rest_request(
-    base: str,
-    operation: str,
-    values: list[tuple[str, str, str]],
-    ticket: str,
-    app_token: str | None,
-) -> OutgoingRequest:
-    body = {name: int(value) if kind == "int" else value for name, kind, value in values}
-    headers = [
-        ("Content-Type", "application/json; charset=utf-8"),
-        ("Accept", "application/json"),
-        ("Authorization", f"SOTicket {ticket}"),
-    ]
-    if app_token:
-        headers.append(("SO-AppToken", app_token))
-    path = REST_PATH if operation == OPERATION else REST_PLUGINS_PATH
-    return OutgoingRequest(
-        "POST", base + path, tuple(headers), json.dumps(body, ensure_ascii=False).encode("utf-8")
-    )
-
-
-def _read_rest(response: ReceivedResponse, operation: str) -> Outcome:
-    """An HTTP error, or a 200 that says it failed: the agent API answers some failures
-    with HTTP 200 and an error object (``{"Error": ..., "ErrorType": ...}``), or ``null``
-    where GetPlugins' list should be. ``"Error": null`` beside a result is no error."""
-    try:
-        data = safe_json.loads(response.body) if response.body.strip() else {}
-    except ValueError:
-        data = {}
-    if response.is_success:
-        if operation == "GetPlugins" and data is None:
-            return Outcome(
-                OutcomeKind.REFUSED,
-                "SuperOffice answered HTTP 200 with null instead of the list of plugins: the "
-                "call failed without saying why.", code="null answer",
-                advice="Check the ticket, the application token and that the Messaging agent "
-                "is open to this app; the NetServer log says more.")
-        message, error_type = _rest_error(data, failed=False)
-        if not message:
-            return Outcome(OutcomeKind.DONE, "SuperOffice accepted the call (REST).")
-        return _rest_refusal(response, data, message, error_type, in_a_200=True)
-    message, error_type = _rest_error(data, failed=True)
-    if not message:
-        return http_outcome(
-            response,
-            "NetServer's REST API",
-            credentials_advice="Store a fresh ticket and check the application token.",
-            address_advice="This NetServer may not expose the REST agents: use transport "
-            "'soap' (the WSDL way).",
-        )
-    return _rest_refusal(response, data, message, error_type, in_a_200=False)
-
-
-def _rest_error(data: object, *, failed: bool) -> tuple[str, str]:
-    """(message, error type) of an agent answer's error, ("", "") when it holds none.
-    ``failed``: the HTTP status already says so, so a bare ``Message`` is the reason too."""
-    if not isinstance(data, dict):
-        return "", ""
-    error = data.get("Error", data.get("error"))
-    error_type = str(data.get("ErrorType") or data.get("ExceptionType") or "")
-    if isinstance(error, dict):  # an error object: {"Message": ..., "ErrorType": ...}
-        message = str(error.get("Message") or error.get("Error") or error.get("FriendlyText")
-                      or "an error without a message")
-        return message, str(error.get("ErrorType") or error.get("ExceptionType") or error_type)
-    if error:
-        return str(error), error_type
-    if error_type or failed:  # an exception's shape: {"Message": ..., "ExceptionType": ...}
-        return str(data.get("Message") or error_type), error_type
-    if data.get("Succeeded") is False:
-        return str(data.get("Message") or "Succeeded=false"), error_type
-    return "", ""
-
-
-def _rest_refusal(response: ReceivedResponse, data: object, message: str, error_type: str,
-                  *, in_a_200: bool) -> Outcome:
-    credentials = response.status_code in (401, 403) or any(
-        word in f"{message} {error_type}".lower()
-        for word in ("ticket", "authenticat", "credential", "security", "unauthori"))
-    kind = OutcomeKind.CREDENTIALS if credentials else OutcomeKind.REFUSED
-    how = ("answered HTTP 200 but with an error, so it was not applied"
-           if in_a_200 else f"refused the call (HTTP {response.status_code})")
-    return Outcome(
-        kind,
-        f"SuperOffice {how}: {message}",
-        code=error_type or f"HTTP {response.status_code}",
-        advice="Store a fresh ticket and check the application token."
-        if kind is OutcomeKind.CREDENTIALS
-        else "Check the plugin name and the external message id.",
-        hint=hints.store("ticket") if kind is OutcomeKind.CREDENTIALS else None,
-        detail=json.dumps(data, indent=2, ensure_ascii=False),
-    )
-
-
-def _rest_plugin_names(response: ReceivedResponse) -> tuple[str, ...]:
-    try:
-        data = safe_json.loads(response.body)
-    except ValueError:
-        return ()
-    if not isinstance(data, list):
-        return ()
-    names = (item.get("Name") for item in data if isinstance(item, dict))
-    return tuple(str(name) for name in names if name)
