@@ -214,7 +214,8 @@ def _header(records: Iterable[list[str]], name: str) -> tuple[list[str], dict[st
     if missing:
         raise BatchFileError(
             f"{name}: the first row must be the header message_id,status,description "
-            f"(description optional); found {', '.join(repr(c) for c in header[:5])}, "
+            f"(description optional; a profile column sends each row to the profile it "
+            f"names); found {', '.join(repr(c) for c in header[:5])}, "
             f"missing {' and '.join(missing)}.")
     return header, columns
 

@@ -66,6 +66,7 @@ def test_superoffice_rows_take_presets_and_whole_numbers() -> None:
 @pytest.mark.parametrize(("text", "problem"), [
     ("", "is empty"),
     ("id,state\n1,sent\n", "missing message_id and status"),
+    ("id,state\n1,sent\n", "a profile column sends each row to the profile it names"),
     ("message_id,status\n", "no rows"),
     (b"\x00\x01\x02 binary", "not a text file"),
 ])
