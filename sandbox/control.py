@@ -220,14 +220,19 @@ def _plan_so_fault(sandbox: Sandbox, value: object) -> Callable[[], None]:
     return lambda: sandbox.superoffice.inject_fault(message, style)
 
 
+def seeded_lines(sandbox: Sandbox) -> list[str]:
+    """The message ids the sandbox knows from its start, to try a send with."""
+    return ["Seeded SuperOffice external message ids: " + ", ".join(sandbox.superoffice_messages),
+            "Seeded Bitrix24 MESSAGE_IDs: " + ", ".join(sandbox.bitrix24_messages)]
+
+
 def index_page(sandbox: Sandbox) -> str:
     """The plain-text page at ``GET /``."""
     c = sandbox.credentials
     return "\n".join([
         banner(sandbox),
         "",
-        "Seeded SuperOffice external message ids: " + ", ".join(sandbox.superoffice_messages),
-        "Seeded Bitrix24 MESSAGE_IDs: " + ", ".join(sandbox.bitrix24_messages),
+        *seeded_lines(sandbox),
         "",
         "SuperOffice application private key (PKCS#8 PEM, SANDBOX-ONLY), for system-user "
         "sign-in:",

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from sandbox.bitrix24 import Bitrix24Sandbox
 from sandbox.bitrix24_authorize import app_handler_page
-from sandbox.control import banner, handle_control, index_page
+from sandbox.control import banner, handle_control, index_page, seeded_lines
 from sandbox.credentials import (
     B24_MESSAGES,
     B24_SETUP,
@@ -390,7 +390,8 @@ def serve_forever(port: int = 0, out: TextIO = sys.stdout, *,
             print(f"{stamp} {request.method} {request.path} -> {shown}", file=out, flush=True)
 
         sandbox.on_request = log
-        print(banner(sandbox) + "\n\nPress Ctrl+C to stop.", file=out, flush=True)
+        print("\n".join([banner(sandbox), "", *seeded_lines(sandbox), "",
+                         "Press Ctrl+C to stop."]), file=out, flush=True)
         waiter = stop_event or threading.Event()
         try:
             while not waiter.wait(0.2):

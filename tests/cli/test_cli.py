@@ -161,9 +161,12 @@ def test_sandbox_command_prints_urls_and_serves(tmp_path) -> None:
             if not line:
                 break
             lines.append(line)
-            if re.search(r"http://127\.0\.0\.1:\d+/bitrix24", line):
+            if line.startswith("Press Ctrl+C"):
                 break
         text = "".join(lines)
+        # The ids to try a send with are printed, not only served at GET /.
+        assert "Seeded SuperOffice external message ids: SO-1001, " in text, text
+        assert re.search(r"Seeded Bitrix24 MESSAGE_IDs: [0-9a-f]{32}, ", text), text
         assert re.search(r"http://127\.0\.0\.1:\d+/superoffice/", text), text
         url = re.search(r"(http://127\.0\.0\.1:\d+)/bitrix24", text).group(1)
         import httpx
